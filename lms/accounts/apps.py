@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def ensure_role_groups(**kwargs: Any) -> None:
+    """Create the three role groups and give admins the content and team permissions.
+    Runs after every migrate, so it also repairs groups someone edited by hand."""
+    from django.contrib.auth.models import Group, Permission
+
+    from lms.accounts.models import ROLES, ADMIN
+
+    groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
+    admin_perms = Permission.objects.filter(content_type__app_label__in=["content", "accounts", "learning", "adaptive"])
+    admin_perms = admin_perms | Permission.objects.filter(content_type__app_label="auth", codename__endswith="_user")
+    groups[ADMIN].permissions.set(admin_perms)
+
+
+class AccountsConfig(AppConfig):
+    name = "lms.accounts"
+    label = "accounts"
+    verbose_name = "Accounts and teams"
+
+    def ready(self) -> None:
+        post_migrate.connect(ensure_role_groups, sender=self)

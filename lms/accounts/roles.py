@@ -1,0 +1,33 @@
+"""Roles are Django groups; these helpers are the one place that decides who is what."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from lms.accounts.models import ADMIN, MANAGER
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def _groups(user: AnyUser) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_pathwise_groups", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+        user._pathwise_groups = cached  # type: ignore[union-attr]
+    return cached
+
+
+def is_admin(user: AnyUser) -> bool:
+    """Admins manage content and see every team. Django superusers count as admins."""
+    return bool(user.is_authenticated and (getattr(user, "is_superuser", False) or ADMIN in _groups(user)))
+
+
+def is_manager(user: AnyUser) -> bool:
+    return MANAGER in _groups(user)
+
+
+def is_staff_role(user: AnyUser) -> bool:
+    """Managers and admins: people who look at other learners' data, within their scope."""
+    return is_admin(user) or is_manager(user)

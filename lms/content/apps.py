@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ContentConfig(AppConfig):
+    name = "lms.content"
+    label = "content"
+    verbose_name = "Courses and item bank"

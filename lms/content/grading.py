@@ -1,0 +1,118 @@
+"""Turning what a learner typed or picked into a validated answer and a grade.
+
+Plain functions on a question, used by the quiz views, the API and the importers' checks alike.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from lms.content.models import Question
+
+
+class InvalidAnswer(ValueError):
+    """The answer has the wrong shape for the question (not merely a wrong answer)."""
+
+
+@dataclass(frozen=True)
+class Grade:
+    is_correct: bool
+    score: float
+    answer: Any  # normalised, JSON-serialisable
+
+
+def _normalise_text(value: str, case_sensitive: bool) -> str:
+    value = re.sub(r"\s+", " ", value.strip())
+    return value if case_sensitive else value.casefold()
+
+
+def parse_answer(question: Question, raw: Any) -> Any:
+    """Validate a raw answer (form values or JSON) and return its normal form.
+
+    single_choice: a choice id; multiple_choice: a sorted list of choice ids; true_false: a bool;
+    numeric: a float; short_text: a string.
+    """
+    qtype = question.type
+    if qtype in Question.CHOICE_TYPES:
+        values = raw if isinstance(raw, list | tuple) else ([] if raw in (None, "") else [raw])
+        try:
+            ids = sorted({int(v) for v in values})
+        except (TypeError, ValueError):
+            raise InvalidAnswer("choose one of the options") from None
+        valid = set(question.choices.values_list("id", flat=True))
+        if not ids:
+            raise InvalidAnswer("choose an option" if qtype == Question.SINGLE else "choose at least one option")
+        if not set(ids) <= valid:
+            raise InvalidAnswer("that option does not belong to this question")
+        if qtype == Question.SINGLE:
+            if len(ids) != 1:
+                raise InvalidAnswer("choose exactly one option")
+            return ids[0]
+        return ids
+    if qtype == Question.TRUE_FALSE:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"true", "1", "yes"}:
+            return True
+        if text in {"false", "0", "no"}:
+            return False
+        raise InvalidAnswer("answer true or false")
+    if qtype == Question.NUMERIC:
+        if isinstance(raw, bool):
+            raise InvalidAnswer("enter a number")
+        try:
+            value = float(str(raw).strip().replace(",", ".")) if not isinstance(raw, int | float) else float(raw)
+        except ValueError:
+            raise InvalidAnswer("enter a number, such as 12.5") from None
+        if not math.isfinite(value):
+            raise InvalidAnswer("enter a finite number")
+        return value
+    if qtype == Question.SHORT_TEXT:
+        if not isinstance(raw, str) or not raw.strip():
+            raise InvalidAnswer("type an answer")
+        if len(raw) > 500:
+            raise InvalidAnswer("keep the answer under 500 characters")
+        return raw.strip()
+    raise InvalidAnswer(f"unknown question type {qtype!r}")
+
+
+def grade(question: Question, raw: Any) -> Grade:
+    """Grade an answer. Raises InvalidAnswer when it cannot be graded at all."""
+    answer = parse_answer(question, raw)
+    qtype = question.type
+    if qtype in Question.CHOICE_TYPES:
+        correct_ids = set(question.choices.filter(is_correct=True).values_list("id", flat=True))
+        picked = {answer} if qtype == Question.SINGLE else set(answer)
+        if qtype == Question.SINGLE:
+            ok = picked == correct_ids
+            return Grade(ok, 1.0 if ok else 0.0, answer)
+        right = len(picked & correct_ids)
+        wrong = len(picked - correct_ids)
+        score = max(0.0, (right - wrong) / len(correct_ids)) if correct_ids else 0.0
+        return Grade(picked == correct_ids, round(score, 4), answer)
+    if qtype == Question.TRUE_FALSE:
+        ok = answer == question.true_false_answer
+        return Grade(ok, 1.0 if ok else 0.0, answer)
+    if qtype == Question.NUMERIC:
+        target = question.numeric_answer
+        ok = target is not None and abs(answer - target) <= question.numeric_tolerance + 1e-9
+        return Grade(ok, 1.0 if ok else 0.0, answer)
+    accepted = {_normalise_text(a, question.case_sensitive) for a in question.accepted_answers}
+    ok = _normalise_text(answer, question.case_sensitive) in accepted
+    return Grade(ok, 1.0 if ok else 0.0, answer)
+
+
+def correct_answer_text(question: Question) -> str:
+    """The right answer in words, for feedback."""
+    if question.type in Question.CHOICE_TYPES:
+        return "; ".join(c.text for c in question.choices.all() if c.is_correct)
+    if question.type == Question.TRUE_FALSE:
+        return "True" if question.true_false_answer else "False"
+    if question.type == Question.NUMERIC:
+        value = f"{question.numeric_answer:g}"
+        return f"{value} (± {question.numeric_tolerance:g})" if question.numeric_tolerance else value
+    return question.accepted_answers[0] if question.accepted_answers else ""

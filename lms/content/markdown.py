@@ -1,0 +1,40 @@
+"""Markdown to safe HTML. Authors are trusted less than the code: every rendering is sanitised."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import markdown as md
+import nh3
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "figcaption",
+    "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s",
+    "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"align", "scope"},
+    "td": {"align"},
+    "abbr": {"title"},
+    "code": {"class"},
+}
+
+
+def render_markdown(text: str, image_urls: Mapping[str, str] | None = None) -> str:
+    """Render Markdown to HTML and sanitise it.
+
+    ``image_urls`` maps package paths such as ``images/chart.svg`` to the addresses the images are
+    served from, so a body written for a package shows its images once imported.
+    """
+    html = md.markdown(text or "", extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    for package_path, url in (image_urls or {}).items():
+        html = html.replace(f'src="{package_path}"', f'src="{url}"')
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+SLUG_HELP = "Lowercase letters, digits and hyphens; used in addresses and course packages."
+
+
+class Skill(models.Model):
+    """Something a learner can master. Skills are shared by all courses and form a prerequisite DAG."""
+
+    slug = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    prerequisites = models.ManyToManyField(
+        "self", symmetrical=False, related_name="dependents", blank=True,
+        help_text="Skills that should be mastered first. Cycles are refused.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Course(models.Model):
+    slug = models.SlugField(max_length=80, unique=True, help_text=SLUG_HELP)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    published = models.BooleanField(default=True)
+    target_success = models.FloatField(
+        default=0.7, validators=[MinValueValidator(0.5), MaxValueValidator(0.95)],
+        help_text="The predicted success rate that adaptive quizzes aim for.",
+    )
+    mastery_threshold = models.FloatField(
+        default=0.85, validators=[MinValueValidator(0.5), MaxValueValidator(0.99)],
+        help_text="Predicted success at or above which a skill counts as mastered.",
+    )
+    skills = models.ManyToManyField(Skill, related_name="courses", blank=True,
+                                    help_text="Skills this course owns (exported with it).")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("course", args=[self.slug])
+
+
+class Question(models.Model):
+    """One item of the bank. Questions are reused across modules, never copied."""
+
+    SINGLE = "single_choice"
+    MULTIPLE = "multiple_choice"
+    TRUE_FALSE = "true_false"
+    NUMERIC = "numeric"
+    SHORT_TEXT = "short_text"
+    TYPES = [
+        (SINGLE, "Single choice"),
+        (MULTIPLE, "Multiple choice"),
+        (TRUE_FALSE, "True / false"),
+        (NUMERIC, "Numeric"),
+        (SHORT_TEXT, "Short text"),
+    ]
+    CHOICE_TYPES = (SINGLE, MULTIPLE)
+
+    key = models.CharField(max_length=100, unique=True,
+                           help_text="Identifies the question in every course and package.")
+    type = models.CharField(max_length=20, choices=TYPES)
+    stem = models.TextField(help_text="Markdown.")
+    explanation = models.TextField(help_text="Markdown, shown after the learner answers.")
+    difficulty = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="1 (easiest) to 5 (hardest), set by the author.",
+    )
+    skills = models.ManyToManyField(Skill, related_name="questions")
+    true_false_answer = models.BooleanField(null=True, blank=True)
+    numeric_answer = models.FloatField(null=True, blank=True)
+    numeric_tolerance = models.FloatField(default=0.0, validators=[MinValueValidator(0.0)])
+    accepted_answers = models.JSONField(default=list, blank=True,
+                                        help_text="Short text: the accepted answers.")
+    case_sensitive = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(max_length=500)
+    is_correct = models.BooleanField(default=False)
+    feedback = models.CharField(max_length=500, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Module(models.Model):
+    """A micro-learning unit: a short reading, optional video and images, and a quiz."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    slug = models.SlugField(max_length=80, help_text=SLUG_HELP)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown; raw HTML is sanitised on display.")
+    video_url = models.URLField(blank=True)
+    estimated_minutes = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1)])
+    order = models.PositiveIntegerField(default=0)
+    skills = models.ManyToManyField(Skill, related_name="modules", blank=True)
+    questions = models.ManyToManyField(Question, through="ModuleQuestion", related_name="modules", blank=True)
+
+    class Meta:
+        ordering = ["course", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["course", "slug"], name="module_slug_unique_in_course")]
+
+    def __str__(self) -> str:
+        return f"{self.course.title} / {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("module", args=[self.course.slug, self.slug])
+
+    def quiz_questions(self) -> list[Question]:
+        return [mq.question for mq in self.module_questions.select_related("question").order_by("order", "id")]
+
+
+class ModuleQuestion(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="module_questions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="module_links")
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["module", "question"], name="question_once_per_module")]
+
+    def __str__(self) -> str:
+        return f"{self.module} #{self.order}: {self.question.key}"
+
+
+class ModuleImage(models.Model):
+    """An image shown in a module. Stored in the database so that a course import is one
+    transaction: a failed import leaves no orphan files behind."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="images")
+    filename = models.CharField(max_length=200, help_text="Name used in packages, e.g. bar-chart.svg.")
+    content_type = models.CharField(max_length=60)
+    data = models.BinaryField()
+    alt = models.CharField(max_length=300, help_text="Describes the image for people who cannot see it.")
+    caption = models.CharField(max_length=300, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["module", "filename"], name="image_name_unique_in_module")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    def get_absolute_url(self) -> str:
+        return reverse("module_image", args=[self.pk, self.filename])
