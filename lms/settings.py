@@ -7,6 +7,7 @@ DEBUG=0; see docs/deployment.md.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -89,7 +90,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # instead of failing, and let tests use a file so a worker process can see their data.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # One file per test run (not :memory:) so that a worker process started by a test can open it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -150,7 +152,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Short socket timeouts: a web request that publishes a task must fail fast, not hang,
+    # when Redis is unreachable.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 1.0),
+        "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 1.0),
+    }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -164,6 +172,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Publishing must never hang a web request when the broker is unreachable.
 CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-unprocessed-responses": {
+        "task": "lms.learning.tasks.reconcile_unprocessed_responses",
+        "schedule": env_float("PATHWISE_RECONCILE_SECONDS", 300.0),
+    },
+}
 
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

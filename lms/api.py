@@ -1,0 +1,103 @@
+"""Pieces shared by every app's ``apis`` module: the exception handler, permissions, pagination
+and the "whose data is this" lookup used by the ``?user=`` filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, QuerySet
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from lms.accounts.roles import is_admin
+from lms.accounts.selectors import learners_visible_to
+from lms.content.grading import InvalidAnswer
+from lms.learning.services import NotAllowed
+
+User = get_user_model()
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This is still used (by a quiz or by learners' answers) and cannot be deleted."
+    default_code = "conflict"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, taught the domain's exceptions so that bad input is a 400 and a refusal a
+    403, with errors in DRF's usual ``{"field": ["message"]}`` shape, instead of a 500."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
+    elif isinstance(exc, InvalidAnswer):
+        exc = exceptions.ValidationError({"answer": [str(exc)]})
+    elif isinstance(exc, NotAllowed):
+        exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, ProtectedError):
+        # Answers keep their question, module and course (on_delete=PROTECT): the log is the
+        # learner model's source of truth, so deleting content that was answered is refused.
+        exc = Conflict()
+    return drf_exception_handler(exc, context)
+
+
+class IsAdminRole(BasePermission):
+    """Pathwise admins (the ``admin`` group, or Django superusers)."""
+
+    message = "Only admins may do this."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return is_admin(request.user)
+
+
+class IsAdminRoleOrReadOnly(BasePermission):
+    """Anyone signed in may read; only admins may write."""
+
+    message = "Only admins may change content."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return request.method in SAFE_METHODS or is_admin(request.user)
+
+
+class Pagination(LimitOffsetPagination):
+    max_limit = 200
+
+
+def paginated_response(
+    *, request: Request, view: APIView, queryset: QuerySet | list, serializer_class: type[serializers.Serializer],
+    context: dict[str, Any] | None = None,
+) -> Response:
+    paginator = Pagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    data = serializer_class(page, many=True, context=context or {}).data
+    return paginator.get_paginated_response(data)
+
+
+def visible_learner_or_404(viewer: AbstractBaseUser, user_id: int | None) -> AbstractBaseUser:
+    """The learner whose data ``viewer`` asked for with ``?user=``: themselves when not given.
+
+    A user outside the viewer's scope is a 404, exactly like one that does not exist, so a
+    manager cannot probe for other teams' members (and never gets an empty list by mistake).
+    """
+    if user_id is None or user_id == viewer.pk:
+        return viewer
+    learner = learners_visible_to(viewer).filter(pk=user_id).first()
+    if learner is None:
+        raise Http404("No such learner.")
+    return learner
+
+
+class UserFilterSerializer(serializers.Serializer):
+    user = serializers.IntegerField(
+        required=False, min_value=1,
+        help_text="A learner's id. Managers: members of their teams; admins: anyone. Default: yourself.",
+    )

@@ -1,0 +1,88 @@
+"""Reads for the learner's pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from lms.content.models import Course, Module
+from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    module: Module
+    completed: bool
+    best_score: float | None
+    in_progress: bool
+
+
+@dataclass(frozen=True)
+class ContinueCard:
+    course: Course
+    module: Module
+    reason: str
+
+
+def catalogue_for(user: AbstractBaseUser) -> QuerySet[Course]:
+    """Published courses the learner is not enrolled in yet."""
+    return Course.objects.filter(published=True).exclude(enrollments__user=user).order_by("title")
+
+
+def enrollments_for(user: AbstractBaseUser) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(user=user).select_related("course").order_by("-last_activity", "-created")
+
+
+def course_outline(user: AbstractBaseUser, course: Course) -> list[ModuleStatus]:
+    modules = list(course.modules.all().order_by("order", "id"))
+    completions = {
+        c.module_id: c for c in ModuleCompletion.objects.filter(user=user, module__course=course)
+    }
+    open_attempts = set(
+        QuizAttempt.objects.filter(user=user, module__course=course, finished_at__isnull=True)
+        .values_list("module_id", flat=True)
+    )
+    return [
+        ModuleStatus(
+            module=m,
+            completed=m.pk in completions,
+            best_score=completions[m.pk].best_score if m.pk in completions else None,
+            in_progress=m.pk in open_attempts,
+        )
+        for m in modules
+    ]
+
+
+def next_module_in_order(user: AbstractBaseUser, course: Course) -> Module | None:
+    """The first module of the course the learner has not completed."""
+    for status in course_outline(user, course):
+        if not status.completed:
+            return status.module
+    return None
+
+
+def continue_card_for(user: AbstractBaseUser) -> ContinueCard | None:
+    """Where to pick up: an unfinished quiz first, else the next module of the latest course."""
+    attempt = (
+        QuizAttempt.objects.filter(user=user, finished_at__isnull=True, module__course__published=True)
+        .select_related("module__course")
+        .order_by("-started_at")
+        .first()
+    )
+    if attempt:
+        return ContinueCard(attempt.module.course, attempt.module, "You have a quiz in progress.")
+    last = Response.objects.filter(user=user).select_related("course").order_by("-created").first()
+    enrollments = list(enrollments_for(user).filter(course__published=True, completed_at__isnull=True))
+    if last:
+        enrollments.sort(key=lambda e: e.course_id != last.course_id)
+    for enrollment in enrollments:
+        module = next_module_in_order(user, enrollment.course)
+        if module:
+            return ContinueCard(enrollment.course, module, "Next in the course.")
+    return None
+
+
+def responses_for(user: AbstractBaseUser) -> QuerySet[Response]:
+    return Response.objects.filter(user=user).select_related("question", "module", "course")

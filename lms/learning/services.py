@@ -1,0 +1,203 @@
+"""Use cases of a learner: enrolling, taking a quiz, answering a question."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from lms.content.grading import InvalidAnswer, grade
+from lms.content.models import Course, Module, Question
+from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
+from lms.queueing import publish_on_commit
+
+
+class NotAllowed(Exception):
+    """The learner may not do this (unpublished course, question not in the quiz, finished attempt)."""
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    response: Response
+    created: bool
+    attempt_finished: bool
+
+
+def enrollment_create(*, user: AbstractBaseUser, course: Course) -> Enrollment:
+    """Enrol a learner; enrolling twice returns the same enrolment."""
+    if not course.published:
+        raise NotAllowed("this course is not open for enrolment")
+    enrollment, created = Enrollment.objects.get_or_create(
+        user=user, course=course, defaults={"modules_total": course.modules.count()}
+    )
+    return enrollment
+
+
+@transaction.atomic
+def quiz_attempt_start(*, user: AbstractBaseUser, module: Module) -> QuizAttempt:
+    """Start (or resume) the learner's attempt at a module's quiz.
+
+    An unfinished attempt is resumed rather than duplicated, so reloading or a second click on
+    "Start quiz" leads back to the same question.
+    """
+    enrollment_create(user=user, course=module.course)
+    open_attempt = QuizAttempt.objects.filter(user=user, module=module, finished_at__isnull=True).first()
+    if open_attempt:
+        return open_attempt
+    question_ids = [q.id for q in module.quiz_questions()]
+    if not question_ids:
+        raise NotAllowed("this module has no quiz yet")
+    last = QuizAttempt.objects.filter(user=user, module=module).aggregate(n=Max("number"))["n"] or 0
+    return QuizAttempt.objects.create(user=user, module=module, number=last + 1, question_ids=question_ids)
+
+
+def quiz_attempt_next_question(attempt: QuizAttempt) -> Question | None:
+    """The first question of the attempt not answered yet, or None when the quiz is done."""
+    answered = set(attempt.responses.values_list("question_id", flat=True))
+    for qid in attempt.question_ids:
+        if qid not in answered:
+            return Question.objects.prefetch_related("choices").get(pk=qid)
+    return None
+
+
+def response_submit(
+    *,
+    user: AbstractBaseUser,
+    question: Question,
+    module: Module,
+    answer: Any,
+    submission_id: uuid.UUID | str,
+    time_taken_ms: int | None = None,
+    shown_at: datetime | None = None,
+    quiz_attempt: QuizAttempt | None = None,
+) -> SubmitResult:
+    """Record one answer and return it with its grade.
+
+    The response is committed before anything else (the progress summary is queued after commit
+    and may fail without consequence). The same ``submission_id`` twice is one answer: a double
+    click or a client retry returns the stored response instead of creating another.
+    Raises InvalidAnswer for an answer that cannot be graded and NotAllowed for a question the
+    learner cannot answer here.
+    """
+    submission = uuid.UUID(str(submission_id))
+    existing = Response.objects.filter(user=user, submission_id=submission).first()
+    if existing:
+        return SubmitResult(existing, False, _finished(existing.quiz_attempt))
+
+    if not module.course.published:
+        raise NotAllowed("this course is not open")
+    if not module.module_questions.filter(question=question).exists():
+        raise NotAllowed("this question is not part of this module's quiz")
+    if quiz_attempt is not None:
+        if quiz_attempt.user_id != user.pk or quiz_attempt.module_id != module.pk:
+            raise NotAllowed("this quiz attempt belongs to someone else")
+        if quiz_attempt.finished_at is not None:
+            raise NotAllowed("this quiz is already finished")
+        if question.pk not in quiz_attempt.question_ids:
+            raise NotAllowed("this question is not part of this quiz attempt")
+        if quiz_attempt.responses.filter(question=question).exists():
+            raise NotAllowed("this question was already answered in this attempt")
+    result = grade(question, answer)
+    enrollment = enrollment_create(user=user, course=module.course)
+
+    try:
+        with transaction.atomic():
+            previous = Response.objects.filter(user=user, question=question).count()
+            response = Response.objects.create(
+                submission_id=submission,
+                user=user,
+                question=question,
+                module=module,
+                course=module.course,
+                quiz_attempt=quiz_attempt,
+                answer=result.answer,
+                is_correct=result.is_correct,
+                score=result.score,
+                time_taken_ms=time_taken_ms,
+                attempt_number=previous + 1,
+                shown_at=shown_at,
+            )
+            finished = False
+            if quiz_attempt is not None:
+                finished = _finish_if_complete(quiz_attempt)
+            from lms.learning.tasks import refresh_enrollment_progress
+
+            publish_on_commit(refresh_enrollment_progress, enrollment.pk)
+    except IntegrityError:
+        # Two identical submissions raced past the first check; the other one won.
+        response = Response.objects.get(user=user, submission_id=submission)
+        return SubmitResult(response, False, _finished(response.quiz_attempt))
+    return SubmitResult(response, True, finished)
+
+
+def _finished(attempt: QuizAttempt | None) -> bool:
+    if attempt is None:
+        return False
+    attempt.refresh_from_db(fields=["finished_at"])
+    return attempt.finished_at is not None
+
+
+def _finish_if_complete(attempt: QuizAttempt) -> bool:
+    answered = attempt.responses.values_list("question_id", "score")
+    if len(answered) < len(attempt.question_ids):
+        return False
+    now = timezone.now()
+    updated = QuizAttempt.objects.filter(pk=attempt.pk, finished_at__isnull=True).update(finished_at=now)
+    if not updated:
+        return True
+    attempt.finished_at = now
+    score = sum(s for _, s in answered) / len(attempt.question_ids)
+    completion, created = ModuleCompletion.objects.get_or_create(
+        user_id=attempt.user_id, module_id=attempt.module_id, defaults={"completed_at": now, "best_score": score}
+    )
+    if not created and score > completion.best_score:
+        completion.best_score = score
+        completion.save(update_fields=["best_score"])
+    return True
+
+
+@transaction.atomic
+def enrollment_refresh_progress(*, enrollment_id: int) -> Enrollment | None:
+    """Recompute an enrolment's summary from the response log. Running it twice changes nothing."""
+    enrollment = Enrollment.objects.select_for_update().filter(pk=enrollment_id).select_related("course").first()
+    if enrollment is None:
+        return None
+    course = enrollment.course
+    module_ids = list(course.modules.values_list("id", flat=True))
+    responses = Response.objects.filter(user_id=enrollment.user_id, course=course)
+    enrollment.modules_total = len(module_ids)
+    enrollment.modules_completed = ModuleCompletion.objects.filter(
+        user_id=enrollment.user_id, module_id__in=module_ids
+    ).count()
+    enrollment.questions_answered = responses.count()
+    enrollment.correct_answers = responses.filter(is_correct=True).count()
+    enrollment.last_activity = responses.aggregate(last=Max("created"))["last"]
+    if module_ids and enrollment.modules_completed == len(module_ids):
+        if enrollment.completed_at is None:
+            enrollment.completed_at = ModuleCompletion.objects.filter(
+                user_id=enrollment.user_id, module_id__in=module_ids
+            ).aggregate(last=Max("completed_at"))["last"]
+    else:
+        enrollment.completed_at = None
+    enrollment.progress_refreshed_at = timezone.now()
+    enrollment.save()
+    responses.filter(processed_at__isnull=True).update(processed_at=enrollment.progress_refreshed_at)
+    return enrollment
+
+
+__all__ = [
+    "InvalidAnswer",
+    "NotAllowed",
+    "SubmitResult",
+    "enrollment_create",
+    "enrollment_refresh_progress",
+    "quiz_attempt_next_question",
+    "quiz_attempt_start",
+    "response_submit",
+]

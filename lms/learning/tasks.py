@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+from django.db.models import Min
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def refresh_enrollment_progress(self: object, enrollment_id: int) -> None:
+    """Recompute one enrolment's progress summary from its responses (idempotent)."""
+    from lms.learning.services import enrollment_refresh_progress
+
+    enrollment_refresh_progress(enrollment_id=enrollment_id)
+
+
+@shared_task(time_limit=300, soft_time_limit=280)
+def reconcile_unprocessed_responses(limit: int = 1000) -> int:
+    """Catch up enrolments whose responses were never processed (broker or worker was down)."""
+    from lms.learning.models import Enrollment, Response
+    from lms.learning.services import enrollment_refresh_progress
+
+    pending = (
+        Response.objects.filter(processed_at__isnull=True)
+        .values("user_id", "course_id")
+        .annotate(first=Min("created"))
+        .order_by("first")[:limit]
+    )
+    count = 0
+    for row in pending:
+        enrollment = Enrollment.objects.filter(user_id=row["user_id"], course_id=row["course_id"]).first()
+        if enrollment:
+            enrollment_refresh_progress(enrollment_id=enrollment.pk)
+            count += 1
+    if count:
+        logger.info("reconciled %d enrolments with unprocessed responses", count)
+    return count

@@ -1,0 +1,259 @@
+"""The learner's pages. Thin: fetch with a permission check, validate, call one service, render."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from lms.accounts.roles import is_admin
+from lms.content.grading import correct_answer_text
+from lms.content.markdown import render_markdown
+from lms.content.models import Course, Module, Question
+from lms.content.selectors import image_urls_for
+from lms.learning import selectors
+from lms.learning.forms import AnswerForm
+from lms.learning.models import QuizAttempt, Response
+from lms.learning.services import (
+    NotAllowed,
+    enrollment_create,
+    quiz_attempt_next_question,
+    quiz_attempt_start,
+    response_submit,
+)
+
+
+def _visible_course(request: HttpRequest, slug: str) -> Course:
+    course = get_object_or_404(Course, slug=slug)
+    if not course.published and not is_admin(request.user):
+        raise Http404("No such course")
+    return course
+
+
+def _visible_module(request: HttpRequest, course_slug: str, module_slug: str) -> Module:
+    course = _visible_course(request, course_slug)
+    return get_object_or_404(Module.objects.select_related("course"), course=course, slug=module_slug)
+
+
+def _own_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> QuizAttempt:
+    # Someone else's attempt is a 404, not a 403: its existence is not theirs to know.
+    return get_object_or_404(QuizAttempt.objects.select_related("module__course"), pk=attempt_id, user=request.user)
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    enrollments = list(selectors.enrollments_for(request.user).filter(course__published=True))
+    ctx = {
+        "enrollments": enrollments,
+        "continue_card": selectors.continue_card_for(request.user),
+        "catalogue": selectors.catalogue_for(request.user),
+    }
+    return render(request, "learning/dashboard.html", ctx)
+
+
+@login_required
+@require_POST
+def enrol(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _visible_course(request, slug)
+    try:
+        enrollment_create(user=request.user, course=course)
+    except NotAllowed as exc:
+        messages.error(request, str(exc).capitalize() + ".")
+        return redirect("dashboard")
+    messages.success(request, f"You are enrolled in {course.title}.")
+    return redirect(course)
+
+
+@login_required
+@require_GET
+def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _visible_course(request, slug)
+    enrollment = course.enrollments.filter(user=request.user).first()
+    outline = selectors.course_outline(request.user, course)
+    next_up = next((s.module for s in outline if not s.completed), None)
+    ctx = {
+        "course": course,
+        "description_html": render_markdown(course.description),
+        "enrollment": enrollment,
+        "outline": outline,
+        "next_module": next_up,
+    }
+    return render(request, "learning/course.html", ctx)
+
+
+@login_required
+@require_GET
+def module_detail(request: HttpRequest, course_slug: str, module_slug: str) -> HttpResponse:
+    module = _visible_module(request, course_slug, module_slug)
+    outline = selectors.course_outline(request.user, module.course)
+    index = next(i for i, s in enumerate(outline) if s.module.pk == module.pk)
+    ctx = {
+        "course": module.course,
+        "module": module,
+        "body_html": render_markdown(module.body, image_urls_for(module)),
+        "images": module.images.all(),
+        "status": outline[index],
+        "previous": outline[index - 1].module if index > 0 else None,
+        "next": outline[index + 1].module if index + 1 < len(outline) else None,
+        "position": index + 1,
+        "module_count": len(outline),
+        "question_count": module.module_questions.count(),
+        "skills": module.skills.all(),
+    }
+    return render(request, "learning/module.html", ctx)
+
+
+@login_required
+@require_POST
+def quiz_start(request: HttpRequest, course_slug: str, module_slug: str) -> HttpResponse:
+    module = _visible_module(request, course_slug, module_slug)
+    try:
+        attempt = quiz_attempt_start(user=request.user, module=module)
+    except NotAllowed as exc:
+        messages.error(request, str(exc).capitalize() + ".")
+        return redirect(module)
+    return redirect("quiz", attempt_id=attempt.pk)
+
+
+def _question_context(attempt: QuizAttempt, question: Question, form: AnswerForm | None = None) -> dict:
+    answered = attempt.responses.count()
+    if form is None:
+        form = AnswerForm(
+            question=question,
+            initial={"submission_id": uuid.uuid4(), "shown_at": timezone.now().isoformat()},
+        )
+    return {
+        "attempt": attempt,
+        "module": attempt.module,
+        "course": attempt.module.course,
+        "question": question,
+        "stem_html": render_markdown(question.stem, image_urls_for(attempt.module)),
+        "form": form,
+        "number": answered + 1,
+        "total": len(attempt.question_ids),
+        "progress_percent": round(100 * answered / max(1, len(attempt.question_ids))),
+    }
+
+
+@login_required
+@require_GET
+def quiz(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
+    attempt = _own_attempt(request, attempt_id)
+    question = quiz_attempt_next_question(attempt)
+    if question is None:
+        return redirect("quiz_summary", attempt_id=attempt.pk)
+    template = "learning/quiz.html#question" if request.htmx else "learning/quiz.html"
+    return render(request, template, _question_context(attempt, question))
+
+
+@login_required
+@require_POST
+def quiz_answer(request: HttpRequest, attempt_id: uuid.UUID, question_id: int) -> HttpResponse:
+    attempt = _own_attempt(request, attempt_id)
+    question = get_object_or_404(Question.objects.prefetch_related("choices"), pk=question_id)
+    if question.pk not in attempt.question_ids:
+        raise Http404("No such question in this quiz")
+    form = AnswerForm(request.POST, question=question)
+    if not form.is_valid():
+        template = "learning/quiz.html#question" if request.htmx else "learning/quiz.html"
+        return render(request, template, _question_context(attempt, question, form), status=422 if request.htmx else 200)
+    existing = Response.objects.filter(user=request.user, submission_id=form.cleaned_data["submission_id"]).first()
+    if existing is None:
+        try:
+            response_submit(
+                user=request.user,
+                question=question,
+                module=attempt.module,
+                answer=form.cleaned_data["answer"],
+                submission_id=form.cleaned_data["submission_id"],
+                time_taken_ms=_elapsed_ms(form.cleaned_data.get("shown_at")),
+                shown_at=form.cleaned_data.get("shown_at"),
+                quiz_attempt=attempt,
+            )
+        except NotAllowed as exc:
+            messages.info(request, str(exc).capitalize() + ".")
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse("quiz", args=[attempt.pk]))
+            return redirect("quiz", attempt_id=attempt.pk)
+    if request.htmx:
+        return _render_feedback(request, attempt, form.cleaned_data["submission_id"])
+    return redirect("quiz_feedback", attempt_id=attempt.pk, submission_id=form.cleaned_data["submission_id"])
+
+
+def _elapsed_ms(shown_at: object) -> int | None:
+    if shown_at is None:
+        return None
+    elapsed = (timezone.now() - shown_at).total_seconds() * 1000  # type: ignore[operator]
+    return int(elapsed) if 0 <= elapsed <= 3_600_000 else None
+
+
+@login_required
+@require_GET
+def quiz_feedback(request: HttpRequest, attempt_id: uuid.UUID, submission_id: uuid.UUID) -> HttpResponse:
+    return _render_feedback(request, _own_attempt(request, attempt_id), submission_id)
+
+
+def _render_feedback(request: HttpRequest, attempt: QuizAttempt, submission_id: uuid.UUID) -> HttpResponse:
+    response = get_object_or_404(
+        Response.objects.select_related("question"), quiz_attempt=attempt, submission_id=submission_id
+    )
+    question = response.question
+    picked = response.answer if isinstance(response.answer, list) else [response.answer]
+    choices = [
+        {"choice": c, "picked": c.pk in picked} for c in question.choices.all()
+    ] if question.type in Question.CHOICE_TYPES else []
+    attempt.refresh_from_db(fields=["finished_at"])
+    ctx = {
+        "attempt": attempt,
+        "module": attempt.module,
+        "course": attempt.module.course,
+        "response": response,
+        "question": question,
+        "stem_html": render_markdown(question.stem, image_urls_for(attempt.module)),
+        "explanation_html": render_markdown(question.explanation, image_urls_for(attempt.module)),
+        "correct_answer": correct_answer_text(question),
+        "choices": choices,
+        "finished": attempt.finished_at is not None,
+        "number": attempt.responses.filter(created__lte=response.created).count(),
+        "total": len(attempt.question_ids),
+    }
+    template = "learning/quiz_feedback.html#feedback" if request.htmx else "learning/quiz_feedback.html"
+    return render(request, template, ctx)
+
+
+@login_required
+@require_GET
+def quiz_summary(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
+    attempt = _own_attempt(request, attempt_id)
+    if attempt.finished_at is None:
+        return redirect("quiz", attempt_id=attempt.pk)
+    responses = list(attempt.responses.select_related("question").order_by("created"))
+    score = sum(r.score for r in responses) / max(1, len(attempt.question_ids))
+    outline = selectors.course_outline(request.user, attempt.module.course)
+    next_up = next((s.module for s in outline if not s.completed), None)
+    skill_rows = []
+    for skill in attempt.module.skills.all():
+        rows = [r for r in responses if skill.pk in {s.pk for s in r.question.skills.all()}]
+        if rows:
+            skill_rows.append({"skill": skill, "correct": sum(r.is_correct for r in rows), "total": len(rows)})
+    ctx = {
+        "attempt": attempt,
+        "module": attempt.module,
+        "course": attempt.module.course,
+        "responses": responses,
+        "score_percent": round(100 * score),
+        "correct": sum(r.is_correct for r in responses),
+        "total": len(responses),
+        "skill_rows": skill_rows,
+        "next_module": next_up,
+        "minutes": round(sum(r.time_taken_ms or 0 for r in responses) / 60000, 1),
+    }
+    return render(request, "learning/quiz_summary.html", ctx)

@@ -1,0 +1,30 @@
+"""Queue background work without ever putting the learner at risk.
+
+A task is published only after the surrounding transaction commits (so the worker sees the rows it
+is given the ids of), and a broker that is down or slow is logged, not raised: the response is
+already stored, and a periodic reconciliation picks up whatever was not processed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def publish(task: Task, *args: Any, **kwargs: Any) -> bool:
+    """Publish now; return False (and log) if the broker could not take it."""
+    try:
+        task.apply_async(args=args, kwargs=kwargs)
+    except Exception:  # noqa: BLE001 - any broker failure must stay out of the request
+        logger.exception("could not queue %s%r; it will be reconciled later", task.name, args)
+        return False
+    return True
+
+
+def publish_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+    transaction.on_commit(lambda: publish(task, *args, **kwargs))
