@@ -1,0 +1,26 @@
+"""The learner-model core: data, models, training and evaluation. No Django, no Celery.
+
+Typical use::
+
+    from adaptive.core import ResponseLog, split_learners, train_model, load
+
+    log = ResponseLog.from_records(rows)            # (learner, item, skill(s), correct, timestamp)
+    train, valid = split_learners(log, 0.1, seed=0)
+    model = train_model("hybrid", train, valid, device="auto", checkpoint_path="m.pt")
+    model = load("m.pt")
+    state = model.init_state()
+    state = model.update(state, item_id, correct=True)
+    model.predict(state, [item_id, other_item_id])
+"""
+
+from adaptive.core.data import DataFormatError, ResponseLog, Vocabulary, read_csv, read_log, read_three_line, split_learners
+from adaptive.core.evaluate import PromotionDecision, compare, evaluate, metrics_are_finite
+from adaptive.core.learners import MODEL_REGISTRY, LearnerModel, State, create, load, state_from_bytes, state_to_bytes
+from adaptive.core.train import train_model
+
+__all__ = [
+    "DataFormatError", "ResponseLog", "Vocabulary", "read_csv", "read_log", "read_three_line", "split_learners",
+    "PromotionDecision", "compare", "evaluate", "metrics_are_finite",
+    "MODEL_REGISTRY", "LearnerModel", "State", "create", "load", "state_from_bytes", "state_to_bytes",
+    "train_model",
+]

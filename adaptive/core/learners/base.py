@@ -1,0 +1,311 @@
+"""The one interface every learner model implements, the registry, checkpoints and state bytes.
+
+A learner's *state* is a ``dict[str, np.ndarray]``: small, model-specific, and independent of the
+model object, so the product can store one per learner and call :meth:`LearnerModel.update` when a
+new answer arrives, without refitting. Public methods take the product's raw ids; the model maps
+them through the vocabularies it learnt in training, and ids it never saw fall back to the model's
+"unknown" parameters instead of failing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import numpy as np
+import torch
+
+from adaptive.core.data import RawId, ResponseLog, Vocabulary
+
+if TYPE_CHECKING:
+    from adaptive.core.train import Callback
+
+State = dict[str, np.ndarray]
+CHECKPOINT_FORMAT = "pathwise-learner-model/1"
+
+MODEL_REGISTRY: dict[str, type[LearnerModel]] = {}
+ModelT = TypeVar("ModelT", bound="type[LearnerModel]")
+
+
+def register(name: str) -> Callable[[ModelT], ModelT]:
+    """Class decorator adding a learner model to :data:`MODEL_REGISTRY` under ``name``."""
+
+    def decorate(cls: ModelT) -> ModelT:
+        if name in MODEL_REGISTRY:
+            raise ValueError(f"learner model {name!r} is registered twice")
+        cls.name = name
+        MODEL_REGISTRY[name] = cls
+        return cls
+
+    return decorate
+
+
+def create(name: str, config: Any | None = None, **overrides: Any) -> LearnerModel:
+    """A fresh, unfitted model of the registered ``name``; ``overrides`` replace config fields."""
+    try:
+        cls = MODEL_REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown learner model {name!r}; known: {', '.join(sorted(MODEL_REGISTRY))}") from None
+    config = config if config is not None else cls.config_class()
+    if overrides:
+        config = dataclasses.replace(config, **overrides)
+    return cls(config)
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``"auto"`` means CUDA when available, else CPU; anything else is passed to torch."""
+    if str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def state_to_bytes(state: State) -> bytes:
+    """Serialise a learner state for storage (an ``.npz`` archive; no pickle)."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **{key: np.asarray(value) for key, value in state.items()})
+    return buffer.getvalue()
+
+
+def state_from_bytes(data: bytes) -> State:
+    """Inverse of :func:`state_to_bytes`; refuses pickled objects."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+class LearnerModel(ABC):
+    """Base class of every learner model.
+
+    Subclasses set ``config_class`` (a dataclass) and implement the dense-index methods
+    ``_fit``, ``init_state``, ``_update``, ``_predict``, ``_weights`` and ``_load_weights``.
+    They may override :meth:`predict_sequences` with a vectorised version that must agree with
+    replaying :meth:`init_state` / :meth:`_update` / :meth:`_predict` one response at a time.
+    """
+
+    name: ClassVar[str] = ""
+    config_class: ClassVar[type] = object
+    #: Whether ``item_difficulty`` means something for this model.
+    exposes_difficulty: ClassVar[bool] = False
+
+    def __init__(self, config: Any | None = None) -> None:
+        self.config = config if config is not None else self.config_class()
+        self.item_vocab = Vocabulary()
+        self.skill_vocab = Vocabulary()
+        self.item_skill = np.zeros(0, dtype=np.int64)
+        self.training_info: dict[str, Any] = {}
+        self.device = torch.device("cpu")
+
+    # ----- vocabularies -------------------------------------------------------------------------
+    @property
+    def n_items(self) -> int:
+        return len(self.item_vocab)
+
+    @property
+    def n_skills(self) -> int:
+        return len(self.skill_vocab)
+
+    def _adopt_vocabularies(self, log: ResponseLog) -> None:
+        self.item_vocab = Vocabulary(list(log.item_vocab.tokens))
+        self.skill_vocab = Vocabulary(list(log.skill_vocab.tokens))
+        # An item's skill is the one it was most often tagged with in training.
+        pairs = np.stack([log.item, log.skill], axis=1)
+        unique_pairs, counts = np.unique(pairs, axis=0, return_counts=True)
+        item_skill = np.full(self.n_items, -1, dtype=np.int64)
+        best = np.zeros(self.n_items, dtype=np.int64)
+        for (item, skill), count in zip(unique_pairs, counts):
+            if count > best[item]:
+                best[item], item_skill[item] = count, skill
+        self.item_skill = item_skill
+
+    def dense_columns(self, log: ResponseLog) -> tuple[np.ndarray, np.ndarray]:
+        """``log``'s items and skills as this model's dense indices (-1 where unknown)."""
+        if log.item_vocab.tokens == self.item_vocab.tokens:
+            items = log.item.copy()
+        else:
+            items = self.item_vocab.encode(log.item_vocab.tokens)[log.item] if len(log) else log.item.copy()
+        if log.skill_vocab.tokens == self.skill_vocab.tokens:
+            skills = log.skill.copy()
+        else:
+            skills = self.skill_vocab.encode(log.skill_vocab.tokens)[log.skill] if len(log) else log.skill.copy()
+        return items, skills
+
+    def _dense_query(self, items: Iterable[RawId], skills: Iterable[RawId | None] | None) -> tuple[np.ndarray, np.ndarray]:
+        item_index = self.item_vocab.encode(items)
+        skill_index = np.where(item_index >= 0, self.item_skill[np.maximum(item_index, 0)], -1) if len(item_index) else item_index.copy()
+        if skills is not None:
+            given = np.fromiter((-1 if s is None else self.skill_vocab.index(s) for s in skills), dtype=np.int64)
+            if len(given) != len(item_index):
+                raise ValueError("items and skills must have the same length")
+            skill_index = np.where(given >= 0, given, skill_index)
+        return item_index, skill_index
+
+    # ----- training -----------------------------------------------------------------------------
+    def fit(
+        self,
+        train_log: ResponseLog,
+        valid_log: ResponseLog | None = None,
+        *,
+        device: str | torch.device = "auto",
+        seed: int = 0,
+        callbacks: Sequence[Callback] = (),
+        progress: bool = False,
+    ) -> LearnerModel:
+        """Fit on ``train_log``; ``valid_log`` (held-out learners) drives early stopping/selection."""
+        self.device = resolve_device(device)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+        self._adopt_vocabularies(train_log)
+        started = time.perf_counter()
+        self._fit(train_log, valid_log, seed=seed, callbacks=callbacks, progress=progress)
+        self.training_info["train_seconds"] = time.perf_counter() - started
+        self.training_info["seed"] = seed
+        self.training_info["train_responses"] = len(train_log)
+        return self
+
+    @abstractmethod
+    def _fit(self, train_log: ResponseLog, valid_log: ResponseLog | None, *, seed: int,
+             callbacks: Sequence[Callback], progress: bool) -> None:
+        """Fit parameters; call the callbacks at least once, after fitting (epoch 1 for closed forms)."""
+
+    def _run_single_epoch_callbacks(self, callbacks: Sequence[Callback]) -> None:
+        """For models fitted in one go: report one 'epoch' so validation/checkpoint callbacks run."""
+        logs: dict[str, float] = {}
+        for callback in callbacks:
+            callback.on_fit_start(self)
+        for callback in callbacks:
+            callback.on_epoch_end(self, 1, logs)
+        for callback in callbacks:
+            callback.on_fit_end(self, logs)
+        self.training_info.update({"epochs": 1, **{k: float(v) for k, v in logs.items()}})
+
+    # ----- online use ---------------------------------------------------------------------------
+    @abstractmethod
+    def init_state(self) -> State:
+        """State of a learner with no answers yet: the prior learnt across learners."""
+
+    @abstractmethod
+    def _update(self, state: State, item: int, skill: int, correct: int) -> State:
+        """New state after one answer (dense indices, -1 unknown); must not modify ``state``."""
+
+    @abstractmethod
+    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray) -> np.ndarray:
+        """P(correct) for dense ``items``/``skills`` (-1 unknown)."""
+
+    def update(self, state: State, item: RawId, correct: bool | int, skill: RawId | None = None) -> State:
+        """State after the learner answers ``item`` (raw id), ``correct`` 0/1; online, no refit."""
+        items, skills = self._dense_query([item], None if skill is None else [skill])
+        return self._update(state, int(items[0]), int(skills[0]), int(bool(correct)))
+
+    def predict(self, state: State, items: Sequence[RawId], skills: Sequence[RawId | None] | None = None) -> np.ndarray:
+        """P(correct) on each of ``items`` (raw ids; unknown ids get the model's fallback)."""
+        item_index, skill_index = self._dense_query(items, skills)
+        if len(item_index) == 0:
+            return np.zeros(0, dtype=np.float64)
+        return np.asarray(self._predict(state, item_index, skill_index), dtype=np.float64)
+
+    def predict_skill(self, state: State, skill: RawId) -> float:
+        """Mastery of ``skill``: the mean predicted success on the items of that skill."""
+        skill_index = self.skill_vocab.index(skill)
+        items = np.flatnonzero(self.item_skill == skill_index) if skill_index >= 0 else np.zeros(0, dtype=np.int64)
+        if len(items) == 0:
+            items = np.array([-1], dtype=np.int64)
+        return float(np.mean(self._predict(state, items, np.full(len(items), skill_index, dtype=np.int64))))
+
+    def predict_sequences(self, log: ResponseLog) -> np.ndarray:
+        """For every response of ``log``, P(correct) given only that learner's earlier responses.
+
+        Learners in ``log`` are treated as new: each starts from :meth:`init_state`.
+        """
+        items, skills = self.dense_columns(log)
+        out = np.empty(len(log), dtype=np.float64)
+        for seq in log.sequences():
+            state = self.init_state()
+            for t in range(seq.start, seq.stop):
+                out[t] = self._predict(state, items[t : t + 1], skills[t : t + 1])[0]
+                state = self._update(state, int(items[t]), int(skills[t]), int(log.correct[t]))
+        return out
+
+    def item_difficulty(self) -> np.ndarray:
+        """Learnt difficulty of each item (higher = harder), in ``item_vocab`` order."""
+        raise NotImplementedError(f"{self.name} does not expose item difficulties")
+
+    # ----- state bytes ---------------------------------------------------------------------------
+    @staticmethod
+    def state_to_bytes(state: State) -> bytes:
+        """Serialise a learner state for a database column (see :func:`state_to_bytes`)."""
+        return state_to_bytes(state)
+
+    @staticmethod
+    def state_from_bytes(data: bytes) -> State:
+        """Rebuild a state stored with :meth:`state_to_bytes`."""
+        return state_from_bytes(data)
+
+    # ----- checkpoints --------------------------------------------------------------------------
+    @abstractmethod
+    def _weights(self) -> dict[str, torch.Tensor]:
+        """Fitted parameters as CPU tensors."""
+
+    @abstractmethod
+    def _load_weights(self, weights: dict[str, torch.Tensor]) -> None:
+        """Restore parameters saved by :meth:`_weights` (vocabularies are already set)."""
+
+    def save(self, path: str | Path) -> Path:
+        """Write one file that :func:`load` turns back into this model, with nothing guessed."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        checkpoint = {
+            "format": CHECKPOINT_FORMAT,
+            "model": self.name,
+            "class": type(self).__qualname__,
+            "config": dataclasses.asdict(self.config),
+            "item_vocab": list(self.item_vocab.tokens),
+            "skill_vocab": list(self.skill_vocab.tokens),
+            "item_skill": torch.from_numpy(self.item_skill.copy()),
+            "weights": {k: v.detach().cpu() for k, v in self._weights().items()},
+            # Through JSON so only plain numbers and strings reach the file.
+            "training": json.loads(json.dumps(_jsonable(self.training_info))),
+        }
+        tmp = path.with_name(path.name + ".tmp")
+        torch.save(checkpoint, tmp)
+        tmp.replace(path)
+        return path
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        return float(value) if math.isfinite(float(value)) else None
+    if isinstance(value, (np.integer, int)):
+        return int(value)
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    return value
+
+
+def load(path: str | Path, device: str | torch.device = "cpu") -> LearnerModel:
+    """Rebuild any registered learner model from a file written by :meth:`LearnerModel.save`."""
+    checkpoint = torch.load(Path(path), map_location="cpu", weights_only=True)
+    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path}: not a learner-model checkpoint (format {checkpoint.get('format')!r})")
+    name = checkpoint["model"]
+    if name not in MODEL_REGISTRY:
+        raise ValueError(f"{path}: model {name!r} is not registered; known: {', '.join(sorted(MODEL_REGISTRY))}")
+    cls = MODEL_REGISTRY[name]
+    config = cls.config_class(**checkpoint["config"])
+    model = cls(config)
+    model.item_vocab = Vocabulary(list(checkpoint["item_vocab"]))
+    model.skill_vocab = Vocabulary(list(checkpoint["skill_vocab"]))
+    model.item_skill = checkpoint["item_skill"].numpy().astype(np.int64)
+    model.training_info = dict(checkpoint["training"])
+    model.device = resolve_device(device)
+    model._load_weights(checkpoint["weights"])
+    return model
