@@ -668,6 +668,7 @@ def _check_course(checker: _Checker, file: str, data: Any) -> _CourseSpec | None
             except ValidationError:
                 checker.add(file, _join(where, "video_url"), f"{video_url!r} is not an http(s) address")
         images: list[_ImageSpec] = []
+        listed: set[str] = set()
         for j, image_item in enumerate(checker.listing(file, where, module, "images")):
             image_where = _join(_join(where, "images"), j)
             image = checker.mapping(file, image_where, image_item)
@@ -682,6 +683,7 @@ def _check_course(checker: _Checker, file: str, data: Any) -> _CourseSpec | None
             if image.get("file") in (None, ""):
                 checker.add(file, _join(image_where, "file"), "required: a path such as images/chart.svg")
                 continue
+            listed.add(str(image["file"]))
             found = checker.read_image(file, _join(image_where, "file"), image["file"])
             if found is None:
                 continue
@@ -691,7 +693,6 @@ def _check_course(checker: _Checker, file: str, data: Any) -> _CourseSpec | None
                 continue
             images.append(_ImageSpec(filename, content_type, data, alt, caption))
         if body is not None:
-            listed = {f"images/{image.filename}" for image in images}
             for ref in sorted(set(INLINE_IMAGE_RE.findall(body)) - listed):
                 checker.add(str(module["file"]), "body",
                             f"shows {ref}, which is not listed under the images of module {slug!r}")
@@ -1081,7 +1082,9 @@ class _Flow(list):  # type: ignore[type-arg]
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Indent list items under their key, as people write them.
+        return super().increase_indent(flow, False)
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -1099,7 +1102,7 @@ _Dumper.add_representer(_Flow, _represent_flow)
 
 
 def _dump(data: Any) -> bytes:
-    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000,
                      default_flow_style=False)
     return text.encode("utf-8")
 
