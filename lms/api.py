@@ -98,6 +98,17 @@ def visible_learner_or_404(viewer: AbstractBaseUser, user_id: int | None) -> Abs
 
 class UserFilterSerializer(serializers.Serializer):
     user = serializers.IntegerField(
-        required=False, min_value=1,
+        required=False, min_value=1, max_value=2**63 - 1,
         help_text="A learner's id. Managers: members of their teams; admins: anyone. Default: yourself.",
     )
+
+
+class RelatedSlugsField(serializers.ListField):
+    """Read-only: one attribute (the slug by default) of each object of a many-to-many relation."""
+
+    def __init__(self, attr: str = "slug", **kwargs: Any) -> None:
+        self.attr = attr
+        super().__init__(child=serializers.CharField(), read_only=True, **kwargs)
+
+    def to_representation(self, manager: Any) -> list[str]:
+        return [getattr(obj, self.attr) for obj in manager.all()]

@@ -1,1 +1,34 @@
-urlpatterns: list = []
+"""The REST API, mounted at /api/v1/. Documented at /api/docs/ (schema at /api/schema/)."""
+
+from django.urls import path
+
+from lms.accounts.apis import MeApi, TokenObtainApi
+from lms.content.apis import (
+    CourseDetailApi,
+    CourseListApi,
+    ModuleDetailApi,
+    ModuleListApi,
+    QuestionDetailApi,
+    QuestionListApi,
+    SkillDetailApi,
+    SkillListApi,
+)
+from lms.learning.apis import EnrollmentListApi, ProgressApi, ResponseListApi
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", TokenObtainApi.as_view(), name="token"),
+    path("me/", MeApi.as_view(), name="me"),
+    path("courses/", CourseListApi.as_view(), name="courses"),
+    path("courses/<slug:slug>/", CourseDetailApi.as_view(), name="course"),
+    path("modules/", ModuleListApi.as_view(), name="modules"),
+    path("modules/<int:module_id>/", ModuleDetailApi.as_view(), name="module"),
+    path("questions/", QuestionListApi.as_view(), name="questions"),
+    path("questions/<str:key>/", QuestionDetailApi.as_view(), name="question"),
+    path("skills/", SkillListApi.as_view(), name="skills"),
+    path("skills/<slug:slug>/", SkillDetailApi.as_view(), name="skill"),
+    path("enrollments/", EnrollmentListApi.as_view(), name="enrollments"),
+    path("responses/", ResponseListApi.as_view(), name="responses"),
+    path("progress/", ProgressApi.as_view(), name="progress"),
+]

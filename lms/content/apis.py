@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -27,7 +27,7 @@ from rest_framework.validators import UniqueValidator
 from rest_framework.views import APIView
 
 from lms.accounts.roles import is_admin, is_staff_role
-from lms.api import IsAdminRoleOrReadOnly, Pagination, paginated_response
+from lms.api import IsAdminRoleOrReadOnly, Pagination, RelatedSlugsField, paginated_response
 from lms.content.models import Choice, Course, Module, ModuleQuestion, Question, Skill
 from lms.content.skills import skill_set_prerequisites
 
@@ -169,7 +169,7 @@ class SkillOutput(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     description = serializers.CharField()
-    prerequisites = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    prerequisites = RelatedSlugsField()
 
 
 class SkillInput(serializers.Serializer):
@@ -236,7 +236,7 @@ class CourseOutput(serializers.Serializer):
     published = serializers.BooleanField()
     target_success = serializers.FloatField()
     mastery_threshold = serializers.FloatField()
-    skills = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    skills = RelatedSlugsField()
     created = serializers.DateTimeField()
     updated = serializers.DateTimeField()
 
@@ -328,7 +328,7 @@ class ModuleOutput(serializers.Serializer):
     video_url = serializers.URLField(allow_blank=True)
     estimated_minutes = serializers.IntegerField()
     order = serializers.IntegerField()
-    skills = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    skills = RelatedSlugsField()
     questions = serializers.SerializerMethodField(help_text="Question keys in quiz order.")
 
     def get_questions(self, module: Module) -> list[str]:
@@ -437,7 +437,7 @@ class QuestionLearnerOutput(serializers.Serializer):
     type = serializers.ChoiceField(choices=Question.TYPES)
     stem = serializers.CharField(help_text="Markdown.")
     difficulty = serializers.IntegerField()
-    skills = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    skills = RelatedSlugsField()
     choices = ChoiceSerializer(many=True)
 
 
@@ -559,7 +559,8 @@ class QuestionInput(serializers.Serializer):
 
 class QuestionFilter(serializers.Serializer):
     skill = serializers.SlugField(required=False, help_text="Only questions training this skill (slug).")
-    module = serializers.IntegerField(required=False, min_value=1, help_text="Only this module's quiz (module id).")
+    module = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
+                                      help_text="Only this module's quiz (module id).")
 
 
 def _filter_questions(user: AbstractBaseUser, questions: QuerySet[Question],

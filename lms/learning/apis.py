@@ -1,0 +1,320 @@
+"""REST API for learning: enrolments, answers and progress.
+
+Learners see their own data only. ``?user=<id>`` lets managers look at their teams' members and
+admins at anyone; a user outside that scope is a 404, never a silently empty list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Max, Q
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lms.accounts.selectors import learners_visible_to
+from lms.api import Pagination, UserFilterSerializer, paginated_response, visible_learner_or_404
+from lms.content.apis import modules_visible_to
+from lms.content.grading import InvalidAnswer, correct_answer_text, parse_answer
+from lms.content.models import Course, Question
+from lms.learning.models import Enrollment
+from lms.learning.models import Response as AnswerRecord
+from lms.learning.selectors import course_outline
+from lms.learning.services import enrollment_create, response_submit
+
+MAX_TIME_TAKEN_MS = 3_600_000
+MAX_ID = 2**63 - 1
+NOT_VISIBLE = OpenApiResponse(description="No such learner, or not one of yours.")
+
+
+class CourseRef(serializers.Serializer):
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+
+
+# --- Enrolments ---------------------------------------------------------------------------------
+
+class EnrollmentListApi(APIView):
+    pagination_class = Pagination
+
+    class InputSerializer(serializers.Serializer):
+        course = serializers.SlugRelatedField(
+            slug_field="slug", queryset=Course.objects.filter(published=True), help_text="Slug of a published course.",
+        )
+
+        class Meta:
+            ref_name = "EnrollmentCreate"
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        user = serializers.IntegerField(source="user_id")
+        username = serializers.CharField(source="user.username")
+        course = CourseRef()
+        created = serializers.DateTimeField()
+        completed_at = serializers.DateTimeField(allow_null=True)
+        modules_completed = serializers.IntegerField()
+        modules_total = serializers.IntegerField()
+        progress_percent = serializers.IntegerField()
+        questions_answered = serializers.IntegerField()
+        correct_answers = serializers.IntegerField()
+        accuracy_percent = serializers.IntegerField(allow_null=True)
+        last_activity = serializers.DateTimeField(allow_null=True)
+
+        class Meta:
+            ref_name = "Enrollment"
+
+    @extend_schema(
+        parameters=[UserFilterSerializer], responses={200: OutputSerializer(many=True), 404: NOT_VISIBLE},
+        tags=["enrollments"],
+        description="Learners: their own enrolments. Managers: their teams' members'. Admins: everyone's.",
+    )
+    def get(self, request: Request) -> Response:
+        filters = UserFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        enrollments = Enrollment.objects.select_related("user", "course").order_by("-created", "-id")
+        if "user" in filters.validated_data:
+            enrollments = enrollments.filter(user=visible_learner_or_404(request.user, filters.validated_data["user"]))
+        else:
+            enrollments = enrollments.filter(user__in=learners_visible_to(request.user))
+        return paginated_response(request=request, view=self, queryset=enrollments,
+                                  serializer_class=self.OutputSerializer)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OutputSerializer, 200: OpenApiResponse(OutputSerializer, description="Already enrolled.")},
+        tags=["enrollments"],
+        description="Enrol yourself in a course. Enrolling again returns the existing enrolment with a 200.",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        course = serializer.validated_data["course"]
+        existed = Enrollment.objects.filter(user=request.user, course=course).exists()
+        enrollment = enrollment_create(user=request.user, course=course)
+        return Response(self.OutputSerializer(enrollment).data,
+                        status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+# --- Responses ----------------------------------------------------------------------------------
+
+class ResponseOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    submission_id = serializers.UUIDField()
+    user = serializers.IntegerField(source="user_id")
+    question = serializers.CharField(source="question.key", help_text="Question key.")
+    module = serializers.IntegerField(source="module_id")
+    course = serializers.SlugField(source="course.slug")
+    answer = serializers.JSONField(help_text="The answer in its normal form.")
+    is_correct = serializers.BooleanField()
+    score = serializers.FloatField()
+    time_taken_ms = serializers.IntegerField(allow_null=True)
+    attempt_number = serializers.IntegerField()
+    created = serializers.DateTimeField()
+
+
+class ChoiceFeedback(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    is_correct = serializers.BooleanField()
+    selected = serializers.BooleanField()
+    feedback = serializers.CharField()
+
+
+class SubmittedResponseOutput(serializers.Serializer):
+    """An answer with its grade and what the learner may now see: the right answer and why."""
+
+    id = serializers.IntegerField()
+    submission_id = serializers.UUIDField()
+    question = serializers.CharField(help_text="Question key.")
+    module = serializers.IntegerField()
+    answer = serializers.JSONField()
+    is_correct = serializers.BooleanField()
+    score = serializers.FloatField()
+    attempt_number = serializers.IntegerField()
+    correct_answer = serializers.CharField(help_text="The right answer in words.")
+    explanation = serializers.CharField(help_text="Markdown.")
+    choice_feedback = ChoiceFeedback(many=True, help_text="Choice questions: every option; otherwise empty.")
+
+
+def submitted_response_data(response: AnswerRecord) -> dict[str, Any]:
+    question = response.question
+    picked = response.answer if isinstance(response.answer, list) else [response.answer]
+    choices = list(question.choices.all()) if question.type in Question.CHOICE_TYPES else []
+    return SubmittedResponseOutput({
+        "id": response.pk,
+        "submission_id": response.submission_id,
+        "question": question.key,
+        "module": response.module_id,
+        "answer": response.answer,
+        "is_correct": response.is_correct,
+        "score": response.score,
+        "attempt_number": response.attempt_number,
+        "correct_answer": correct_answer_text(question),
+        "explanation": question.explanation,
+        "choice_feedback": [
+            {"id": c.pk, "text": c.text, "is_correct": c.is_correct, "selected": c.pk in picked,
+             "feedback": c.feedback}
+            for c in choices
+        ],
+    }).data
+
+
+class ResponseListApi(APIView):
+    pagination_class = Pagination
+
+    class InputSerializer(serializers.Serializer):
+        submission_id = serializers.UUIDField(
+            help_text="Chosen by the client when the question is shown; sending it again returns the same answer.",
+        )
+        question = serializers.SlugRelatedField(slug_field="key", queryset=Question.objects.all(),
+                                                help_text="Question key.")
+        module = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                          help_text="Id of the module whose quiz the question was answered in.")
+        answer = serializers.JSONField(
+            help_text="Single choice: a choice id. Multiple choice: a list of choice ids. True/false: a boolean. "
+                      "Numeric: a number. Short text: a string.",
+        )
+        time_taken_ms = serializers.IntegerField(min_value=0, max_value=MAX_TIME_TAKEN_MS, required=False,
+                                                 allow_null=True)
+
+        class Meta:
+            ref_name = "ResponseSubmit"
+
+        def validate_module(self, module_id: int) -> Any:
+            module = modules_visible_to(self.context["request"].user).filter(pk=module_id).first()
+            if module is None:
+                raise serializers.ValidationError(f"no module with the id {module_id}")
+            return module
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            question, module = attrs["question"], attrs["module"]
+            if not module.module_questions.filter(question=question).exists():
+                raise serializers.ValidationError({"question": ["this question is not part of this module's quiz"]})
+            try:
+                parse_answer(question, attrs["answer"])
+            except InvalidAnswer as exc:
+                raise serializers.ValidationError({"answer": [str(exc)]}) from None
+            except OverflowError:
+                # parse_answer only expects ValueError; float(10**400) and int(1e999) overflow.
+                raise serializers.ValidationError({"answer": ["that number is out of range"]}) from None
+            return attrs
+
+    @extend_schema(
+        parameters=[UserFilterSerializer], responses={200: ResponseOutput(many=True), 404: NOT_VISIBLE},
+        tags=["responses"],
+        description="Your answers, oldest first. Managers: `?user=` a member of their teams; admins: anyone.",
+    )
+    def get(self, request: Request) -> Response:
+        filters = UserFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        learner = visible_learner_or_404(request.user, filters.validated_data.get("user"))
+        responses = AnswerRecord.objects.filter(user=learner).select_related("question", "course")
+        return paginated_response(request=request, view=self, queryset=responses, serializer_class=ResponseOutput)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: SubmittedResponseOutput,
+            200: OpenApiResponse(SubmittedResponseOutput, description="This submission_id was already recorded."),
+        },
+        tags=["responses"],
+        description="Answer a question of a module's quiz. The same `submission_id` again is the same answer: "
+                    "it returns the stored response with a 200 and records nothing new.",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        previous = AnswerRecord.objects.filter(user=request.user, submission_id=data["submission_id"]).first()
+        if previous is not None and (previous.question_id, previous.module_id) != (data["question"].pk,
+                                                                                  data["module"].pk):
+            raise serializers.ValidationError(
+                {"submission_id": ["this submission id was already used for another question"]}
+            )
+        result = response_submit(
+            user=request.user, question=data["question"], module=data["module"], answer=data["answer"],
+            submission_id=data["submission_id"], time_taken_ms=data.get("time_taken_ms"),
+        )
+        return Response(submitted_response_data(result.response),
+                        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+# --- Progress -----------------------------------------------------------------------------------
+
+class ModuleProgress(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    completed = serializers.BooleanField()
+    in_progress = serializers.BooleanField(help_text="A quiz attempt is open.")
+    best_score = serializers.FloatField(allow_null=True)
+
+
+class CourseProgress(serializers.Serializer):
+    course = CourseRef()
+    enrolled_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    modules_completed = serializers.IntegerField()
+    modules_total = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    questions_answered = serializers.IntegerField()
+    correct_answers = serializers.IntegerField()
+    accuracy_percent = serializers.IntegerField(allow_null=True)
+    last_activity = serializers.DateTimeField(allow_null=True)
+    modules = ModuleProgress(many=True)
+
+
+class ProgressOutput(serializers.Serializer):
+    user = serializers.IntegerField()
+    username = serializers.CharField()
+    courses = CourseProgress(many=True)
+
+
+def progress_for(learner: AbstractBaseUser) -> dict[str, Any]:
+    """Progress in every enrolled course, computed from the response log and module completions
+    (not from the enrolment summary, which a background task may not have refreshed yet)."""
+    stats = {
+        row["course_id"]: row
+        for row in AnswerRecord.objects.filter(user=learner).values("course_id").annotate(
+            answered=Count("id"), correct=Count("id", filter=Q(is_correct=True)), last=Max("created"),
+        )
+    }
+    courses = []
+    for enrollment in Enrollment.objects.filter(user=learner).select_related("course").order_by("created", "id"):
+        outline = course_outline(learner, enrollment.course)
+        done = sum(1 for status_ in outline if status_.completed)
+        row = stats.get(enrollment.course_id, {"answered": 0, "correct": 0, "last": None})
+        courses.append({
+            "course": enrollment.course,
+            "enrolled_at": enrollment.created,
+            "completed_at": enrollment.completed_at,
+            "modules_completed": done,
+            "modules_total": len(outline),
+            "percent": round(100 * done / len(outline)) if outline else 0,
+            "questions_answered": row["answered"],
+            "correct_answers": row["correct"],
+            "accuracy_percent": round(100 * row["correct"] / row["answered"]) if row["answered"] else None,
+            "last_activity": row["last"],
+            "modules": [
+                {"id": s.module.pk, "slug": s.module.slug, "title": s.module.title, "completed": s.completed,
+                 "in_progress": s.in_progress, "best_score": s.best_score}
+                for s in outline
+            ],
+        })
+    return {"user": learner.pk, "username": learner.get_username(), "courses": courses}
+
+
+class ProgressApi(APIView):
+    @extend_schema(
+        parameters=[UserFilterSerializer], responses={200: ProgressOutput, 404: NOT_VISIBLE}, tags=["progress"],
+        description="Progress per enrolled course. Managers: `?user=` a member of their teams; admins: anyone.",
+    )
+    def get(self, request: Request) -> Response:
+        filters = UserFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        learner = visible_learner_or_404(request.user, filters.validated_data.get("user"))
+        return Response(ProgressOutput(progress_for(learner)).data)
