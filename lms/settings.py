@@ -89,7 +89,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker are separate processes writing one file: wait for the lock
     # instead of failing, and let tests use a file so a worker process can see their data.
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    DATABASES["default"]["OPTIONS"].update({
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
     # One file per test run (not :memory:) so that a worker process started by a test can open it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 
@@ -140,7 +144,7 @@ else:
 # --- Celery -------------------------------------------------------------------------------------
 # The default broker keeps messages in files under var/broker, so the demo needs no server and the
 # web process and the worker (separate processes) still share one queue.
-BROKER_DIR = VAR_DIR / "broker"
+BROKER_DIR = Path(env_str("PATHWISE_BROKER_DIR", str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {

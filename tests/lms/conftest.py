@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -44,9 +45,25 @@ def client_for(user: object) -> Client:
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery(settings: object) -> None:
-    """Unit tests run tasks in-process; integration tests start a real worker instead."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True  # type: ignore[attr-defined]
+def _eager_celery(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Unit tests run tasks in-process; integration tests (marked ``integration``) publish to the
+    real broker and a real worker process runs them."""
     from lms.celery import app
 
-    app.conf.task_always_eager = True
+    # Celery reads Django's namespaced name first, so that is the key to override.
+    eager = request.node.get_closest_marker("integration") is None
+    previous = app.conf["CELERY_TASK_ALWAYS_EAGER"]
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = eager
+    yield
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_broker_folder() -> Iterator[None]:
+    yield
+    import shutil
+
+    from django.conf import settings
+
+    if "test-broker-" in str(settings.BROKER_DIR):
+        shutil.rmtree(settings.BROKER_DIR, ignore_errors=True)

@@ -1,0 +1,22 @@
+# Shared by bin/demo and bin/test: make .venv with the pinned requirements, once per change of them.
+# Usage: source bin/_setup.sh REQUIREMENTS_FILE
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  echo "Pathwise needs Python 3.11 or newer (found: $("$PYTHON" --version 2>&1)). Set PYTHON=/path/to/python3.11." >&2
+  exit 1
+fi
+requirements="$1"
+if [ ! -x .venv/bin/python ]; then
+  echo "==> Creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.installed-$(cat requirements.txt "$requirements" | sha256sum | cut -c1-16)"
+if [ ! -e "$stamp" ]; then
+  echo "==> Installing $requirements (first run: a few minutes)"
+  .venv/bin/python -m pip install --disable-pip-version-check -q --upgrade pip==25.2
+  .venv/bin/python -m pip install --disable-pip-version-check -q -r "$requirements"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
