@@ -331,21 +331,25 @@ class _ModuleSpec:
 
 
 @dataclass
-class _ChoiceSpec:
+class ChoiceSpec:
+    """A choice as read from a package or another format, before it is written."""
+
     text: str
     is_correct: bool
     feedback: str
 
 
 @dataclass
-class _QuestionSpec:
+class QuestionSpec:
+    """A bank question as read from a package or another format, before it is written."""
+
     key: str
     type: str
     stem: str
     explanation: str
     difficulty: int
     skills: list[str]
-    choices: list[_ChoiceSpec] = field(default_factory=list)
+    choices: list[ChoiceSpec] = field(default_factory=list)
     true_false_answer: bool | None = None
     numeric_answer: float | None = None
     numeric_tolerance: float = 0.0
@@ -710,13 +714,13 @@ def _check_course(checker: _Checker, file: str, data: Any) -> _CourseSpec | None
     return spec
 
 
-def _check_questions(checker: _Checker, file: str, data: Any) -> list[_QuestionSpec]:
+def _check_questions(checker: _Checker, file: str, data: Any) -> list[QuestionSpec]:
     if data is None:
         return []
     if not isinstance(data, list):
         checker.add(file, "-", f"must be a list of questions (found {_kind(data)})")
         return []
-    questions: list[_QuestionSpec] = []
+    questions: list[QuestionSpec] = []
     seen: set[str] = set()
     for i, item in enumerate(data):
         where = _join("", i)
@@ -735,7 +739,7 @@ def _check_questions(checker: _Checker, file: str, data: Any) -> list[_QuestionS
         else:
             checker.known(file, where, question, QUESTION_COMMON_FIELDS | QUESTION_TYPE_FIELDS[qtype],
                           what=f"a {qtype} question")
-        spec = _QuestionSpec(
+        spec = QuestionSpec(
             key=key,
             type=qtype if qtype in QUESTION_TYPES else "",
             stem=checker.text(file, where, question, "stem", required=True),
@@ -754,7 +758,7 @@ def _check_questions(checker: _Checker, file: str, data: Any) -> list[_QuestionS
                 text = checker.text(file, choice_where, choice, "text", required=True, max_length=500)
                 if text and any(c.text == text for c in spec.choices):
                     checker.add(file, _join(choice_where, "text"), f"choice {text!r} is listed twice")
-                spec.choices.append(_ChoiceSpec(
+                spec.choices.append(ChoiceSpec(
                     text=text,
                     is_correct=bool(checker.boolean(file, choice_where, choice, "correct", default=False)),
                     feedback=checker.text(file, choice_where, choice, "feedback", max_length=500),
@@ -790,7 +794,7 @@ def _check_questions(checker: _Checker, file: str, data: Any) -> list[_QuestionS
 
 
 def _check_references(checker: _Checker, course_file: str, questions_file: str, course: _CourseSpec,
-                      questions: list[_QuestionSpec]) -> None:
+                      questions: list[QuestionSpec]) -> None:
     """Cross-file and database checks: skills and questions that must exist, cycles, removals."""
     package_skills = {s.slug for s in course.skills}
     db_skills = set(Skill.objects.values_list("slug", flat=True))
@@ -850,11 +854,6 @@ def _set_fields(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
-def _other_courses(question: Question, course_slug: str) -> list[str]:
-    return sorted(set(Course.objects.filter(modules__questions=question).exclude(slug=course_slug)
-                      .values_list("slug", flat=True)))
-
-
 def _write_skills(course: _CourseSpec, report: ImportReport) -> None:
     skills: dict[str, Skill] = {}
     outcome: dict[str, str] = {}
@@ -884,47 +883,60 @@ def _write_skills(course: _CourseSpec, report: ImportReport) -> None:
         report.count("skills", outcome[spec.slug])
 
 
-def _write_questions(questions: list[_QuestionSpec], course_slug: str, report: ImportReport) -> dict[str, Question]:
+def _write_questions(questions: list[QuestionSpec], course_slug: str, report: ImportReport) -> dict[str, Question]:
     by_key: dict[str, Question] = {}
     for spec in questions:
-        values = {
-            "type": spec.type,
-            "stem": spec.stem,
-            "explanation": spec.explanation,
-            "difficulty": spec.difficulty,
-            "true_false_answer": spec.true_false_answer,
-            "numeric_answer": spec.numeric_answer,
-            "numeric_tolerance": spec.numeric_tolerance,
-            "accepted_answers": spec.accepted_answers,
-            "case_sensitive": spec.case_sensitive,
-        }
-        question = Question.objects.filter(key=spec.key).first()
-        if question is None:
-            question = Question.objects.create(key=spec.key, **values)
-            outcome = "created"
-        else:
-            old_type = question.type
-            changed = _set_fields(question, values)
-            if changed:
-                question.save()
-            if old_type != spec.type:
-                others = _other_courses(question, course_slug)
-                if others:
-                    report.warnings.append(
-                        f"question {spec.key!r} changed type from {old_type} to {spec.type}; it is also used by "
-                        f"course(s) {', '.join(others)}, where the new type shows too")
-            outcome = "updated" if changed else "unchanged"
-        if set(question.skills.values_list("slug", flat=True)) != set(spec.skills):
-            question.skills.set(Skill.objects.filter(slug__in=spec.skills))
-            outcome = "updated" if outcome == "unchanged" else outcome
-        if _write_choices(question, spec.choices) and outcome == "unchanged":
-            outcome = "updated"
+        question, outcome, warnings = question_upsert(spec=spec, course_slug=course_slug)
         report.count("questions", outcome)
+        report.warnings.extend(warnings)
         by_key[spec.key] = question
     return by_key
 
 
-def _write_choices(question: Question, specs: list[_ChoiceSpec]) -> bool:
+def question_upsert(*, spec: QuestionSpec, course_slug: str | None = None) -> tuple[Question, str, list[str]]:
+    """Create or update one bank question from ``spec``; its skills must exist.
+
+    Returns the question, ``"created"``, ``"updated"`` or ``"unchanged"``, and warnings: a change of
+    type is announced when other courses (than ``course_slug``) use the question.
+    """
+    values = {
+        "type": spec.type,
+        "stem": spec.stem,
+        "explanation": spec.explanation,
+        "difficulty": spec.difficulty,
+        "true_false_answer": spec.true_false_answer,
+        "numeric_answer": spec.numeric_answer,
+        "numeric_tolerance": spec.numeric_tolerance,
+        "accepted_answers": spec.accepted_answers,
+        "case_sensitive": spec.case_sensitive,
+    }
+    warnings: list[str] = []
+    question = Question.objects.filter(key=spec.key).first()
+    if question is None:
+        question = Question.objects.create(key=spec.key, **values)
+        outcome = "created"
+    else:
+        old_type = question.type
+        changed = _set_fields(question, values)
+        if changed:
+            question.save()
+        if old_type != spec.type:
+            others = sorted(set(Course.objects.filter(modules__questions=question).exclude(slug=course_slug or "")
+                                .values_list("slug", flat=True)))
+            if others:
+                warnings.append(
+                    f"question {spec.key!r} changed type from {old_type} to {spec.type}; it is also used by "
+                    f"course(s) {', '.join(others)}, where the new type shows too")
+        outcome = "updated" if changed else "unchanged"
+    if set(question.skills.values_list("slug", flat=True)) != set(spec.skills):
+        question.skills.set(Skill.objects.filter(slug__in=spec.skills))
+        outcome = "updated" if outcome == "unchanged" else outcome
+    if _write_choices(question, spec.choices) and outcome == "unchanged":
+        outcome = "updated"
+    return question, outcome, warnings
+
+
+def _write_choices(question: Question, specs: list[ChoiceSpec]) -> bool:
     """Update choices in place, by position, so their ids (kept in learners' answers) survive edits."""
     existing = list(question.choices.order_by("order", "id"))
     changed = False
@@ -1015,7 +1027,7 @@ def _write_images(module: Module, specs: list[_ImageSpec], report: ImportReport)
     return changed
 
 
-def _write_course(course: _CourseSpec, questions: list[_QuestionSpec], warnings: list[str]) -> ImportReport:
+def _write_course(course: _CourseSpec, questions: list[QuestionSpec], warnings: list[str]) -> ImportReport:
     report = ImportReport(course=course.slug, warnings=list(warnings))
     _write_skills(course, report)
     by_key = _write_questions(questions, course.slug, report)
