@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import re
+
 import markdown as md
 import nh3
 
@@ -22,13 +24,21 @@ _ALLOWED_ATTRIBUTES = {
 }
 
 
-def render_markdown(text: str, image_urls: Mapping[str, str] | None = None) -> str:
+def render_markdown(text: str, image_urls: Mapping[str, str] | None = None, heading_offset: int = 1) -> str:
     """Render Markdown to HTML and sanitise it.
 
     ``image_urls`` maps package paths such as ``images/chart.svg`` to the addresses the images are
     served from, so a body written for a package shows its images once imported.
+    ``heading_offset`` pushes the author's headings down (``#`` becomes ``<h2>`` by default) so the
+    page keeps one ``<h1>``, its own title, and a heading outline screen readers can follow.
     """
     html = md.markdown(text or "", extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    if heading_offset:
+        html = re.sub(
+            r"<(/?)h([1-6])(\b[^>]*)>",
+            lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + heading_offset)}{m.group(3)}>",
+            html,
+        )
     for package_path, url in (image_urls or {}).items():
         html = html.replace(f'src="{package_path}"', f'src="{url}"')
     return nh3.clean(
