@@ -2,7 +2,7 @@
 
 Defaults give a self-contained demo (SQLite file, a file-system message broker shared by the web
 and worker processes). Production sets DATABASE_URL, CELERY_BROKER_URL, REDIS_URL, SECRET_KEY and
-DEBUG=0; see docs/deployment.md.
+DEBUG=0; see "Configuration" in the README.
 """
 
 from __future__ import annotations

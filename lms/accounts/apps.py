@@ -8,7 +8,7 @@ from django.db.models.signals import post_migrate
 
 def ensure_role_groups(**kwargs: Any) -> None:
     """Create the three role groups and give admins the content and team permissions.
-    Runs after every migrate, so it also repairs groups someone edited by hand."""
+    Runs after every migrate (once per app, cheaply), so it also repairs groups edited by hand."""
     from django.contrib.auth.models import Group, Permission
 
     from lms.accounts.models import ROLES, ADMIN
@@ -25,4 +25,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and teams"
 
     def ready(self) -> None:
-        post_migrate.connect(ensure_role_groups, sender=self)
+        # Not limited to this app: permissions of apps migrated after this one exist only later.
+        post_migrate.connect(ensure_role_groups, dispatch_uid="pathwise_role_groups")

@@ -35,6 +35,8 @@ class GiftError:
     message: str
 
     def __str__(self) -> str:
+        if not self.line:
+            return self.message
         title = f" ({self.title})" if self.title else ""
         return f"line {self.line}{title}: {self.message}"
 

@@ -16,8 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lms.accounts.selectors import learners_visible_to
-from lms.api import Pagination, UserFilterSerializer, paginated_response, visible_learner_or_404
+from lms.api import Pagination, UserFilterSerializer, learners_in_scope, paginated_response, visible_learner_or_404
 from lms.content.apis import modules_visible_to
 from lms.content.grading import InvalidAnswer, correct_answer_text, parse_answer
 from lms.content.models import Course, Question
@@ -29,6 +28,15 @@ from lms.learning.services import enrollment_create, response_submit
 MAX_TIME_TAKEN_MS = 3_600_000
 MAX_ID = 2**63 - 1
 NOT_VISIBLE = OpenApiResponse(description="No such learner, or not one of yours.")
+
+
+class UUIDStringField(serializers.UUIDField):
+    """DRF also takes an integer as a UUID (``UUID(int=12)``); a client sending one has a bug."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
 
 
 class CourseRef(serializers.Serializer):
@@ -79,7 +87,7 @@ class EnrollmentListApi(APIView):
         if "user" in filters.validated_data:
             enrollments = enrollments.filter(user=visible_learner_or_404(request.user, filters.validated_data["user"]))
         else:
-            enrollments = enrollments.filter(user__in=learners_visible_to(request.user))
+            enrollments = enrollments.filter(user__in=learners_in_scope(request.user))
         return paginated_response(request=request, view=self, queryset=enrollments,
                                   serializer_class=self.OutputSerializer)
 
@@ -167,7 +175,7 @@ class ResponseListApi(APIView):
     pagination_class = Pagination
 
     class InputSerializer(serializers.Serializer):
-        submission_id = serializers.UUIDField(
+        submission_id = UUIDStringField(
             help_text="Chosen by the client when the question is shown; sending it again returns the same answer.",
         )
         question = serializers.SlugRelatedField(slug_field="key", queryset=Question.objects.all(),
@@ -191,11 +199,16 @@ class ResponseListApi(APIView):
             return module
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            question, module = attrs["question"], attrs["module"]
+            question, module, raw = attrs["question"], attrs["module"], attrs["answer"]
             if not module.module_questions.filter(question=question).exists():
                 raise serializers.ValidationError({"question": ["this question is not part of this module's quiz"]})
+            if question.type in Question.CHOICE_TYPES and any(
+                isinstance(v, bool) for v in (raw if isinstance(raw, list) else [raw])
+            ):
+                # parse_answer would read true as the choice with id 1.
+                raise serializers.ValidationError({"answer": ["choose one of the options by its id"]})
             try:
-                parse_answer(question, attrs["answer"])
+                parse_answer(question, raw)
             except InvalidAnswer as exc:
                 raise serializers.ValidationError({"answer": [str(exc)]}) from None
             except OverflowError:
