@@ -15,6 +15,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -177,8 +178,11 @@ class _ZipSource(_Source):
 
     def read(self, rel: str) -> bytes:
         info = self.members[rel]
-        with self.archive.open(info) as fh:
-            return fh.read(info.file_size + 1)
+        try:
+            with self.archive.open(info) as fh:
+                return fh.read(info.file_size + 1)
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as exc:
+            raise OSError(f"cannot read {rel} from the archive ({exc})") from None
 
 
 def _safe_relpath(value: str) -> str | None:
@@ -541,7 +545,9 @@ class _Checker:
             return self.source.read(rel).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             self.add(file, where, f"{rel} is not valid UTF-8 text (byte {exc.start})")
-            return None
+        except OSError as exc:
+            self.add(file, where, str(exc))
+        return None
 
     def read_image(self, file: str, where: str, rel_value: Any) -> tuple[str, str, bytes] | None:
         """Return (filename, content type, bytes) of an image under images/."""
@@ -568,7 +574,11 @@ class _Checker:
         if size > limit:
             self.add(file, where, f"{rel} is too large ({size} bytes; images may be at most {limit} bytes)")
             return None
-        data = self.source.read(rel)
+        try:
+            data = self.source.read(rel)
+        except OSError as exc:
+            self.add(file, where, str(exc))
+            return None
         if len(data) > limit:
             self.add(file, where, f"{rel} is too large (images may be at most {limit} bytes)")
             return None
@@ -607,7 +617,12 @@ def _find_data_file(source: _Source, stem: str, checker: _Checker, *, required: 
     if size > MAX_TEXT_BYTES:
         checker.add(name, "", f"too large ({size} bytes; at most {MAX_TEXT_BYTES})")
         return name, _MISSING
-    ok, data = _load_data(name, source.read(name), checker.errors)
+    try:
+        raw = source.read(name)
+    except OSError as exc:
+        checker.add(name, "", str(exc))
+        return name, _MISSING
+    ok, data = _load_data(name, raw, checker.errors)
     return name, data if ok else _MISSING
 
 

@@ -487,3 +487,14 @@ def test_it_imports_and_round_trips_every_demo_course(tmp_path: Path) -> None:
         Course.objects.filter(slug=slug).delete()
         course_package_import(path=out)
         assert snapshot(slug) == before
+
+
+def test_it_reports_a_damaged_file_in_a_zip(tmp_path: Path) -> None:
+    package = zip_folder(write_package(tmp_path / "counting"), tmp_path / "counting.zip")
+    data = package.read_bytes()
+    package.write_bytes(data.replace(b"Count, add and compare.", b"Count, add and compere."))
+
+    with pytest.raises(PackageInvalid) as caught:
+        course_package_import(path=package)
+
+    assert [(e.file, "cannot read course.yaml" in e.message) for e in caught.value.errors] == [("course.yaml", True)]
