@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 from lms.accounts.roles import is_admin, is_staff_role
 from lms.api import IsAdminRoleOrReadOnly, Pagination, RelatedSlugsField, paginated_response
 from lms.content.models import Choice, Course, Module, ModuleQuestion, Question, Skill
+from lms.content.packages import KEY_RE
 from lms.content.skills import skill_set_prerequisites
 
 CONFLICT = OpenApiResponse(description="Still used by a quiz or by learners' answers; not deleted.")
@@ -59,7 +60,8 @@ def courses_visible_to(user: AbstractBaseUser) -> QuerySet[Course]:
 
 
 def modules_visible_to(user: AbstractBaseUser) -> QuerySet[Module]:
-    modules = Module.objects.select_related("course")
+    quiz = ModuleQuestion.objects.select_related("question").order_by("order", "id")
+    modules = Module.objects.select_related("course").prefetch_related(Prefetch("module_questions", queryset=quiz))
     return modules if is_admin(user) else modules.filter(course__published=True)
 
 
@@ -166,6 +168,9 @@ def _update(request: Request, instance: Any, input_class: type[serializers.Seria
 # --- Skills -------------------------------------------------------------------------------------
 
 class SkillOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Skill"
+
     slug = serializers.SlugField()
     name = serializers.CharField()
     description = serializers.CharField()
@@ -173,6 +178,9 @@ class SkillOutput(serializers.Serializer):
 
 
 class SkillInput(serializers.Serializer):
+    class Meta:
+        ref_name = "SkillWrite"
+
     slug = serializers.SlugField(max_length=80, validators=[UniqueValidator(queryset=Skill.objects.all())])
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -230,6 +238,9 @@ class SkillDetailApi(APIView):
 # --- Courses ------------------------------------------------------------------------------------
 
 class CourseOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Course"
+
     slug = serializers.SlugField()
     title = serializers.CharField()
     summary = serializers.CharField()
@@ -242,6 +253,9 @@ class CourseOutput(serializers.Serializer):
 
 
 class CourseDetailOutput(CourseOutput):
+    class Meta:
+        ref_name = "CourseDetail"
+
     class ModuleSummary(serializers.Serializer):
         id = serializers.IntegerField()
         slug = serializers.SlugField()
@@ -263,6 +277,9 @@ class CourseDetailOutput(CourseOutput):
 
 
 class CourseInput(serializers.Serializer):
+    class Meta:
+        ref_name = "CourseWrite"
+
     slug = serializers.SlugField(max_length=80, validators=[UniqueValidator(queryset=Course.objects.all())])
     title = serializers.CharField(max_length=200)
     summary = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -320,6 +337,9 @@ class CourseDetailApi(APIView):
 # --- Modules ------------------------------------------------------------------------------------
 
 class ModuleOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Module"
+
     id = serializers.IntegerField()
     course = serializers.SlugField(source="course.slug")
     slug = serializers.SlugField()
@@ -332,10 +352,13 @@ class ModuleOutput(serializers.Serializer):
     questions = serializers.SerializerMethodField(help_text="Question keys in quiz order.")
 
     def get_questions(self, module: Module) -> list[str]:
-        return [link.question.key for link in module.module_questions.select_related("question")]
+        return [link.question.key for link in module.module_questions.all()]
 
 
 class ModuleInput(serializers.Serializer):
+    class Meta:
+        ref_name = "ModuleWrite"
+
     course = serializers.SlugRelatedField(slug_field="slug", queryset=Course.objects.all(), help_text="Course slug.")
     slug = serializers.SlugField(max_length=80)
     title = serializers.CharField(max_length=200)
@@ -408,7 +431,7 @@ class ModuleDetailApi(APIView):
     def put(self, request: Request, module_id: int, partial: bool = False) -> Response:
         module = self._get(request, module_id)
         return _update(request, module, ModuleInput, lambda data: module_save(module=module, data=dict(data)),
-                       lambda m: ModuleOutput(m).data, partial)
+                       lambda m: ModuleOutput(self._get(request, m.pk)).data, partial)
 
     @extend_schema(request=ModuleInput, responses=ModuleOutput, tags=["modules"])
     def patch(self, request: Request, module_id: int) -> Response:
@@ -424,6 +447,9 @@ class ModuleDetailApi(APIView):
 
 class QuestionLearnerOutput(serializers.Serializer):
     """What a learner may see before answering: no answer key, no feedback, no explanation."""
+
+    class Meta:
+        ref_name = "LearnerQuestion"
 
     class ChoiceSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -443,6 +469,9 @@ class QuestionLearnerOutput(serializers.Serializer):
 
 class QuestionOutput(QuestionLearnerOutput):
     """The full question, answer key included (managers and admins)."""
+
+    class Meta:
+        ref_name = "Question"
 
     class ChoiceSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -483,6 +512,9 @@ def _question_out(user: AbstractBaseUser, question: Question) -> dict[str, Any]:
 
 
 class ChoiceInput(serializers.Serializer):
+    class Meta:
+        ref_name = "ChoiceWrite"
+
     id = serializers.IntegerField(required=False, min_value=1, help_text="An existing choice to update.")
     text = serializers.CharField(max_length=500)
     is_correct = serializers.BooleanField(required=False, default=False)
@@ -491,7 +523,13 @@ class ChoiceInput(serializers.Serializer):
 
 
 class QuestionInput(serializers.Serializer):
-    key = serializers.CharField(max_length=100, validators=[UniqueValidator(queryset=Question.objects.all())])
+    class Meta:
+        ref_name = "QuestionWrite"
+
+    key = serializers.RegexField(
+        KEY_RE, max_length=100, validators=[UniqueValidator(queryset=Question.objects.all())],
+        help_text="Letters, digits, '.', '_' and '-', as in course packages.",
+    )
     type = serializers.ChoiceField(choices=Question.TYPES)
     stem = serializers.CharField(help_text="Markdown.")
     explanation = serializers.CharField(help_text="Markdown, shown after the learner answers.")
@@ -506,11 +544,6 @@ class QuestionInput(serializers.Serializer):
         help_text="Short text: the accepted answers.",
     )
     case_sensitive = serializers.BooleanField(required=False, default=False)
-
-    def validate_key(self, key: str) -> str:
-        if "/" in key or key != key.strip():
-            raise serializers.ValidationError("a key has no slashes and no surrounding spaces")
-        return key
 
     def validate_skills(self, skills: list[Skill]) -> list[Skill]:
         if not skills:

@@ -110,6 +110,9 @@ class EnrollmentListApi(APIView):
 # --- Responses ----------------------------------------------------------------------------------
 
 class ResponseOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Response"
+
     id = serializers.IntegerField()
     submission_id = serializers.UUIDField()
     user = serializers.IntegerField(source="user_id")
@@ -134,6 +137,10 @@ class ChoiceFeedback(serializers.Serializer):
 
 class SubmittedResponseOutput(serializers.Serializer):
     """An answer with its grade and what the learner may now see: the right answer and why."""
+
+    class Meta:
+        ref_name = "GradedResponse"
+
 
     id = serializers.IntegerField()
     submission_id = serializers.UUIDField()
@@ -282,6 +289,9 @@ class CourseProgress(serializers.Serializer):
 
 
 class ProgressOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Progress"
+
     user = serializers.IntegerField()
     username = serializers.CharField()
     courses = CourseProgress(many=True)

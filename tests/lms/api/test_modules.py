@@ -4,6 +4,7 @@ from django.test import Client
 
 from lms.content.models import Module
 from tests.lms.api.helpers import client_for, patch_json, post_json, results
+from tests.lms.factories import ModuleFactory, add_to_quiz
 
 URL = "/api/v1/modules/"
 
@@ -55,6 +56,7 @@ def test_it_lets_admins_create_a_module_with_skills_and_ordered_questions(people
 def test_it_reorders_and_replaces_the_quiz(people, catalogue):
     r = patch_json(client_for(people.admin), f"{URL}{catalogue.module.pk}/", {"questions": ["add-text", "add-single"]})
     assert r.status_code == 200, r.content
+    assert r.json()["questions"] == ["add-text", "add-single"]
     assert [q.key for q in catalogue.module.quiz_questions()] == ["add-text", "add-single"]
 
 
@@ -93,3 +95,12 @@ def test_it_lets_admins_delete_a_module(people, catalogue):
 
 def test_it_refuses_the_wrong_method(people, catalogue):
     assert client_for(people.admin).put(URL).status_code == 405
+
+
+def test_it_lists_modules_in_a_fixed_number_of_queries(people, catalogue, django_assert_max_num_queries):
+    for _ in range(5):
+        add_to_quiz(ModuleFactory(course=catalogue.course), catalogue.single, catalogue.numeric)
+    client = client_for(people.learner)
+    client.get(URL)  # warm the session and role caches
+    with django_assert_max_num_queries(8):
+        assert len(results(client.get(URL))) == 6

@@ -136,6 +136,7 @@ def test_it_reports_bad_question_input_by_field(people, catalogue):
         (new_question(type="short_text", choices=[], accepted_answers="four"), {"accepted_answers"}),
         (new_question(type="numeric", numeric_answer=1), {"choices"}),
         (new_question(key="a/b"), {"key"}),
+        (new_question(key="with space"), {"key"}),
     ]
     for data, fields in cases:
         r = post_json(client, URL, data)
@@ -178,3 +179,12 @@ def test_it_deletes_an_unused_question_and_refuses_a_used_one(people, catalogue)
 
 def test_it_refuses_the_wrong_method(people, catalogue):
     assert client_for(people.admin).delete(URL).status_code == 405
+
+
+def test_it_lists_questions_in_a_fixed_number_of_queries(people, catalogue, django_assert_max_num_queries):
+    for _ in range(5):
+        QuestionFactory().skills.add(catalogue.skill)
+    client = client_for(people.manager)
+    client.get(URL)
+    with django_assert_max_num_queries(8):
+        assert len(results(client.get(URL))) == 11
