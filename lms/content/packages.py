@@ -162,7 +162,8 @@ class _FolderSource(_Source):
 
     def read(self, rel: str) -> bytes:
         path = self._path(rel)
-        assert path is not None
+        if path is None:
+            raise OSError(f"cannot read {rel}")
         return path.read_bytes()
 
 
