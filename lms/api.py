@@ -48,19 +48,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, NotAllowed):
         exc = exceptions.PermissionDenied(str(exc))
     elif isinstance(exc, ProtectedError):
-        # Answers keep their question, module and course (on_delete=PROTECT): the log is the
-        # learner model's source of truth, so deleting content that was answered is refused.
+        # Answers keep their question, module and course, and quizzes their questions
+        # (on_delete=PROTECT): the answer log is what the learner model learns from.
         exc = Conflict()
     return drf_exception_handler(exc, context)
-
-
-class IsAdminRole(BasePermission):
-    """Pathwise admins (the ``admin`` group, or Django superusers)."""
-
-    message = "Only admins may do this."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        return is_admin(request.user)
 
 
 class IsAdminRoleOrReadOnly(BasePermission):

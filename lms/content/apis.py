@@ -553,30 +553,37 @@ class QuestionInput(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         instance: Question | None = self.instance
 
+        existing = {c.pk: c for c in instance.choices.all()} if instance else {}
+
         def current(name: str) -> Any:
+            if name == "choices":
+                if "choices" not in attrs:
+                    return [{"id": pk, "is_correct": c.is_correct} for pk, c in existing.items()]
+                # A PATCH may leave out is_correct of a choice it keeps: that choice keeps its value.
+                return [
+                    {**c, "is_correct": c.get("is_correct", getattr(existing.get(c.get("id")), "is_correct", False))}
+                    for c in attrs["choices"]
+                ]
             if name in attrs:
                 return attrs[name]
-            if instance is None:
-                return None
-            if name == "choices":
-                return [{"id": c.pk, "is_correct": c.is_correct} for c in instance.choices.all()]
-            return getattr(instance, name)
+            return getattr(instance, name) if instance else None
 
         qtype = current("type")
         errors: dict[str, list[str]] = {}
         if qtype in Question.CHOICE_TYPES:
-            choices = current("choices") or []
-            correct = sum(1 for c in choices if c.get("is_correct"))
-            if len(choices) < 2:
+            choices = current("choices")
+            correct = sum(1 for c in choices if c["is_correct"])
+            ids = [c["id"] for c in choices if c.get("id")]
+            if len(set(ids)) != len(ids) or not set(ids) <= set(existing):
+                errors["choices"] = ["a choice id must be one of this question's choices, once"]
+            elif any(not c.get("id") and not c.get("text") for c in choices):
+                errors["choices"] = ["a new choice needs its text"]
+            elif len(choices) < 2:
                 errors["choices"] = ["give at least two choices"]
             elif qtype == Question.SINGLE and correct != 1:
                 errors["choices"] = ["mark exactly one choice as correct"]
             elif qtype == Question.MULTIPLE and correct < 1:
                 errors["choices"] = ["mark at least one choice as correct"]
-            ids = [c["id"] for c in attrs.get("choices", []) if c.get("id")]
-            known = set(instance.choices.values_list("pk", flat=True)) if instance else set()
-            if len(set(ids)) != len(ids) or not set(ids) <= known:
-                errors["choices"] = ["a choice id must be one of this question's choices, once"]
         elif attrs.get("choices"):
             errors["choices"] = ["only choice questions have choices"]
         if qtype == Question.TRUE_FALSE and current("true_false_answer") is None:

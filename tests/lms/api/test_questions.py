@@ -188,3 +188,14 @@ def test_it_lists_questions_in_a_fixed_number_of_queries(people, catalogue, djan
     client.get(URL)
     with django_assert_max_num_queries(8):
         assert len(results(client.get(URL))) == 11
+
+
+def test_it_keeps_the_correct_flag_of_a_choice_a_patch_leaves_out(people, catalogue):
+    wrong, right, other = catalogue.single.choices.all()
+    client = client_for(people.admin)
+    r = patch_json(client, f"{URL}add-single/", {"choices": [{"id": wrong.pk, "text": "three"}, {"id": right.pk}]})
+    assert r.status_code == 200, r.content
+    assert [(c.text, c.is_correct) for c in catalogue.single.choices.all()] == [("three", False), ("4", True)]
+    r = patch_json(client, f"{URL}add-single/", {"choices": [{"id": wrong.pk}, {"is_correct": True}]})
+    assert r.status_code == 400
+    assert r.json() == {"choices": ["a new choice needs its text"]}
