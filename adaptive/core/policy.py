@@ -1,0 +1,209 @@
+"""The adaptive decisions: which question next inside a module, and which module next in a course.
+
+Plain functions over plain values (predicted probabilities, mastery per skill, the course's module
+graph), so they are tested on hand-built states and run the same in a worker or in the web process
+when the worker is late. Every decision carries its candidates with their scores and a reason in
+plain words, which the product stores and shows to the learner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+SkillId = Hashable
+ItemId = Hashable
+
+DEFAULT_TARGET_SUCCESS = 0.7
+DEFAULT_MASTERY_THRESHOLD = 0.85
+
+
+@dataclass(frozen=True)
+class QuestionCandidate:
+    """A question that could be asked next, with the model's predicted chance of a correct answer."""
+
+    id: ItemId
+    predicted: float
+    skills: tuple[SkillId, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScoredCandidate:
+    id: Hashable
+    score: float
+    detail: dict[str, float | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QuestionDecision:
+    """The next question, or ``None`` with ``stop`` set to why the quiz ends."""
+
+    question: ItemId | None
+    stop: str | None  # None, "mastered" or "pool_exhausted"
+    reason: str
+    candidates: tuple[ScoredCandidate, ...]
+
+
+def choose_next_question(
+    candidates: Sequence[QuestionCandidate],
+    *,
+    asked: Sequence[ItemId],
+    module_mastery: Mapping[SkillId, float],
+    skill_names: Mapping[SkillId, str] | None = None,
+    target_success: float = DEFAULT_TARGET_SUCCESS,
+    mastery_threshold: float = DEFAULT_MASTERY_THRESHOLD,
+    min_questions: int = 3,
+    avoid_recent: int = 2,
+) -> QuestionDecision:
+    """Pick the question whose predicted success is closest to ``target_success``.
+
+    ``candidates`` is the module's pool; ``asked`` the questions asked in this quiz so far, oldest
+    first (they are not asked again while others remain, and the last ``avoid_recent`` never
+    immediately again). The quiz stops once every skill in ``module_mastery`` is at or above
+    ``mastery_threshold`` and at least ``min_questions`` were asked, or when the pool is used up.
+    """
+    names = skill_names or {}
+    asked_set = set(asked)
+    if len(asked) >= min_questions and module_mastery and all(
+        m >= mastery_threshold for m in module_mastery.values()
+    ):
+        listed = ", ".join(f"{names.get(s, s)} {m:.0%}" for s, m in sorted(module_mastery.items(), key=_by_name(names)))
+        return QuestionDecision(None, "mastered", f"Every skill of this module is mastered ({listed}).", ())
+    fresh = [c for c in candidates if c.id not in asked_set]
+    if not fresh:
+        return QuestionDecision(None, "pool_exhausted", "You have answered every question in this module.", ())
+    recent = set(asked[-avoid_recent:]) if avoid_recent else set()
+    pool = [c for c in fresh if c.id not in recent] or fresh
+
+    def weakest_mastery(c: QuestionCandidate) -> float:
+        return min((module_mastery.get(s, 0.0) for s in c.skills), default=1.0)
+
+    ranked = sorted(pool, key=lambda c: (round(abs(c.predicted - target_success), 6), weakest_mastery(c), str(c.id)))
+    scored = tuple(
+        ScoredCandidate(c.id, round(abs(c.predicted - target_success), 4), {"predicted": round(c.predicted, 4)})
+        for c in ranked
+    )
+    chosen = ranked[0]
+    reason = (
+        f"Predicted {chosen.predicted:.0%} chance of success, the closest to the {target_success:.0%} "
+        f"this course aims for."
+    )
+    weak = [s for s in chosen.skills if module_mastery.get(s, 0.0) < mastery_threshold]
+    if weak:
+        reason += f" It practises {', '.join(str(names.get(s, s)) for s in weak)}."
+    return QuestionDecision(chosen.id, None, reason, scored)
+
+
+@dataclass(frozen=True)
+class ModuleCandidate:
+    """A module of the course: the skills it teaches and the skills it needs first."""
+
+    id: Hashable
+    title: str
+    order: int
+    skills: tuple[SkillId, ...]
+    prerequisites: tuple[SkillId, ...] = ()
+    completed: bool = False
+
+
+@dataclass(frozen=True)
+class Assignment:
+    module: Hashable
+    due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ModuleDecision:
+    module: Hashable | None
+    kind: str  # "assigned", "review", "learn", "next_in_order", "done"
+    reason: str
+    candidates: tuple[ScoredCandidate, ...]
+
+
+def choose_next_module(
+    modules: Sequence[ModuleCandidate],
+    *,
+    mastery: Mapping[SkillId, float],
+    previously_mastered: frozenset[SkillId] | set[SkillId] = frozenset(),
+    assignments: Sequence[Assignment] = (),
+    skill_names: Mapping[SkillId, str] | None = None,
+    mastery_threshold: float = DEFAULT_MASTERY_THRESHOLD,
+) -> ModuleDecision:
+    """Recommend the next module of a course.
+
+    In this order: a module a manager assigned and the learner has not completed (earliest due date
+    first); a review of a skill the learner had mastered that is now predicted below the threshold
+    (spaced review, the most slipped first); among modules whose prerequisite skills are mastered,
+    the one with the most to gain (the sum of ``threshold - mastery`` over its unmastered skills);
+    else the first module not completed in course order. The recommendation guides; it locks nothing.
+    """
+    names = skill_names or {}
+    by_id = {m.id: m for m in modules}
+
+    def name(skill: SkillId) -> str:
+        return str(names.get(skill, skill))
+
+    open_assignments = [a for a in assignments if a.module in by_id and not by_id[a.module].completed]
+    if open_assignments:
+        far = datetime.max
+        ranked_a = sorted(open_assignments, key=lambda a: (a.due.replace(tzinfo=None) if a.due else far, by_id[a.module].order))
+        chosen_a = ranked_a[0]
+        due = f", due {chosen_a.due:%-d %b}" if chosen_a.due else ""
+        scored = tuple(ScoredCandidate(a.module, float(i), {"due": a.due.isoformat() if a.due else ""})
+                       for i, a in enumerate(ranked_a))
+        return ModuleDecision(chosen_a.module, "assigned",
+                              f"{by_id[chosen_a.module].title} was assigned to you{due}.", scored)
+
+    slipped = sorted(
+        ((s, mastery.get(s, 0.0)) for s in previously_mastered if mastery.get(s, 0.0) < mastery_threshold),
+        key=lambda pair: (pair[1], name(pair[0])),
+    )
+    for skill, level in slipped:
+        teaching = sorted((m for m in modules if skill in m.skills), key=lambda m: m.order)
+        if teaching:
+            module = teaching[0]
+            scored = tuple(ScoredCandidate(s, round(mastery_threshold - lvl, 4), {"mastery": round(lvl, 4)})
+                           for s, lvl in slipped)
+            return ModuleDecision(
+                module.id, "review",
+                f"Time for a short review: {name(skill)} was mastered but is now at {level:.0%}.", scored,
+            )
+
+    def unlocked(m: ModuleCandidate) -> bool:
+        return all(mastery.get(p, 0.0) >= mastery_threshold for p in m.prerequisites)
+
+    def gain(m: ModuleCandidate) -> float:
+        return sum(max(0.0, mastery_threshold - mastery.get(s, 0.0)) for s in m.skills)
+
+    scored_modules = sorted(
+        (m for m in modules if unlocked(m) and gain(m) > 0),
+        key=lambda m: (-round(gain(m), 6), m.order),
+    )
+    if scored_modules:
+        chosen = scored_modules[0]
+        weakest = min(chosen.skills, key=lambda s: (mastery.get(s, 0.0), name(s)))
+        reason = f"{name(weakest)} is at {mastery.get(weakest, 0.0):.0%}"
+        prereqs = [name(p) for p in chosen.prerequisites]
+        if prereqs:
+            verb = "is" if len(prereqs) == 1 else "are"
+            noun = "its prerequisite" if len(prereqs) == 1 else "its prerequisites"
+            reason += f" and {noun} {', '.join(prereqs)} {verb} mastered."
+        else:
+            reason += " and it needs nothing you have not learnt."
+        scored = tuple(ScoredCandidate(m.id, round(gain(m), 4), {"title": m.title}) for m in scored_modules)
+        return ModuleDecision(chosen.id, "learn", reason, scored)
+
+    return next_in_order(modules)
+
+
+def next_in_order(modules: Sequence[ModuleCandidate]) -> ModuleDecision:
+    """The fallback with no model state: the first module not completed, in course order."""
+    for module in sorted(modules, key=lambda m: m.order):
+        if not module.completed:
+            return ModuleDecision(module.id, "next_in_order", f"{module.title} is next in the course.", ())
+    return ModuleDecision(None, "done", "You have completed every module of this course.", ())
+
+
+def _by_name(names: Mapping[SkillId, str]):  # type: ignore[no-untyped-def]
+    return lambda pair: str(names.get(pair[0], pair[0]))

@@ -1,0 +1,124 @@
+"""The adaptive decisions on hand-built states."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from adaptive.core.policy import (
+    Assignment,
+    ModuleCandidate,
+    QuestionCandidate,
+    choose_next_module,
+    choose_next_question,
+    next_in_order,
+)
+
+NAMES = {"tables": "Reading tables", "mean": "Averages", "spread": "Spread", "charts": "Charts"}
+
+
+def _pool() -> list[QuestionCandidate]:
+    return [
+        QuestionCandidate("easy", 0.95, ("mean",)),
+        QuestionCandidate("target", 0.72, ("mean",)),
+        QuestionCandidate("hard", 0.30, ("mean",)),
+        QuestionCandidate("medium", 0.60, ("mean",)),
+    ]
+
+
+def test_it_picks_the_question_closest_to_the_target() -> None:
+    decision = choose_next_question(_pool(), asked=[], module_mastery={"mean": 0.5}, skill_names=NAMES)
+    assert decision.question == "target"
+    assert decision.stop is None
+    assert [c.id for c in decision.candidates] == ["target", "medium", "easy", "hard"]
+    assert "72%" in decision.reason and "70%" in decision.reason and "Averages" in decision.reason
+
+
+def test_it_follows_the_course_target() -> None:
+    decision = choose_next_question(_pool(), asked=[], module_mastery={"mean": 0.5}, target_success=0.9)
+    assert decision.question == "easy"
+
+
+def test_it_does_not_repeat_questions_already_asked() -> None:
+    decision = choose_next_question(_pool(), asked=["target"], module_mastery={"mean": 0.5})
+    assert decision.question == "medium"
+
+
+def test_it_avoids_an_immediate_repeat_even_when_the_pool_has_been_used() -> None:
+    pool = [QuestionCandidate("a", 0.7), QuestionCandidate("b", 0.5)]
+    decision = choose_next_question(pool, asked=["b"], module_mastery={"mean": 0.2}, avoid_recent=1)
+    assert decision.question == "a"
+
+
+def test_it_stops_when_the_module_skills_are_mastered() -> None:
+    decision = choose_next_question(_pool(), asked=["x", "y", "z"], module_mastery={"mean": 0.9, "spread": 0.86},
+                                    skill_names=NAMES)
+    assert decision.question is None and decision.stop == "mastered"
+    assert "Averages 90%" in decision.reason
+
+
+def test_it_asks_a_minimum_before_declaring_mastery() -> None:
+    decision = choose_next_question(_pool(), asked=["hard"], module_mastery={"mean": 0.95}, min_questions=3)
+    assert decision.question is not None
+
+
+def test_it_stops_when_the_pool_is_used_up() -> None:
+    pool = _pool()
+    decision = choose_next_question(pool, asked=[c.id for c in pool], module_mastery={"mean": 0.4})
+    assert decision.question is None and decision.stop == "pool_exhausted"
+
+
+def _course(completed: frozenset[str] = frozenset()) -> list[ModuleCandidate]:
+    return [
+        ModuleCandidate("m-tables", "Reading tables", 0, ("tables",), (), "m-tables" in completed),
+        ModuleCandidate("m-mean", "Averages", 1, ("mean",), ("tables",), "m-mean" in completed),
+        ModuleCandidate("m-spread", "Spread", 2, ("spread",), ("mean",), "m-spread" in completed),
+        ModuleCandidate("m-charts", "Charts", 3, ("charts",), ("tables",), "m-charts" in completed),
+    ]
+
+
+def test_it_chooses_the_unlocked_module_with_most_to_gain() -> None:
+    mastery = {"tables": 0.9, "mean": 0.6, "spread": 0.1, "charts": 0.3}
+    decision = choose_next_module(_course(), mastery=mastery, skill_names=NAMES)
+    # spread has most to gain but its prerequisite (mean) is not mastered: locked.
+    assert decision.module == "m-charts" and decision.kind == "learn"
+    assert decision.reason == "Charts is at 30% and its prerequisite Reading tables is mastered."
+    assert [c.id for c in decision.candidates] == ["m-charts", "m-mean"]
+
+
+def test_it_starts_with_modules_that_need_nothing() -> None:
+    decision = choose_next_module(_course(), mastery={}, skill_names=NAMES)
+    assert decision.module == "m-tables"
+    assert "needs nothing" in decision.reason
+
+
+def test_it_brings_back_a_skill_that_slipped() -> None:
+    mastery = {"tables": 0.95, "mean": 0.7, "spread": 0.2, "charts": 0.2}
+    decision = choose_next_module(_course(frozenset({"m-tables", "m-mean"})), mastery=mastery,
+                                  previously_mastered={"tables", "mean"}, skill_names=NAMES)
+    assert decision.module == "m-mean" and decision.kind == "review"
+    assert decision.reason == "Time for a short review: Averages was mastered but is now at 70%."
+
+
+def test_it_puts_assigned_modules_first_by_due_date() -> None:
+    mastery = {"tables": 0.1}
+    soon = datetime(2026, 12, 3, tzinfo=timezone.utc)
+    later = datetime(2026, 12, 20, tzinfo=timezone.utc)
+    decision = choose_next_module(
+        _course(), mastery=mastery,
+        assignments=[Assignment("m-charts", later), Assignment("m-spread", soon), Assignment("m-mean", None)],
+    )
+    assert decision.module == "m-spread" and decision.kind == "assigned"
+    assert decision.reason == "Spread was assigned to you, due 3 Dec."
+
+
+def test_it_skips_assignments_already_completed() -> None:
+    decision = choose_next_module(_course(frozenset({"m-spread"})), mastery={},
+                                  assignments=[Assignment("m-spread", None)])
+    assert decision.kind != "assigned"
+
+
+def test_it_falls_back_to_course_order_and_says_when_done() -> None:
+    assert next_in_order(_course(frozenset({"m-tables"}))).module == "m-mean"
+    everything = frozenset({"m-tables", "m-mean", "m-spread", "m-charts"})
+    decision = next_in_order(_course(everything))
+    assert decision.module is None and decision.kind == "done"
