@@ -1118,6 +1118,8 @@ class _Dumper(yaml.SafeDumper):
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     # Markdown reads best as a literal block; PyYAML falls back to quotes where a block cannot hold it.
     style = "|" if "\n" in value else None
+    if any(ch in value for ch in "\x85\u2028\u2029"):
+        style = '"'  # YAML reads these as line breaks unless they are escaped
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

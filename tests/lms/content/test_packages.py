@@ -273,6 +273,9 @@ BAD_PACKAGES: list[tuple[str, Change, str, str, str]] = [
      "from 1 to 5"),
     ("missing difficulty", lambda c, q, f: q[2].pop("difficulty"), "questions.yaml", "[2].difficulty", "required"),
     ("duplicate skill", _duplicate_skill, "course.yaml", "skills[2].slug", "listed twice"),
+    ("duplicate module slug", _course("modules", 1, "slug", value="intro"), "course.yaml", "modules[1].slug",
+     "listed twice"),
+    ("skill without a name", _delete("skills", 0, "name"), "course.yaml", "skills[0].name", "required"),
     ("duplicate question key", _duplicate_key, "questions.yaml", "[1].key", "used twice"),
     ("bad question key", _question(3, "key", value="cnt num!"), "questions.yaml", "[3].key", "not valid"),
     ("unknown module skill", _course("modules", 0, "skills", value=["basics", "nowhere"]), "course.yaml",
@@ -498,3 +501,27 @@ def test_it_reports_a_damaged_file_in_a_zip(tmp_path: Path) -> None:
         course_package_import(path=package)
 
     assert [(e.file, "cannot read course.yaml" in e.message) for e in caught.value.errors] == [("course.yaml", True)]
+
+
+AWKWARD_TEXT = ["yes", "null", "1.0", "- a list?", "# not a heading", "a: b", "  leading spaces", "trailing  ",
+                "ends with blank lines\n\n\n", "\nstarts with a newline", "  indented\nsecond line",
+                "tab\there\n", "windows\r\nlines\r\n", "line break  \nhere\n", "café 😀", "next\x85line", "\"q\""]
+
+
+def test_it_round_trips_awkward_text(tmp_path: Path) -> None:
+    questions = questions_data()
+    for i, text in enumerate(AWKWARD_TEXT):
+        questions.append({"key": f"odd-{i}", "type": "short_text", "stem": text, "difficulty": 3,
+                          "skills": ["basics"], "explanation": text + " explained", "accepted": [text.strip() or "x"]})
+    course = course_data()
+    course["modules"][0]["quiz"] += [f"odd-{i}" for i in range(len(AWKWARD_TEXT))]
+    course["description"] = "\n".join(AWKWARD_TEXT)
+    course_package_import(path=write_package(tmp_path / "counting", course=course, questions=questions))
+    assert Question.objects.get(key="odd-8").stem == "ends with blank lines\n\n\n"
+    before = snapshot("counting")
+
+    out = course_package_export(course=Course.objects.get(slug="counting"), path=tmp_path / "out")
+    wipe_content()
+    course_package_import(path=out)
+
+    assert snapshot("counting") == before
