@@ -219,6 +219,9 @@ def _open_zip(path: Path, errors: list[PackageError]) -> _ZipSource | None:
             continue
         if info.is_dir() or safe.startswith("__MACOSX/") or safe.rsplit("/", 1)[-1] == ".DS_Store":
             continue
+        if safe in members:
+            errors.append(PackageError(label, name, "the archive holds this file twice"))
+            continue
         members[safe] = info
     if errors:
         return None

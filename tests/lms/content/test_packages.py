@@ -399,6 +399,17 @@ def test_it_refuses_a_zip_with_a_path_leaving_the_package(tmp_path: Path) -> Non
     assert Course.objects.count() == 0
 
 
+def test_it_refuses_a_zip_holding_a_file_twice(tmp_path: Path) -> None:
+    folder = write_package(tmp_path / "counting")
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        package = zip_folder(folder, tmp_path / "twice.zip", extra={"modules/intro.md": b"# Other"})
+
+    with pytest.raises(PackageInvalid) as caught:
+        course_package_import(path=package)
+
+    assert [str(e) for e in caught.value.errors] == ["twice.zip: modules/intro.md: the archive holds this file twice"]
+
+
 def test_it_does_not_follow_a_link_out_of_the_package(tmp_path: Path) -> None:
     secret = tmp_path / "secret.md"
     secret.write_text("private")
