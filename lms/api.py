@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import ProtectedError, Q, QuerySet
+from django.db.models import ProtectedError, QuerySet
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import LimitOffsetPagination
@@ -20,8 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from lms.accounts.models import Team
-from lms.accounts.roles import is_admin, is_manager
+from lms.accounts.roles import is_admin
 from lms.accounts.selectors import learners_visible_to
 from lms.content.grading import InvalidAnswer
 from lms.learning.services import NotAllowed
@@ -79,17 +78,6 @@ def paginated_response(
     return paginator.get_paginated_response(data)
 
 
-def learners_in_scope(viewer: AbstractBaseUser) -> QuerySet:
-    """``learners_visible_to``, without its manager branch: that one ORs a ``distinct()`` query
-    with a plain one, which Django refuses ("Cannot combine a unique query with a non-unique
-    query"). A subquery needs no ``distinct()``. Same rules: admins everyone, managers their
-    teams' members and themselves, learners themselves."""
-    if is_manager(viewer) and not is_admin(viewer):
-        members = Team.members.through.objects.filter(team__managers=viewer).values("user_id")
-        return User.objects.filter(Q(pk__in=members) | Q(pk=viewer.pk))
-    return learners_visible_to(viewer)
-
-
 def visible_learner_or_404(viewer: AbstractBaseUser, user_id: int | None) -> AbstractBaseUser:
     """The learner whose data ``viewer`` asked for with ``?user=``: themselves when not given.
 
@@ -98,7 +86,7 @@ def visible_learner_or_404(viewer: AbstractBaseUser, user_id: int | None) -> Abs
     """
     if user_id is None or user_id == viewer.pk:
         return viewer
-    learner = learners_in_scope(viewer).filter(pk=user_id).first()
+    learner = learners_visible_to(viewer).filter(pk=user_id).first()
     if learner is None:
         raise Http404("No such learner.")
     return learner

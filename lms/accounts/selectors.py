@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from lms.accounts.models import Team
 from lms.accounts.roles import is_admin, is_manager
@@ -26,7 +26,9 @@ def learners_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
     if is_admin(user):
         return User.objects.all()
     if is_manager(user):
-        return User.objects.filter(teams__managers=user).distinct() | User.objects.filter(pk=user.pk)
+        # A subquery rather than a join, so the result needs no distinct() and composes freely.
+        members = Team.members.through.objects.filter(team__managers=user).values("user_id")
+        return User.objects.filter(Q(pk__in=members) | Q(pk=user.pk))
     return User.objects.filter(pk=user.pk)
 
 

@@ -38,9 +38,11 @@ def parse_answer(question: Question, raw: Any) -> Any:
     qtype = question.type
     if qtype in Question.CHOICE_TYPES:
         values = raw if isinstance(raw, list | tuple) else ([] if raw in (None, "") else [raw])
+        if any(isinstance(v, bool | float) for v in values):
+            raise InvalidAnswer("choose one of the options")
         try:
             ids = sorted({int(v) for v in values})
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise InvalidAnswer("choose one of the options") from None
         valid = set(question.choices.values_list("id", flat=True))
         if not ids:
@@ -66,7 +68,7 @@ def parse_answer(question: Question, raw: Any) -> Any:
             raise InvalidAnswer("enter a number")
         try:
             value = float(str(raw).strip().replace(",", ".")) if not isinstance(raw, int | float) else float(raw)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise InvalidAnswer("enter a number, such as 12.5") from None
         if not math.isfinite(value):
             raise InvalidAnswer("enter a finite number")

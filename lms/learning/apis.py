@@ -16,7 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lms.api import Pagination, UserFilterSerializer, learners_in_scope, paginated_response, visible_learner_or_404
+from lms.accounts.selectors import learners_visible_to
+from lms.api import Pagination, UserFilterSerializer, paginated_response, visible_learner_or_404
 from lms.content.apis import modules_visible_to
 from lms.content.grading import InvalidAnswer, correct_answer_text, parse_answer
 from lms.content.models import Course, Question
@@ -87,7 +88,7 @@ class EnrollmentListApi(APIView):
         if "user" in filters.validated_data:
             enrollments = enrollments.filter(user=visible_learner_or_404(request.user, filters.validated_data["user"]))
         else:
-            enrollments = enrollments.filter(user__in=learners_in_scope(request.user))
+            enrollments = enrollments.filter(user__in=learners_visible_to(request.user))
         return paginated_response(request=request, view=self, queryset=enrollments,
                                   serializer_class=self.OutputSerializer)
 
