@@ -144,6 +144,7 @@ class Trainer:
         module = model.module
         optimizer = torch.optim.AdamW(module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         logs: dict[str, float] = {}
+        self.history: list[dict[str, float]] = []
         for callback in callbacks:
             callback.on_fit_start(model)
         bar: Iterator[int] | tqdm = range(1, self.max_epochs + 1)
@@ -167,6 +168,7 @@ class Trainer:
             with torch.no_grad():
                 for callback in callbacks:
                     stop = callback.on_epoch_end(model, epoch, logs) or stop
+            self.history.append(dict(logs))
             if isinstance(bar, tqdm):
                 bar.set_postfix(loss=f"{logs['train_loss']:.4f}", valid_auc=f"{logs.get('valid_auc', math.nan):.4f}")
             if stop:

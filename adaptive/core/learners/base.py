@@ -183,6 +183,7 @@ class LearnerModel(ABC):
         for callback in callbacks:
             callback.on_fit_end(self, logs)
         self.training_info.update({"epochs": 1, **{k: float(v) for k, v in logs.items()}})
+        self.training_info["history"] = [{"epoch": 1, **logs}]
 
     # ----- online use ---------------------------------------------------------------------------
     @abstractmethod

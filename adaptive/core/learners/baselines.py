@@ -6,6 +6,7 @@ Each fits in one go and runs its online updates in plain numpy.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -106,7 +107,7 @@ class SkillMeanModel(LearnerModel):
         return -self.item_mean[: self.n_items]
 
     def _weights(self) -> dict[str, torch.Tensor]:
-        return {"item_mean": torch.from_numpy(self.item_mean.copy()), "prior_strength": torch.tensor(self.prior_strength)}
+        return {"item_mean": torch.from_numpy(self.item_mean.copy()), "prior_strength": torch.tensor(self.prior_strength, dtype=torch.float64)}
 
     def _load_weights(self, weights: dict[str, torch.Tensor]) -> None:
         self.item_mean = weights["item_mean"].numpy().astype(np.float64)
@@ -139,15 +140,17 @@ class EloModel(LearnerModel):
         self.difficulty = np.zeros(1)
         self.learner_step = 0.4
 
-    def _run(self, log_items: np.ndarray, log_skills: np.ndarray, log: ResponseLog, learner_step: float,
-             learn_items: bool) -> np.ndarray:
-        """Time-major Elo over all learners at once; returns the prediction made before each response."""
+    def _run(self, log_items: np.ndarray, log_skills: np.ndarray, log: ResponseLog, learner_step: float) -> np.ndarray:
+        """Time-major Elo with fixed item difficulties, vectorised over learners.
+
+        Returns the prediction made before each response. Learners are independent once the item
+        difficulties are fixed, so this equals running each learner's updates one by one.
+        """
         matrix = group_index_matrix(log.learner)
         n_rows = len(matrix)
         ability = np.zeros(n_rows)
         skill_offset = np.zeros((n_rows, self.n_skills + 1))
         skill_count = np.zeros((n_rows, self.n_skills + 1))
-        item_count = np.zeros(self.n_items + 1)
         out = np.zeros(len(log))
         rows = np.arange(n_rows)
         for t in range(matrix.shape[1]):
@@ -163,24 +166,42 @@ class EloModel(LearnerModel):
             ability[r] += learner_step / (1 + self.config.step_decay * t) * error
             skill_offset[r, skills] += learner_step / (1 + self.config.step_decay * skill_count[r, skills]) * error
             skill_count[r, skills] += 1
-            if learn_items:
-                step = self.config.item_step / (1 + self.config.step_decay * item_count[items])
-                np.add.at(self.difficulty, items, -step * error)
-                np.add.at(item_count, items, 1)
         return out
+
+    def _train_pass(self, log: ResponseLog, learner_step: float, item_count: list[float]) -> None:
+        """One sequential Elo pass over the training learners, moving item difficulties too.
+
+        Sequential on purpose: updating one item from many learners at once overshoots.
+        """
+        difficulty = self.difficulty.tolist()
+        items, skills, correct = log.item.tolist(), log.skill.tolist(), log.correct.tolist()
+        decay, item_step = self.config.step_decay, self.config.item_step
+        for seq in log.sequences():
+            ability, offsets, counts = 0.0, {}, {}
+            for t in range(seq.start, seq.stop):
+                item, skill = items[t], skills[t]
+                offset = offsets.get(skill, 0.0)
+                error = correct[t] - 1.0 / (1.0 + math.exp(-(ability + offset - difficulty[item])))
+                ability += learner_step / (1 + decay * (t - seq.start)) * error
+                offsets[skill] = offset + learner_step / (1 + decay * counts.get(skill, 0)) * error
+                counts[skill] = counts.get(skill, 0) + 1
+                difficulty[item] -= item_step / (1 + decay * item_count[item]) * error
+                item_count[item] += 1
+        self.difficulty = np.asarray(difficulty)
 
     def _fit(self, train_log: ResponseLog, valid_log: ResponseLog | None, *, seed: int,
              callbacks: Sequence[Callback], progress: bool) -> None:
         self.difficulty = np.zeros(self.n_items + 1)
-        items, skills = train_log.item, train_log.skill
+        items = train_log.item
+        item_count = [0.0] * (self.n_items + 1)
         for _ in range(self.config.passes):
-            self._run(items, skills, train_log, self.config.learner_step or 0.4, learn_items=True)
+            self._train_pass(train_log, self.config.learner_step or 0.4, item_count)
         seen = np.bincount(items, minlength=self.n_items) > 0
         self.difficulty[self.n_items] = float(self.difficulty[: self.n_items][seen].mean()) if seen.any() else 0.0
         self.learner_step = self.config.learner_step or 0.4
         if not self.config.learner_step and valid_log is not None and len(valid_log):
             v_items, v_skills = self.dense_columns(valid_log)
-            scores = {step: _auc(valid_log.correct, self._run(v_items, v_skills, valid_log, step, False))
+            scores = {step: _auc(valid_log.correct, self._run(v_items, v_skills, valid_log, step))
                       for step in (0.1, 0.2, 0.4, 0.8)}
             self.learner_step = max(scores, key=lambda s: scores[s])
         self._run_single_epoch_callbacks(callbacks)
@@ -209,13 +230,13 @@ class EloModel(LearnerModel):
 
     def predict_sequences(self, log: ResponseLog) -> np.ndarray:
         items, skills = self.dense_columns(log)
-        return self._run(items, skills, log, self.learner_step, learn_items=False)
+        return self._run(items, skills, log, self.learner_step)
 
     def item_difficulty(self) -> np.ndarray:
         return self.difficulty[: self.n_items].copy()
 
     def _weights(self) -> dict[str, torch.Tensor]:
-        return {"difficulty": torch.from_numpy(self.difficulty.copy()), "learner_step": torch.tensor(self.learner_step)}
+        return {"difficulty": torch.from_numpy(self.difficulty.copy()), "learner_step": torch.tensor(self.learner_step, dtype=torch.float64)}
 
     def _load_weights(self, weights: dict[str, torch.Tensor]) -> None:
         self.difficulty = weights["difficulty"].numpy().astype(np.float64)

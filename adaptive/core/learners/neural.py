@@ -160,6 +160,7 @@ class TorchLearnerModel(LearnerModel):
         self.__dict__.pop("_window_cache", None)
         self.__dict__.pop("_window_cache_key", None)
         self.training_info.update({k: float(v) for k, v in logs.items()})
+        self.training_info["history"] = trainer.history
         self.module.eval()
 
     def _weights(self) -> dict[str, torch.Tensor]:
@@ -364,7 +365,7 @@ class MAMLNet(nn.Module):
 
 def _response_logit(learner: dict[str, torch.Tensor], loading: torch.Tensor, bias: torch.Tensor,
                     skill: torch.Tensor) -> torch.Tensor:
-    return (learner["ability"] * loading).sum(-1) + bias + learner["offset"][skill]
+    return (learner["ability"] * loading).sum(-1) + bias + learner["offset"].gather(0, skill.unsqueeze(0)).squeeze(0)
 
 
 def _response_loss(learner: dict[str, torch.Tensor], loading: torch.Tensor, bias: torch.Tensor,

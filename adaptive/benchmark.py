@@ -1,0 +1,143 @@
+"""Benchmark every learner model on a public knowledge-tracing split.
+
+    python -m adaptive.benchmark --train TRAIN --test TEST [--models all|NAME,...] [--device auto] [--json OUT]
+
+Each model trains on TRAIN minus a held-out share of its learners, which drives early stopping and
+picks the champion; TEST is used only for the reported numbers. TRAIN and TEST are three-line files
+(or CSVs with a ``learner,item,skill,correct[,timestamp]`` header). Needs no database or Django.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from adaptive.core.data import read_log, split_learners
+from adaptive.core.evaluate import evaluate, metrics_are_finite
+from adaptive.core.learners import MODEL_REGISTRY
+from adaptive.core.learners.base import _jsonable
+from adaptive.core.train import train_model
+
+DEFAULT_ORDER = ("skill_mean", "elo", "pfa", "bkt", "maml", "rl2", "hybrid")
+KSHOT_COLUMNS = ("1", "3", "5", "10", "20", "after20")
+
+
+def _model_names(spec: str) -> list[str]:
+    if spec == "all":
+        return [n for n in DEFAULT_ORDER if n in MODEL_REGISTRY] + sorted(set(MODEL_REGISTRY) - set(DEFAULT_ORDER))
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    unknown = [n for n in names if n not in MODEL_REGISTRY]
+    if unknown:
+        raise SystemExit(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(sorted(MODEL_REGISTRY))}")
+    return names
+
+
+def choose_champion(results: Sequence[dict[str, Any]]) -> str | None:
+    """The model to deploy: best validation AUC among models with finite validation outputs.
+
+    Decided on the held-out part of TRAIN only, never on TEST.
+    """
+    usable = [r for r in results if r["valid_finite"] and math.isfinite(r["valid_auc"])]
+    if not usable:
+        return None
+    return max(usable, key=lambda r: r["valid_auc"])["name"]
+
+
+def format_table(rows: Sequence[dict[str, Any]], champion: str | None) -> str:
+    header = ["model", "AUC", "acc", "logloss", "RMSE", "ECE", *(f"k{c}" if c != "after20" else ">20" for c in KSHOT_COLUMNS),
+              "valid AUC", "train s", "update ms", "predict ms"]
+    lines = [header]
+    for row in rows:
+        name = row["name"] + (" *" if row["name"] == champion else "")
+        lines.append([name, *(f"{row[k]:.4f}" for k in ("auc", "accuracy", "logloss", "rmse", "ece")),
+                      *(f"{row['kshot'][c]:.3f}" for c in KSHOT_COLUMNS), f"{row['valid_auc']:.4f}",
+                      f"{row['train_seconds']:.1f}", f"{row['update_ms']:.3f}", f"{row['predict_ms']:.3f}"])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    text = ["  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(line)) for line in lines]
+    text.insert(1, "-" * len(text[0]))
+    return "\n".join(text)
+
+
+def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m adaptive.benchmark", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--train", required=True, type=Path, help="training file (three-line or CSV)")
+    parser.add_argument("--test", required=True, type=Path, help="test file, only used for the reported numbers")
+    parser.add_argument("--models", default="all", help="'all' or comma-separated names")
+    parser.add_argument("--device", default="auto", help="'auto' (CUDA if available), 'cpu', 'cuda', ...")
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--valid-fraction", type=float, default=0.1, help="share of TRAIN learners held out")
+    parser.add_argument("--max-epochs", type=int, help="cap the epochs of gradient-trained models")
+    parser.add_argument("--checkpoint-dir", type=Path, help="save every model and its metrics JSON here")
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    names = _model_names(args.models)
+    started = time.perf_counter()
+    train_full = read_log(args.train)
+    test_log = read_log(args.test)
+    train_log, valid_log = split_learners(train_full, args.valid_fraction, seed=args.seed)
+    print(f"train {train_log.n_learners} learners / {len(train_log)} responses, valid {valid_log.n_learners} / "
+          f"{len(valid_log)}, test {test_log.n_learners} / {len(test_log)}, {train_full.n_items} ids", file=sys.stderr)
+
+    results: list[dict[str, Any]] = []
+    for name in names:
+        overrides: dict[str, Any] = {}
+        if args.max_epochs is not None and hasattr(MODEL_REGISTRY[name].config_class(), "max_epochs"):
+            overrides["max_epochs"] = args.max_epochs
+        checkpoint = args.checkpoint_dir / f"{name}.pt" if args.checkpoint_dir else None
+        model = train_model(name, train_log, valid_log, device=args.device, seed=args.seed,
+                            checkpoint_path=checkpoint, progress=not args.quiet, **overrides)
+        metrics = evaluate(model, test_log)
+        valid = model.training_info.get("valid", {})
+        row = {
+            "name": name,
+            **{k: metrics[k] for k in ("auc", "accuracy", "logloss", "rmse", "ece")},
+            "kshot": metrics["kshot"],
+            "train_seconds": metrics["train_seconds"],
+            "update_ms": metrics["update_ms"],
+            "predict_ms": metrics["predict_ms"],
+            "valid_auc": float(valid.get("auc", math.nan)),
+            "valid_kshot": valid.get("kshot", {}),
+            "epochs": model.training_info.get("best_epoch", model.training_info.get("epochs")),
+            "calibration": metrics["calibration"],
+            "valid_finite": bool(valid) and metrics_are_finite(valid),
+            "finite": bool(metrics["finite"]),
+        }
+        results.append(row)
+        print(f"{name}: test AUC {row['auc']:.4f} (valid {row['valid_auc']:.4f}), {row['train_seconds']:.1f}s", file=sys.stderr)
+
+    champion = choose_champion(results)
+    print(format_table(results, champion))
+    print(f"champion (best validation AUC): {champion}; total {time.perf_counter() - started:.0f}s")
+    output = {
+        "champion": champion,
+        "models": results,
+        "train": str(args.train),
+        "test": str(args.test),
+        "seed": args.seed,
+        "valid_fraction": args.valid_fraction,
+        "device": str(args.device),
+    }
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(_jsonable(output), indent=2) + "\n", encoding="utf-8")
+    return output
+
+
+def main() -> None:
+    run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Training entry point, metrics and the promotion rule."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adaptive.core import compare, evaluate, load, split_learners, train_model
+from adaptive.core.evaluate import calibration_bins, kshot_curve, prediction_metrics
+from adaptive.core.learners.base import resolve_device
+from adaptive.core.simulate import simulate_learners
+from adaptive.core.train import metrics_path
+
+
+def test_metrics_of_perfect_and_constant_predictions() -> None:
+    correct = np.array([0, 1, 1, 0, 1])
+    perfect = prediction_metrics(correct, correct * 0.98 + 0.01)
+    assert perfect["auc"] == 1.0 and perfect["accuracy"] == 1.0 and perfect["rmse"] < 0.02
+    constant = prediction_metrics(correct, np.full(5, 0.6))
+    assert constant["auc"] == 0.5
+    assert constant["ece"] == pytest.approx(0.0)
+    ece, bins = calibration_bins(correct.astype(float), np.full(5, 0.9))
+    assert ece == pytest.approx(0.3) and bins[0]["observed"] == pytest.approx(0.6) and bins[0]["count"] == 5
+
+
+def test_kshot_curve_uses_each_learners_first_responses() -> None:
+    log = simulate_learners(n_learners=60, min_length=25, max_length=30, seed=2).log
+    predicted = np.where(log.positions() < 5, log.correct, 0.5)  # perfect on the first five only
+    curve = kshot_curve(log, predicted.astype(float))
+    assert set(curve) == {"1", "3", "5", "10", "20", "after20"}
+    assert curve["1"] == curve["3"] == curve["5"] == 1.0
+    assert 0.5 < curve["10"] < 1.0 and curve["after20"] == 0.5
+
+
+def test_train_model_writes_a_checkpoint_and_metrics_json(tmp_path: Path) -> None:
+    log = simulate_learners(n_learners=80, seed=3).log
+    train, valid = split_learners(log, 0.2, seed=0)
+    model = train_model("rl2", train, valid, device="auto", seed=0, checkpoint_path=tmp_path / "rl2.pt",
+                        progress=False, hidden_size=16, embedding_size=8, max_epochs=2)
+    metrics = json.loads(metrics_path(tmp_path / "rl2.pt").read_text())
+    assert metrics["model"] == "rl2" and metrics["valid"]["auc"] > 0.5 and "history" in metrics
+    assert math.isfinite(metrics["train_seconds"])
+    again = load(tmp_path / "rl2.pt")
+    assert again.training_info["valid"]["auc"] == pytest.approx(metrics["valid"]["auc"])
+    np.testing.assert_array_equal(again.predict_sequences(valid), model.predict_sequences(valid))
+    result = evaluate(again, valid)
+    assert result["update_ms"] > 0 and result["predict_ms"] > 0 and result["finite"]
+
+
+def test_auto_device_is_cuda_only_when_available() -> None:
+    import torch
+
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert resolve_device("cpu").type == "cpu"
+
+
+def test_compare_promotes_only_a_finite_better_candidate() -> None:
+    champion = {"auc": 0.80, "accuracy": 0.75, "logloss": 0.50, "rmse": 0.40, "ece": 0.02}
+    better = {**champion, "auc": 0.82}
+    assert compare(better, champion).promote
+    assert compare(better, None).promote
+    assert not compare(champion, better).promote
+    assert not compare({**better, "logloss": math.nan}, champion).promote
+    assert not compare({**better, "finite": False}, champion).promote
+    assert not compare({**better, "logloss": 0.60}, champion).promote  # much worse calibrated
+    assert not compare(better, champion, min_improvement=0.05).promote
