@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "lms.accounts",
     "lms.content",
     "lms.learning",
+    "adaptive",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +223,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Pathwise ----------------------------------------------------------------------------------
+PATHWISE_MODEL_DIR = Path(env_str("PATHWISE_MODEL_DIR", str(VAR_DIR / "models")))
+# The learner model trained for the product; benchmark results (docs/benchmarks.md) pick it.
+PATHWISE_LEARNER_MODEL = env_str("PATHWISE_LEARNER_MODEL", "hybrid")
+PATHWISE_TRAINING_DEVICE = env_str("PATHWISE_TRAINING_DEVICE", "auto")
 MAX_IMAGE_BYTES = env_int("PATHWISE_MAX_IMAGE_BYTES", 2 * 1024 * 1024)
 DEMO_COURSES_DIR = BASE_DIR / "demo" / "courses"
 

@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from lms.content.models import Course, Module, Question
 
@@ -14,7 +15,7 @@ class Enrollment(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     # Summary, recomputed by lms.learning.tasks.refresh_enrollment_progress.
     modules_completed = models.PositiveIntegerField(default=0)
@@ -53,7 +54,7 @@ class QuizAttempt(models.Model):
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveIntegerField(help_text="1 for the learner's first attempt at this module.")
     question_ids = models.JSONField(default=list)
-    started_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -82,7 +83,8 @@ class Response(models.Model):
     time_taken_ms = models.PositiveIntegerField(null=True, blank=True)
     attempt_number = models.PositiveIntegerField(help_text="1 the first time this learner answers this question.")
     shown_at = models.DateTimeField(null=True, blank=True)
-    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A default rather than auto_now_add, so imports and simulations can keep their own times.
+    created = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     processed_at = models.DateTimeField(null=True, blank=True,
                                         help_text="When the background summary took this response into account.")
 

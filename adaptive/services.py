@@ -1,0 +1,224 @@
+"""Use cases of the adaptive layer: train a candidate, promote or roll back, keep learner states."""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from adaptive import registry
+from adaptive.core.data import ResponseLog, read_log, split_learners
+from adaptive.core.evaluate import compare, evaluate
+from adaptive.core.learners import resolve_device, state_from_bytes, state_to_bytes
+from adaptive.core.train import train_model
+from adaptive.models import LearnerState, ModelVersion
+from adaptive.selectors import item_id, primary_skills, response_log
+from lms.content.models import Skill
+from lms.learning.models import Enrollment, Response
+
+logger = logging.getLogger(__name__)
+
+
+class NotEnoughData(Exception):
+    """Too few responses or learners to train and evaluate a model honestly."""
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    version: ModelVersion
+    promoted: bool
+    note: str
+
+
+def _json_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Metrics as JSON-safe values (NaN and infinities become None)."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        if isinstance(value, float):
+            return value if math.isfinite(value) else None
+        if hasattr(value, "item"):
+            return clean(value.item())
+        return value
+    return clean(metrics)
+
+
+def model_version_train(
+    *,
+    model_name: str | None = None,
+    source: Path | None = None,
+    device: str | None = None,
+    holdout_fraction: float = 0.2,
+    valid_fraction: float = 0.15,
+    seed: int = 0,
+    promote: bool = True,
+    min_learners: int = 20,
+    progress: Callable[[float, str], None] | None = None,
+    show_progress_bar: bool = False,
+    **config_overrides: Any,
+) -> TrainingResult:
+    """Train a candidate on the product's responses (or a file), evaluate it on held-out learners,
+    register it, and promote it if it beats the champion on the same learners.
+
+    Held-out learners are never used for training or early stopping.
+    """
+    name = model_name or settings.PATHWISE_LEARNER_MODEL
+    report = progress or (lambda fraction, message: None)
+    report(0.05, "exporting responses")
+    log: ResponseLog = read_log(source) if source else response_log()
+    if log.n_learners < min_learners:
+        raise NotEnoughData(f"{log.n_learners} learners with responses; at least {min_learners} are needed")
+    rest, holdout = split_learners(log, holdout_fraction, seed=seed)
+    train, valid = split_learners(rest, valid_fraction, seed=seed + 1)
+    resolved = str(resolve_device(device or settings.PATHWISE_TRAINING_DEVICE))
+    report(0.15, f"training {name} on {train.n_learners} learners ({resolved})")
+    artifact = f"{name}-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.pt"
+    path = Path(settings.PATHWISE_MODEL_DIR) / artifact
+    model = train_model(name, train, valid, device=resolved, seed=seed, checkpoint_path=path,
+                        progress=show_progress_bar, **config_overrides)
+    report(0.8, "evaluating on held-out learners")
+    metrics = _json_metrics({k: v for k, v in evaluate(model, holdout).items()})
+    current = registry.champion()
+    champion_metrics = None
+    if current is not None:
+        champion_metrics = _json_metrics(evaluate(current.model, holdout, timing=False))
+    decision = compare(metrics, champion_metrics)
+    version = ModelVersion.objects.create(
+        name=name,
+        artifact=artifact,
+        sha256=registry.file_sha256(path),
+        metrics=metrics,
+        champion_metrics=champion_metrics,
+        promotion_note=decision.reason[:300],
+        training_data={
+            "source": str(source) if source else "product responses",
+            "responses": len(log), "learners": log.n_learners, "items": log.n_items, "skills": log.n_skills,
+            "train_learners": train.n_learners, "valid_learners": valid.n_learners,
+            "holdout_learners": holdout.n_learners, "seed": seed,
+        },
+        device=resolved,
+        train_seconds=float(model.training_info.get("train_seconds", 0.0)),
+    )
+    promoted = False
+    if promote and decision.promote:
+        model_version_promote(version=version)
+        promoted = True
+    elif promote:
+        ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.REJECTED)
+        version.status = ModelVersion.REJECTED
+    report(1.0, decision.reason)
+    return TrainingResult(version, promoted, decision.reason)
+
+
+@transaction.atomic
+def model_version_promote(*, version: ModelVersion) -> ModelVersion:
+    """Make ``version`` the champion (the current one is retired). Workers switch on their next answer."""
+    model = registry.load_version(version)  # refuse an artifact that does not load
+    del model
+    ModelVersion.objects.filter(status=ModelVersion.CHAMPION).exclude(pk=version.pk).update(status=ModelVersion.RETIRED)
+    version.status = ModelVersion.CHAMPION
+    version.promoted_at = timezone.now()
+    version.load_error = ""
+    version.save(update_fields=["status", "promoted_at", "load_error"])
+    transaction.on_commit(registry.forget)
+    return version
+
+
+@transaction.atomic
+def model_version_rollback() -> ModelVersion:
+    """Retire the champion and bring back the previous one."""
+    current = ModelVersion.objects.select_for_update().filter(status=ModelVersion.CHAMPION).first()
+    if current is None:
+        raise ValueError("there is no champion to roll back from")
+    previous = (
+        ModelVersion.objects.filter(status=ModelVersion.RETIRED, promoted_at__isnull=False,
+                                    promoted_at__lt=current.promoted_at)
+        .order_by("-promoted_at").first()
+    )
+    if previous is None:
+        raise ValueError("there is no earlier champion to roll back to")
+    ModelVersion.objects.filter(pk=current.pk).update(status=ModelVersion.RETIRED, promoted_at=None)
+    ModelVersion.objects.filter(pk=previous.pk).update(status=ModelVersion.CHAMPION)
+    previous.status = ModelVersion.CHAMPION
+    transaction.on_commit(registry.forget)
+    return previous
+
+
+# ----- learner states --------------------------------------------------------------------------
+def _skills_for_user(user_id: int) -> list[str]:
+    """Slugs of the skills of the courses the learner is enrolled in."""
+    course_ids = Enrollment.objects.filter(user_id=user_id).values("course_id")
+    slugs = set(Skill.objects.filter(modules__course_id__in=course_ids).values_list("slug", flat=True))
+    slugs |= set(Skill.objects.filter(courses__id__in=course_ids).values_list("slug", flat=True))
+    return sorted(slugs)
+
+
+def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None) -> LearnerState:
+    """Apply the learner's responses the stored state has not seen yet, up to ``up_to_response_id``.
+
+    Idempotent: responses at or below ``last_response_id`` are never applied twice, so running it
+    again for the same response changes nothing. When the champion changed since the state was
+    stored, the state is rebuilt from all of the learner's responses with the new model.
+    """
+    loaded = registry.champion()
+    with transaction.atomic():
+        state_row, _ = LearnerState.objects.select_for_update().get_or_create(user_id=user_id)
+        if loaded is None:
+            return state_row
+        model, version = loaded.model, loaded.version
+        responses = Response.objects.filter(user_id=user_id).order_by("id").select_related("question")
+        if up_to_response_id is not None:
+            responses = responses.filter(id__lte=up_to_response_id)
+        if state_row.model_version_id == version.pk and state_row.state:
+            state = state_from_bytes(bytes(state_row.state))
+            pending = list(responses.filter(id__gt=state_row.last_response_id))
+            if not pending:
+                return state_row
+        else:
+            state = model.init_state()
+            pending = list(responses)
+            state_row.responses_seen = 0
+        skills = primary_skills({r.question_id for r in pending})
+        for response in pending:
+            state = model.update(state, item_id(response.question.key), int(response.is_correct),
+                                 skill=skills.get(response.question_id))
+        slugs = _skills_for_user(user_id)
+        mastery = {slug: round(float(model.predict_skill(state, slug)), 4) for slug in slugs}
+        peak = dict(state_row.peak_mastery)
+        for slug, value in mastery.items():
+            peak[slug] = max(value, peak.get(slug, 0.0))
+        state_row.state = state_to_bytes(state)
+        state_row.model_version = version
+        if pending:
+            state_row.last_response_id = max(state_row.last_response_id, pending[-1].id)
+        state_row.responses_seen += len(pending)
+        state_row.mastery = mastery
+        state_row.peak_mastery = peak
+        state_row.save()
+        return state_row
+
+
+def learner_mastery(user: AbstractBaseUser) -> dict[str, float]:
+    """The stored mastery per skill for a learner ({} before the first model)."""
+    row = LearnerState.objects.filter(user=user).only("mastery").first()
+    return dict(row.mastery) if row else {}
+
+
+def cache_key_for_decision(response_id: int, kind: str) -> str:
+    return f"adaptive:decision:{kind}:{response_id}"
+
+
+def clear_cached_decision(response_id: int, kind: str) -> None:
+    cache.delete(cache_key_for_decision(response_id, kind))

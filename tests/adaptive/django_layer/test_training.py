@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from adaptive import registry
+from adaptive.models import ModelVersion
+from adaptive.selectors import primary_skills, response_log
+from adaptive.services import NotEnoughData, model_version_rollback, model_version_train
+from lms.content.models import Question
+from lms.learning.models import Response
+
+
+def test_it_exports_the_response_log_for_the_core(course_with_activity) -> None:
+    log = response_log()
+    assert len(log) == Response.objects.count() > 1000
+    assert log.n_learners == Response.objects.values("user").distinct().count() > 40
+    keys = set(Question.objects.values_list("key", flat=True))
+    assert set(log.item_vocab.tokens) <= keys
+    first = Response.objects.order_by("user_id", "id").select_related("question").first()
+    assert log.raw_items()[0] == first.question.key
+    assert log.raw_skills()[0] == primary_skills([first.question_id])[first.question_id]
+    assert np.all(np.diff(log.learner) >= 0)
+
+
+def test_it_trains_registers_and_promotes_the_first_model(course_with_activity) -> None:
+    result = model_version_train(model_name="pfa", min_learners=20)
+    version = result.version
+    assert result.promoted and version.status == ModelVersion.CHAMPION
+    assert version.metrics["auc"] > 0.6
+    assert set(version.metrics["kshot"]) >= {"1", "5", "after20"}
+    assert version.training_data["holdout_learners"] >= 10
+    assert registry.artifact_path(version).exists()
+    assert registry.champion().version.pk == version.pk
+
+
+def test_it_promotes_only_a_candidate_that_beats_the_champion_on_the_same_learners(course_with_activity) -> None:
+    champion = model_version_train(model_name="pfa").version
+    weaker = model_version_train(model_name="skill_mean")
+    assert not weaker.promoted
+    assert weaker.version.status == ModelVersion.REJECTED
+    assert weaker.version.champion_metrics["auc"] == pytest.approx(champion.metrics["auc"], abs=1e-9), \
+        "both evaluated on the same held-out learners"
+    assert "does not beat" in weaker.version.promotion_note
+    assert ModelVersion.objects.get(status=ModelVersion.CHAMPION).pk == champion.pk
+
+
+def test_it_refuses_to_train_on_too_few_learners(db) -> None:
+    with pytest.raises(NotEnoughData):
+        model_version_train(model_name="pfa")
+
+
+def test_it_picks_up_a_promotion_from_another_process_without_restart(course_with_activity) -> None:
+    first = model_version_train(model_name="pfa").version
+    assert registry.champion().version.pk == first.pk
+    second = model_version_train(model_name="elo", promote=False).version
+    # What model_version_promote does in another process: change the rows and bump the shared key.
+    ModelVersion.objects.filter(pk=first.pk).update(status=ModelVersion.RETIRED)
+    ModelVersion.objects.filter(pk=second.pk).update(status=ModelVersion.CHAMPION)
+    from django.core.cache import cache
+
+    cache.set(registry.CHAMPION_KEY, second.pk)
+    assert registry.champion().version.pk == second.pk
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "missing"])
+def test_it_falls_back_to_the_previous_champion_when_the_artifact_is_broken(course_with_activity, damage,
+                                                                           caplog) -> None:
+    first = model_version_train(model_name="pfa").version
+    second = model_version_train(model_name="elo", promote=False).version
+    call_command("promote_model", str(second.pk))
+    path = registry.artifact_path(second)
+    if damage == "corrupt":
+        path.write_bytes(b"not a checkpoint")
+    else:
+        path.unlink()
+    registry.forget()
+    loaded = registry.champion()
+    assert loaded is not None and loaded.version.pk == first.pk
+    assert "falling back to the previous champion" in caplog.text
+    assert ModelVersion.objects.get(pk=second.pk).load_error
+
+
+def test_it_rolls_back_and_lists(course_with_activity, capsys, django_capture_on_commit_callbacks) -> None:
+    first = model_version_train(model_name="pfa").version
+    second = model_version_train(model_name="elo", promote=False).version
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("promote_model", str(second.pk))
+    assert registry.champion().version.pk == second.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        restored = model_version_rollback()
+    assert restored.pk == first.pk
+    assert registry.champion().version.pk == first.pk
+    call_command("promote_model", "--list")
+    assert "champion" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="no model version 999"):
+        call_command("promote_model", "999")
+
+
+def test_the_training_command_trains_from_a_file(db, tmp_path, capsys) -> None:
+    from adaptive.core.simulate import simulate_learners, write_three_line
+
+    path = write_three_line(simulate_learners(n_learners=80, seed=3).log, tmp_path / "train.csv")
+    call_command("train_learner_model", "--model", "pfa", "--file", str(path))
+    out = capsys.readouterr().out
+    assert "promoted to champion" in out and "held-out AUC" in out
+    assert ModelVersion.objects.get().training_data["source"] == str(path)
