@@ -39,6 +39,11 @@ class Course(models.Model):
         default=0.85, validators=[MinValueValidator(0.5), MaxValueValidator(0.99)],
         help_text="Predicted success at or above which a skill counts as mastered.",
     )
+    control_share = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(0.5)],
+        help_text="Share of new enrolments that follow the fixed course order (the control group), "
+                  "so adaptive paths can be compared with fixed ones. 0 turns the comparison off.",
+    )
     skills = models.ManyToManyField(Skill, related_name="courses", blank=True,
                                     help_text="Skills this course owns (exported with it).")
     created = models.DateTimeField(auto_now_add=True)

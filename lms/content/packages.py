@@ -51,7 +51,7 @@ QUESTION_TYPES = [code for code, _label in Question.TYPES]
 KINDS = ("courses", "skills", "questions", "modules", "images")
 
 COURSE_FIELDS = {"format", "slug", "title", "summary", "description", "published", "target_success",
-                 "mastery_threshold", "skills", "modules"}
+                 "mastery_threshold", "control_share", "skills", "modules"}
 SKILL_FIELDS = {"slug", "name", "description", "prerequisites"}
 MODULE_FIELDS = {"slug", "title", "file", "estimated_minutes", "video_url", "images", "skills", "quiz"}
 IMAGE_FIELDS = {"file", "alt", "caption"}
@@ -374,6 +374,7 @@ class _CourseSpec:
     published: bool
     target_success: float
     mastery_threshold: float
+    control_share: float
     skills: list[_SkillSpec]
     modules: list[_ModuleSpec]
 
@@ -648,6 +649,7 @@ def _check_course(checker: _Checker, file: str, data: Any) -> _CourseSpec | None
         target_success=checker.number(file, "", course, "target_success", default=0.7, low=0.5, high=0.95) or 0.7,
         mastery_threshold=checker.number(file, "", course, "mastery_threshold", default=0.85,
                                          low=0.5, high=0.99) or 0.85,
+        control_share=checker.number(file, "", course, "control_share", default=0.0, low=0.0, high=0.5) or 0.0,
         skills=[],
         modules=[],
     )
@@ -1052,7 +1054,7 @@ def _write_course(course: _CourseSpec, questions: list[QuestionSpec], warnings: 
     by_key = _write_questions(questions, course.slug, report)
     values = {"title": course.title, "summary": course.summary, "description": course.description,
               "published": course.published, "target_success": course.target_success,
-              "mastery_threshold": course.mastery_threshold}
+              "mastery_threshold": course.mastery_threshold, "control_share": course.control_share}
     course_obj = Course.objects.filter(slug=course.slug).first()
     if course_obj is None:
         course_obj = Course.objects.create(slug=course.slug, **values)
@@ -1229,6 +1231,7 @@ def _package_files(course: Course) -> dict[str, bytes]:
         "published": course.published,
         "target_success": course.target_success,
         "mastery_threshold": course.mastery_threshold,
+        "control_share": course.control_share,
         "skills": [
             {"slug": s.slug, "name": s.name, "description": s.description,
              "prerequisites": _Flow(sorted(p.slug for p in s.prerequisites.all()))}

@@ -13,8 +13,14 @@ class Enrollment(models.Model):
     """A learner taking a course. Progress fields are a summary kept fresh by a background task
     from the response log, which stays the source of truth."""
 
+    ADAPTIVE = "adaptive"
+    FIXED = "fixed"
+    PATHS = [(ADAPTIVE, "Adaptive"), (FIXED, "Fixed course order (control group)")]
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    path = models.CharField(max_length=10, choices=PATHS, default=ADAPTIVE,
+                            help_text="Drawn at enrolment from the course's control share; never changes.")
     created = models.DateTimeField(default=timezone.now, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     # Summary, recomputed by lms.learning.tasks.refresh_enrollment_progress.

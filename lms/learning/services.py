@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,9 +35,17 @@ def enrollment_create(*, user: AbstractBaseUser, course: Course) -> Enrollment:
     if not course.published:
         raise NotAllowed("this course is not open for enrolment")
     enrollment, created = Enrollment.objects.get_or_create(
-        user=user, course=course, defaults={"modules_total": course.modules.count()}
+        user=user, course=course,
+        defaults={"modules_total": course.modules.count(), "path": enrollment_draw_path(course=course)},
     )
     return enrollment
+
+
+def enrollment_draw_path(*, course: Course) -> str:
+    """Adaptive, or the fixed course order for a random ``course.control_share`` of new enrolments."""
+    if course.control_share > 0 and random.random() < course.control_share:
+        return Enrollment.FIXED
+    return Enrollment.ADAPTIVE
 
 
 @transaction.atomic

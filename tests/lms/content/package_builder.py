@@ -33,6 +33,7 @@ BASE_COURSE: dict[str, Any] = {
     "published": True,
     "target_success": 0.75,
     "mastery_threshold": 0.9,
+    "control_share": 0.2,
     "skills": [
         {"slug": "basics", "name": "Basics", "description": "Count objects.", "prerequisites": []},
         {"slug": "sums", "name": "Sums", "prerequisites": ["basics"]},
@@ -163,7 +164,7 @@ def snapshot(slug: str) -> dict[str, Any]:
             questions[q.key] = question_snapshot(q)
     return {
         "course": {f: getattr(course, f) for f in ("slug", "title", "summary", "description", "published",
-                                                   "target_success", "mastery_threshold")},
+                                                   "target_success", "mastery_threshold", "control_share")},
         "skills": sorted((s.slug, s.name, s.description, sorted(s.prerequisites.values_list("slug", flat=True)))
                          for s in course.skills.all()),
         "modules": modules,
