@@ -13,6 +13,7 @@ from lms.content.apis import (
     SkillDetailApi,
     SkillListApi,
 )
+from lms.diary.apis import DiaryCountsApi, DiaryEntryDetailApi, DiaryEntryListApi
 from lms.learning.apis import EnrollmentListApi, ProgressApi, ResponseListApi
 
 app_name = "api"
@@ -31,4 +32,7 @@ urlpatterns = [
     path("enrollments/", EnrollmentListApi.as_view(), name="enrollments"),
     path("responses/", ResponseListApi.as_view(), name="responses"),
     path("progress/", ProgressApi.as_view(), name="progress"),
+    path("diary/entries/", DiaryEntryListApi.as_view(), name="diary_entries"),
+    path("diary/entries/<int:entry_id>/", DiaryEntryDetailApi.as_view(), name="diary_entry"),
+    path("diary/counts/", DiaryCountsApi.as_view(), name="diary_counts"),
 ]

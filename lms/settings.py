@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "lms.accounts",
     "lms.content",
     "lms.learning",
+    "lms.diary",
     "adaptive",
 ]
 

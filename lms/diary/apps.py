@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DiaryConfig(AppConfig):
+    name = "lms.diary"
+    label = "diary"
+    verbose_name = "Learning diary"
