@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "lms.content",
     "lms.learning",
     "lms.diary",
+    "lms.analytics",
     "adaptive",
 ]
 
@@ -180,12 +181,34 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 2.0)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 
+CELERY_TASK_ROUTES = {
+    "adaptive.tasks.process_response": {"queue": "realtime"},
+    "adaptive.tasks.noop": {"queue": "realtime"},
+    "adaptive.tasks.retrain_learner_model": {"queue": "training"},
+}
 CELERY_BEAT_SCHEDULE = {
     "reconcile-unprocessed-responses": {
         "task": "lms.learning.tasks.reconcile_unprocessed_responses",
         "schedule": env_float("PATHWISE_RECONCILE_SECONDS", 300.0),
     },
+    "reconcile-learner-states": {
+        "task": "adaptive.tasks.reconcile_learner_states",
+        "schedule": env_float("PATHWISE_RECONCILE_SECONDS", 300.0),
+    },
+    "retrain-learner-model": {
+        "task": "adaptive.tasks.retrain_learner_model",
+        "schedule": env_float("PATHWISE_RETRAIN_SECONDS", 24 * 3600.0),
+    },
+    "refresh-dashboards": {
+        "task": "lms.analytics.tasks.refresh_dashboards",
+        "schedule": env_float("PATHWISE_DASHBOARD_REFRESH_SECONDS", 300.0),
+    },
+    "check-model-health": {
+        "task": "lms.analytics.tasks.check_model_health",
+        "schedule": env_float("PATHWISE_MODEL_HEALTH_SECONDS", 3600.0),
+    },
 }
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -227,6 +250,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 PATHWISE_MODEL_DIR = Path(env_str("PATHWISE_MODEL_DIR", str(VAR_DIR / "models")))
 # The learner model trained for the product; benchmark results (docs/benchmarks.md) pick it.
 PATHWISE_LEARNER_MODEL = env_str("PATHWISE_LEARNER_MODEL", "hybrid")
+# How long the web process waits for the worker's decision before deciding itself (at most 1 s).
+PATHWISE_DECISION_DEADLINE_S = min(1.0, env_float("PATHWISE_DECISION_DEADLINE_S", 0.6))
 PATHWISE_TRAINING_DEVICE = env_str("PATHWISE_TRAINING_DEVICE", "auto")
 MAX_IMAGE_BYTES = env_int("PATHWISE_MAX_IMAGE_BYTES", 2 * 1024 * 1024)
 DEMO_COURSES_DIR = BASE_DIR / "demo" / "courses"

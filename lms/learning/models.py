@@ -55,20 +55,34 @@ class QuizAttempt(models.Model):
     """One pass through a module's quiz. The questions are fixed when the attempt starts so that
     a reload or a second tab shows the same quiz."""
 
+    MODULE = "module"
+    PLACEMENT = "placement"
+    KINDS = [(MODULE, "Module quiz"), (PLACEMENT, "Placement check")]
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
-    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="attempts")
+    kind = models.CharField(max_length=10, choices=KINDS, default=MODULE)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="attempts")
+    module = models.ForeignKey(Module, null=True, blank=True, on_delete=models.CASCADE, related_name="attempts",
+                               help_text="The module of a module quiz; empty for a placement check.")
     number = models.PositiveIntegerField(help_text="1 for the learner's first attempt at this module.")
-    question_ids = models.JSONField(default=list)
+    question_ids = models.JSONField(default=list, help_text="The pool the questions are chosen from.")
+    max_questions = models.PositiveIntegerField(null=True, blank=True, help_text="A cap, e.g. 5 for placement.")
+    current_question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                         help_text="The question shown now, chosen by the last decision.")
     started_at = models.DateTimeField(default=timezone.now, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
-        constraints = [models.UniqueConstraint(fields=["user", "module", "number"], name="attempt_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module", "number"], name="attempt_number_unique"),
+            models.UniqueConstraint(fields=["user", "course", "number"], condition=models.Q(kind="placement"),
+                                    name="placement_number_unique"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} / {self.module} / attempt {self.number}"
+        return f"{self.user} / {self.module or 'placement'} / attempt {self.number}"
 
 
 class Response(models.Model):

@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from lms.content.grading import InvalidAnswer, grade
-from lms.content.models import Course, Module, Question
+from lms.content.models import Course, Module, ModuleQuestion, Question
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 from lms.queueing import publish_on_commit
 
@@ -27,7 +27,6 @@ class NotAllowed(Exception):
 class SubmitResult:
     response: Response
     created: bool
-    attempt_finished: bool
 
 
 def enrollment_create(*, user: AbstractBaseUser, course: Course) -> Enrollment:
@@ -53,7 +52,8 @@ def quiz_attempt_start(*, user: AbstractBaseUser, module: Module) -> QuizAttempt
     """Start (or resume) the learner's attempt at a module's quiz.
 
     An unfinished attempt is resumed rather than duplicated, so reloading or a second click on
-    "Start quiz" leads back to the same question.
+    "Start quiz" leads back to the same question. The first question is chosen at once from the
+    learner's stored state (no waiting on the worker at the start).
     """
     enrollment_create(user=user, course=module.course)
     open_attempt = QuizAttempt.objects.filter(user=user, module=module, finished_at__isnull=True).first()
@@ -63,16 +63,57 @@ def quiz_attempt_start(*, user: AbstractBaseUser, module: Module) -> QuizAttempt
     if not question_ids:
         raise NotAllowed("this module has no quiz yet")
     last = QuizAttempt.objects.filter(user=user, module=module).aggregate(n=Max("number"))["n"] or 0
-    return QuizAttempt.objects.create(user=user, module=module, number=last + 1, question_ids=question_ids)
+    attempt = QuizAttempt.objects.create(user=user, module=module, course=module.course, number=last + 1,
+                                         question_ids=question_ids)
+    _choose_first_question(attempt)
+    return attempt
 
 
-def quiz_attempt_next_question(attempt: QuizAttempt) -> Question | None:
-    """The first question of the attempt not answered yet, or None when the quiz is done."""
-    answered = set(attempt.responses.values_list("question_id", flat=True))
-    for qid in attempt.question_ids:
-        if qid not in answered:
-            return Question.objects.prefetch_related("choices").get(pk=qid)
-    return None
+PLACEMENT_QUESTIONS = 5
+
+
+@transaction.atomic
+def placement_start(*, user: AbstractBaseUser, course: Course) -> QuizAttempt:
+    """Start the optional placement check of a course: at most five questions, chosen adaptively
+    across the course's skills, so the first recommendation already reflects what the learner knows."""
+    enrollment_create(user=user, course=course)
+    open_attempt = QuizAttempt.objects.filter(user=user, course=course, kind=QuizAttempt.PLACEMENT,
+                                              finished_at__isnull=True).first()
+    if open_attempt:
+        return open_attempt
+    question_ids = list(
+        ModuleQuestion.objects.filter(module__course=course).order_by("module__order", "order", "id")
+        .values_list("question_id", flat=True).distinct()
+    )
+    if not question_ids:
+        raise NotAllowed("this course has no questions yet")
+    last = QuizAttempt.objects.filter(user=user, course=course, kind=QuizAttempt.PLACEMENT).aggregate(
+        n=Max("number"))["n"] or 0
+    attempt = QuizAttempt.objects.create(user=user, course=course, kind=QuizAttempt.PLACEMENT, number=last + 1,
+                                         question_ids=list(dict.fromkeys(question_ids)),
+                                         max_questions=PLACEMENT_QUESTIONS)
+    _choose_first_question(attempt)
+    return attempt
+
+
+def _choose_first_question(attempt: QuizAttempt) -> None:
+    from adaptive.decisions import resolve_current_question
+
+    resolve_current_question(attempt, deadline_s=0)
+
+
+def quiz_attempt_current_question(attempt: QuizAttempt) -> Question | None:
+    """The question to show now, or None when the quiz is over (the attempt is then finished)."""
+    from adaptive.decisions import resolve_current_question
+
+    return resolve_current_question(attempt)
+
+
+def module_for_question(*, course: Course, question: Question) -> Module | None:
+    """The module of ``course`` whose quiz holds ``question`` (placement answers are logged there)."""
+    link = ModuleQuestion.objects.filter(module__course=course, question=question).select_related("module").order_by(
+        "module__order").first()
+    return link.module if link else None
 
 
 def response_submit(
@@ -97,14 +138,15 @@ def response_submit(
     submission = uuid.UUID(str(submission_id))
     existing = Response.objects.filter(user=user, submission_id=submission).first()
     if existing:
-        return SubmitResult(existing, False, _finished(existing.quiz_attempt))
+        return SubmitResult(existing, False)
 
     if not module.course.published:
         raise NotAllowed("this course is not open")
     if not module.module_questions.filter(question=question).exists():
         raise NotAllowed("this question is not part of this module's quiz")
     if quiz_attempt is not None:
-        if quiz_attempt.user_id != user.pk or quiz_attempt.module_id != module.pk:
+        if quiz_attempt.user_id != user.pk or quiz_attempt.course_id != module.course_id or (
+                quiz_attempt.module_id is not None and quiz_attempt.module_id != module.pk):
             raise NotAllowed("this quiz attempt belongs to someone else")
         if quiz_attempt.finished_at is not None:
             raise NotAllowed("this quiz is already finished")
@@ -112,6 +154,12 @@ def response_submit(
             raise NotAllowed("this question is not part of this quiz attempt")
         if quiz_attempt.responses.filter(question=question).exists():
             raise NotAllowed("this question was already answered in this attempt")
+        if quiz_attempt.current_question_id not in (None, question.pk):
+            # The shown question may have been answered already; then the current one is the next decision.
+            current = quiz_attempt_current_question(quiz_attempt) if quiz_attempt.responses.filter(
+                question_id=quiz_attempt.current_question_id).exists() else quiz_attempt.current_question
+            if current is None or current.pk != question.pk:
+                raise NotAllowed("this is no longer the current question of the quiz")
     result = grade(question, answer)
     enrollment = enrollment_create(user=user, course=module.course)
 
@@ -132,43 +180,17 @@ def response_submit(
                 attempt_number=previous + 1,
                 shown_at=shown_at,
             )
-            finished = False
-            if quiz_attempt is not None:
-                finished = _finish_if_complete(quiz_attempt)
+            from adaptive.tasks import process_response
             from lms.learning.tasks import refresh_enrollment_progress
 
+            # The answer is committed first; the learner model and the summary follow in workers.
+            publish_on_commit(process_response, response.pk)
             publish_on_commit(refresh_enrollment_progress, enrollment.pk)
     except IntegrityError:
         # Two identical submissions raced past the first check; the other one won.
         response = Response.objects.get(user=user, submission_id=submission)
-        return SubmitResult(response, False, _finished(response.quiz_attempt))
-    return SubmitResult(response, True, finished)
-
-
-def _finished(attempt: QuizAttempt | None) -> bool:
-    if attempt is None:
-        return False
-    attempt.refresh_from_db(fields=["finished_at"])
-    return attempt.finished_at is not None
-
-
-def _finish_if_complete(attempt: QuizAttempt) -> bool:
-    answered = attempt.responses.values_list("question_id", "score")
-    if len(answered) < len(attempt.question_ids):
-        return False
-    now = timezone.now()
-    updated = QuizAttempt.objects.filter(pk=attempt.pk, finished_at__isnull=True).update(finished_at=now)
-    if not updated:
-        return True
-    attempt.finished_at = now
-    score = sum(s for _, s in answered) / len(attempt.question_ids)
-    completion, created = ModuleCompletion.objects.get_or_create(
-        user_id=attempt.user_id, module_id=attempt.module_id, defaults={"completed_at": now, "best_score": score}
-    )
-    if not created and score > completion.best_score:
-        completion.best_score = score
-        completion.save(update_fields=["best_score"])
-    return True
+        return SubmitResult(response, False)
+    return SubmitResult(response, True)
 
 
 @transaction.atomic
@@ -206,7 +228,9 @@ __all__ = [
     "SubmitResult",
     "enrollment_create",
     "enrollment_refresh_progress",
-    "quiz_attempt_next_question",
+    "module_for_question",
+    "placement_start",
+    "quiz_attempt_current_question",
     "quiz_attempt_start",
     "response_submit",
 ]

@@ -183,7 +183,8 @@ def simulate_course_activity(
             if clock > now:
                 break
             sim.read([s.slug for s in module.skills.all()], clock)
-            attempt = QuizAttempt(user=user, module=module, number=1, question_ids=[q.pk for q in quiz[module.pk]],
+            attempt = QuizAttempt(user=user, module=module, course=course, number=1,
+                                  question_ids=[q.pk for q in quiz[module.pk]],
                                   started_at=clock)
             attempts.append(attempt)
             score = 0.0

@@ -16,15 +16,20 @@ from django_htmx.http import HttpResponseClientRedirect
 from lms.accounts.roles import is_admin
 from lms.content.grading import correct_answer_text
 from lms.content.markdown import render_markdown
-from lms.content.models import Course, Module, Question
+from lms.content.models import Course, Module, Question, Skill
 from lms.content.selectors import image_urls_for
+from adaptive.decisions import latest_question_decision, recommended_module
+from adaptive.models import Decision
+from adaptive.services import learner_mastery
 from lms.learning import selectors
 from lms.learning.forms import AnswerForm
 from lms.learning.models import QuizAttempt, Response
 from lms.learning.services import (
     NotAllowed,
     enrollment_create,
-    quiz_attempt_next_question,
+    module_for_question,
+    placement_start,
+    quiz_attempt_current_question,
     quiz_attempt_start,
     response_submit,
 )
@@ -44,7 +49,8 @@ def _visible_module(request: HttpRequest, course_slug: str, module_slug: str) ->
 
 def _own_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> QuizAttempt:
     # Someone else's attempt is a 404, not a 403: its existence is not theirs to know.
-    return get_object_or_404(QuizAttempt.objects.select_related("module__course"), pk=attempt_id, user=request.user)
+    return get_object_or_404(QuizAttempt.objects.select_related("module", "course"), pk=attempt_id,
+                             user=request.user)
 
 
 @login_required
@@ -123,6 +129,23 @@ def quiz_start(request: HttpRequest, course_slug: str, module_slug: str) -> Http
     return redirect("quiz", attempt_id=attempt.pk)
 
 
+@login_required
+@require_POST
+def placement(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _visible_course(request, slug)
+    try:
+        attempt = placement_start(user=request.user, course=course)
+    except NotAllowed as exc:
+        messages.error(request, str(exc).capitalize() + ".")
+        return redirect(course)
+    return redirect("quiz", attempt_id=attempt.pk)
+
+
+def _images(attempt: QuizAttempt, question: Question) -> dict[str, str]:
+    module = attempt.module or module_for_question(course=attempt.course, question=question)
+    return image_urls_for(module) if module else {}
+
+
 def _question_context(attempt: QuizAttempt, question: Question, form: AnswerForm | None = None) -> dict:
     answered = attempt.responses.count()
     if form is None:
@@ -130,16 +153,18 @@ def _question_context(attempt: QuizAttempt, question: Question, form: AnswerForm
             question=question,
             initial={"submission_id": uuid.uuid4(), "shown_at": timezone.now().isoformat()},
         )
+    limit = attempt.max_questions or len(attempt.question_ids)
     return {
         "attempt": attempt,
         "module": attempt.module,
-        "course": attempt.module.course,
+        "course": attempt.course,
         "question": question,
-        "stem_html": render_markdown(question.stem, image_urls_for(attempt.module)),
+        "stem_html": render_markdown(question.stem, _images(attempt, question)),
         "form": form,
         "number": answered + 1,
-        "total": len(attempt.question_ids),
-        "progress_percent": round(100 * answered / max(1, len(attempt.question_ids))),
+        "total": limit,
+        "progress_percent": round(100 * answered / max(1, limit)),
+        "decision": latest_question_decision(attempt),
     }
 
 
@@ -147,8 +172,10 @@ def _question_context(attempt: QuizAttempt, question: Question, form: AnswerForm
 @require_GET
 def quiz(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
-    question = quiz_attempt_next_question(attempt)
+    question = quiz_attempt_current_question(attempt)
     if question is None:
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("quiz_summary", args=[attempt.pk]))
         return redirect("quiz_summary", attempt_id=attempt.pk)
     template = "learning/quiz.html#question" if request.htmx else "learning/quiz.html"
     return render(request, template, _question_context(attempt, question))
@@ -167,11 +194,14 @@ def quiz_answer(request: HttpRequest, attempt_id: uuid.UUID, question_id: int) -
         return render(request, template, _question_context(attempt, question, form), status=422 if request.htmx else 200)
     existing = Response.objects.filter(user=request.user, submission_id=form.cleaned_data["submission_id"]).first()
     if existing is None:
+        module = attempt.module or module_for_question(course=attempt.course, question=question)
         try:
+            if module is None:
+                raise NotAllowed("this question is not part of this course")
             response_submit(
                 user=request.user,
                 question=question,
-                module=attempt.module,
+                module=module,
                 answer=form.cleaned_data["answer"],
                 submission_id=form.cleaned_data["submission_id"],
                 time_taken_ms=_elapsed_ms(form.cleaned_data.get("shown_at")),
@@ -210,23 +240,49 @@ def _render_feedback(request: HttpRequest, attempt: QuizAttempt, submission_id: 
     choices = [
         {"choice": c, "picked": c.pk in picked} for c in question.choices.all()
     ] if question.type in Question.CHOICE_TYPES else []
-    attempt.refresh_from_db(fields=["finished_at"])
+    images = _images(attempt, question)
     ctx = {
         "attempt": attempt,
         "module": attempt.module,
-        "course": attempt.module.course,
+        "course": attempt.course,
         "response": response,
         "question": question,
-        "stem_html": render_markdown(question.stem, image_urls_for(attempt.module)),
-        "explanation_html": render_markdown(question.explanation, image_urls_for(attempt.module)),
+        "stem_html": render_markdown(question.stem, images),
+        "explanation_html": render_markdown(question.explanation, images),
         "correct_answer": correct_answer_text(question),
         "choices": choices,
-        "finished": attempt.finished_at is not None,
-        "number": attempt.responses.filter(created__lte=response.created).count(),
-        "total": len(attempt.question_ids),
+        "number": attempt.responses.filter(id__lte=response.id).count(),
+        "total": attempt.max_questions or len(attempt.question_ids),
     }
-    template = "learning/quiz_feedback.html#feedback" if request.htmx else "learning/quiz_feedback.html"
-    return render(request, template, ctx)
+    if request.htmx:
+        # Feedback at once; the next step arrives as soon as the worker has decided.
+        return render(request, "learning/quiz_feedback.html#feedback", ctx)
+    ctx.update(_next_step_context(attempt, response))
+    return render(request, "learning/quiz_feedback.html", ctx)
+
+
+def _next_step_context(attempt: QuizAttempt, response: Response) -> dict:
+    latest = attempt.responses.order_by("-id").values_list("id", flat=True).first()
+    if latest != response.pk:
+        # An older answer's page: the quiz has moved on.
+        return {"next_question": None, "finished": attempt.finished_at is not None, "decision": None, "stale": True}
+    question = quiz_attempt_current_question(attempt)
+    return {
+        "next_question": question,
+        "finished": question is None,
+        "decision": Decision.objects.filter(response=response, kind=Decision.QUESTION).first(),
+        "stale": False,
+    }
+
+
+@login_required
+@require_GET
+def quiz_next(request: HttpRequest, attempt_id: uuid.UUID, response_id: int) -> HttpResponse:
+    """The decision after an answer: the next question (with why) or the end of the quiz."""
+    attempt = _own_attempt(request, attempt_id)
+    response = get_object_or_404(Response, pk=response_id, quiz_attempt=attempt)
+    ctx = {"attempt": attempt, **_next_step_context(attempt, response)}
+    return render(request, "learning/quiz_feedback.html#next-step", ctx)
 
 
 @login_required
@@ -235,25 +291,29 @@ def quiz_summary(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
     if attempt.finished_at is None:
         return redirect("quiz", attempt_id=attempt.pk)
-    responses = list(attempt.responses.select_related("question").order_by("created"))
-    score = sum(r.score for r in responses) / max(1, len(attempt.question_ids))
-    outline = selectors.course_outline(request.user, attempt.module.course)
-    next_up = next((s.module for s in outline if not s.completed), None)
+    responses = list(attempt.responses.select_related("question").prefetch_related("question__skills").order_by("id"))
+    score = sum(r.score for r in responses) / max(1, len(responses))
+    skills = attempt.module.skills.all() if attempt.module else Skill.objects.filter(
+        questions__responses__in=responses).distinct()
     skill_rows = []
-    for skill in attempt.module.skills.all():
+    mastery = learner_mastery(request.user)
+    for skill in skills:
         rows = [r for r in responses if skill.pk in {s.pk for s in r.question.skills.all()}]
         if rows:
-            skill_rows.append({"skill": skill, "correct": sum(r.is_correct for r in rows), "total": len(rows)})
+            skill_rows.append({"skill": skill, "correct": sum(r.is_correct for r in rows), "total": len(rows),
+                               "mastery": mastery.get(skill.slug)})
+    recommendation = recommended_module(request.user.pk, attempt.course)
     ctx = {
         "attempt": attempt,
         "module": attempt.module,
-        "course": attempt.module.course,
+        "course": attempt.course,
         "responses": responses,
         "score_percent": round(100 * score),
         "correct": sum(r.is_correct for r in responses),
         "total": len(responses),
         "skill_rows": skill_rows,
-        "next_module": next_up,
+        "recommendation": recommendation,
+        "mastery_threshold": attempt.course.mastery_threshold,
         "minutes": round(sum(r.time_taken_ms or 0 for r in responses) / 60000, 1),
     }
     return render(request, "learning/quiz_summary.html", ctx)

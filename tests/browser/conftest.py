@@ -17,6 +17,7 @@ def browser() -> Iterator[object]:
         pytest.skip(f"Chromium not found at {CHROMIUM}")
     # Playwright runs an event loop in this thread; the test itself touches the database
     # synchronously, which Django refuses inside a loop unless told it is safe here.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
@@ -28,6 +29,10 @@ def browser() -> Iterator[object]:
         )
         yield browser
         browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def test_it_takes_a_quiz_question_in_the_browser(live_server, page, screenshot_d
     page.get_by_role("heading", level=1, name=module.title).wait_for()
     page.screenshot(path=str(screenshot_dir / "module.png"), full_page=True)
     page.get_by_role("button", name="Start the quiz").click()
-    page.get_by_text(re.compile(r"Question 1 of \d+")).wait_for()
+    page.get_by_text(re.compile(r"Question 1 · up to \d+")).wait_for()
     url_before = page.url
 
     # Answer whatever the first question is, correctly, using its own controls.
@@ -50,6 +50,6 @@ def test_it_takes_a_quiz_question_in_the_browser(live_server, page, screenshot_d
     page.screenshot(path=str(screenshot_dir / "feedback.png"), full_page=True)
 
     page.get_by_role("link", name="Next question").click()
-    page.get_by_text(re.compile(r"Question 2 of \d+")).wait_for()
+    page.get_by_text(re.compile(r"Question 2 · up to \d+")).wait_for()
     assert page.url == url_before
     page.screenshot(path=str(screenshot_dir / "next-question.png"), full_page=True)

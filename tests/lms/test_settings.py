@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS",
                                                               "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE",
-                                                              "CSRF_COOKIE_SECURE", "DJANGO_SETTINGS_MODULE"}}
+                                                              "CSRF_COOKIE_SECURE", "DJANGO_SETTINGS_MODULE",
+                                                              "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
                           capture_output=True, text=True, timeout=120)
 

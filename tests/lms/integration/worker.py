@@ -31,7 +31,7 @@ def test_database_url() -> str:
 
 
 @contextmanager
-def running_worker(queues: str = "default", extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
+def running_worker(queues: str = "default,realtime,training", extra_env: dict[str, str] | None = None) -> Iterator[subprocess.Popen]:
     env = {
         **os.environ,
         "DATABASE_URL": test_database_url(),

@@ -62,29 +62,38 @@ def test_it_runs_a_quiz_with_htmx_fragments(people, quiz_module, django_capture_
     attempt = _start(client, quiz_module)
     page = client.get(reverse("quiz", args=[attempt.pk]))
     html = page.content.decode()
-    assert "Question 1 of 2" in html and "<html" in html
+    assert "Question 1 · up to 2" in html and "<html" in html
     fields = _form_fields(html)
-    correct = Question.objects.get(key="q-single").choices.get(is_correct=True)
-    answer_url = reverse("quiz_answer", args=[attempt.pk, Question.objects.get(key="q-single").pk])
+    single = Question.objects.get(key="q-single")
+    answer_url = reverse("quiz_answer", args=[attempt.pk, single.pk])
 
     with django_capture_on_commit_callbacks(execute=True):
-        feedback = client.post(answer_url, {**fields, "answer": correct.pk}, HTTP_HX_REQUEST="true")
+        feedback = client.post(answer_url, {**fields, "answer": single.choices.get(is_correct=True).pk},
+                               HTTP_HX_REQUEST="true")
     body = feedback.content.decode()
     assert feedback.status_code == 200
     assert "<html" not in body, "htmx gets a fragment, not a page"
     assert "Correct" in body and "Two and two make four." in body
-    assert "Next question" in body
+    first = Response.objects.get(user=people.learner, question=single)
+    next_url = reverse("quiz_next", args=[attempt.pk, first.pk])
+    assert f'hx-get="{next_url}"' in body, "the next step loads as soon as it is decided"
+
+    step = client.get(next_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Next question" in step and "No learner model is trained yet" in step
 
     nxt = client.get(reverse("quiz", args=[attempt.pk]), HTTP_HX_REQUEST="true")
     body = nxt.content.decode()
-    assert "<html" not in body and "Question 2 of 2" in body
+    assert "<html" not in body and "Question 2" in body
     fields = _form_fields(body)
     numeric_url = reverse("quiz_answer", args=[attempt.pk, Question.objects.get(key="q-numeric").pk])
     with django_capture_on_commit_callbacks(execute=True):
         feedback = client.post(numeric_url, {**fields, "answer": "3"}, HTTP_HX_REQUEST="true")
     body = feedback.content.decode()
     assert "Not quite" in body and "2.5" in body
-    assert "See your module summary" in body
+    second = Response.objects.filter(user=people.learner).latest("id")
+    with django_capture_on_commit_callbacks(execute=True):
+        step = client.get(reverse("quiz_next", args=[attempt.pk, second.pk]), HTTP_HX_REQUEST="true")
+    assert "See your module summary" in step.content.decode()
 
     summary = client.get(reverse("quiz_summary", args=[attempt.pk]))
     assert summary.status_code == 200

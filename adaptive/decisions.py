@@ -1,0 +1,284 @@
+"""Adaptive decisions in the product: the next question of a quiz and the next module of a course.
+
+The worker makes them right after updating a learner's state (``adaptive.tasks.process_response``).
+The web process reads them, and makes them itself from the last stored state when the worker is
+late or down (``resolve_current_question``), so the learner never waits longer than the deadline.
+Each decision is stored with its candidates, model version and reason; one per answer and kind, so
+when the worker and the web race, the first one stored is the one the learner sees.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from adaptive import registry
+from adaptive.core.learners import LearnerModel, State, state_from_bytes
+from adaptive.core.policy import (
+    Assignment as PolicyAssignment,
+)
+from adaptive.core.policy import (
+    ModuleCandidate,
+    QuestionCandidate,
+    ScoredCandidate,
+    choose_next_module,
+    choose_next_question,
+    next_in_order,
+)
+from adaptive.models import Assignment, Decision, LearnerState, ModelVersion
+from adaptive.selectors import item_id, primary_skills
+from lms.content.models import Course, Question, Skill
+from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
+
+logger = logging.getLogger(__name__)
+
+PLACEMENT_TARGET = 0.5  # a question the learner is as likely to get right as wrong tells the most
+
+
+@dataclass(frozen=True)
+class Belief:
+    """What the decision is based on: a model and a learner state, or nothing (course order)."""
+
+    model: LearnerModel | None
+    state: State | None
+    version: ModelVersion | None
+
+
+def belief_from_row(row: LearnerState | None) -> Belief:
+    """The champion with the learner's stored state (the prior when there is none yet)."""
+    loaded = registry.champion()
+    if loaded is None:
+        return Belief(None, None, None)
+    if row is not None and row.model_version_id == loaded.version.pk and row.state:
+        return Belief(loaded.model, state_from_bytes(bytes(row.state)), loaded.version)
+    return Belief(loaded.model, loaded.model.init_state(), loaded.version)
+
+
+def _decision_key(response_id: int, kind: str) -> str:
+    return f"adaptive:decision:{kind}:{response_id}"
+
+
+def _scored_json(scored: tuple[ScoredCandidate, ...], limit: int = 20) -> list[dict[str, Any]]:
+    return [{"id": c.id, "score": c.score, **c.detail} for c in scored[:limit]]
+
+
+def _store(decision: Decision) -> Decision:
+    """Store a decision unless one for the same answer and kind exists; return the stored one."""
+    if decision.response_id is None:
+        decision.save()
+        return decision
+    try:
+        with transaction.atomic():
+            decision.save()
+    except IntegrityError:
+        decision = Decision.objects.get(response_id=decision.response_id, kind=decision.kind)
+    cache.set(_decision_key(decision.response_id, decision.kind), decision.pk, timeout=3600)
+    return decision
+
+
+# ----- the next question ------------------------------------------------------------------------
+def _answered_in_order(attempt: QuizAttempt) -> list[Response]:
+    return list(attempt.responses.order_by("id").only("id", "question_id", "created"))
+
+
+def _follows_course_order(attempt: QuizAttempt) -> bool:
+    path = Enrollment.objects.filter(user_id=attempt.user_id, course_id=attempt.course_id).values_list("path", flat=True)
+    return path.first() == Enrollment.FIXED
+
+
+def decide_question(attempt: QuizAttempt, belief: Belief, *, response: Response | None,
+                    source: str) -> Decision:
+    """Choose (and store) what comes after ``response`` in ``attempt``: a question, or the end."""
+    answered = _answered_in_order(attempt)
+    asked = [r.question_id for r in answered]
+    course = attempt.course
+    cap = attempt.max_questions
+    base = dict(user_id=attempt.user_id, kind=Decision.QUESTION, course=course, response=response,
+                quiz_attempt=attempt, source=source, model_version=belief.version)
+    if cap is not None and len(asked) >= cap:
+        return _store(Decision(**base, stop="pool_exhausted",
+                               reason=f"That was the last of {cap} placement questions."))
+    pool = [qid for qid in attempt.question_ids if qid not in set(asked)]
+    if not pool:
+        return _store(Decision(**base, stop="pool_exhausted", reason="You have answered every question in this quiz."))
+
+    if belief.model is None or _follows_course_order(attempt):
+        why = ("This course follows a fixed order for you." if belief.model is not None
+               else "No learner model is trained yet, so questions follow the module's order.")
+        base["model_version"] = None
+        return _store(Decision(**base, question_id=pool[0], reason=f"Next question in the module's order. {why}"))
+
+    model, state = belief.model, belief.state
+    assert state is not None
+    questions = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("skills")}
+    primary = primary_skills(questions)
+    ids = [qid for qid in attempt.question_ids if qid in questions]
+    predicted = model.predict(state, [item_id(questions[q].key) for q in ids], [primary.get(q) for q in ids])
+    candidates = [
+        QuestionCandidate(q, float(p), tuple(s.slug for s in questions[q].skills.all())) for q, p in zip(ids, predicted)
+    ]
+    names = dict(Skill.objects.filter(questions__in=ids).values_list("slug", "name"))
+    if attempt.kind == QuizAttempt.PLACEMENT:
+        covered = {s for q in asked if q in questions for s in (primary.get(q),)}
+        fresh_skills = [c for c in candidates if c.id not in set(asked) and primary.get(c.id) not in covered]
+        decision = choose_next_question(fresh_skills or candidates, asked=asked, module_mastery={},
+                                        skill_names=names, target_success=PLACEMENT_TARGET, min_questions=10**6)
+        reason = (f"A placement question on {names.get(primary.get(decision.question), 'a new skill')}: "
+                  f"predicted {dict((c.id, c.predicted) for c in candidates).get(decision.question, 0.5):.0%}, "
+                  "as informative as a question can be.") if decision.question else decision.reason
+    else:
+        module_skills = [s.slug for s in attempt.module.skills.all()] if attempt.module else []
+        mastery = {slug: float(model.predict_skill(state, slug)) for slug in module_skills}
+        decision = choose_next_question(
+            candidates, asked=asked, module_mastery=mastery, skill_names=names,
+            target_success=course.target_success, mastery_threshold=course.mastery_threshold,
+        )
+        reason = decision.reason
+    return _store(Decision(**base, question_id=decision.question, stop=decision.stop or "", reason=reason[:300],
+                           candidates=_scored_json(decision.candidates)))
+
+
+def _wait_for_worker(response_id: int, deadline_s: float) -> Decision | None:
+    """Poll the shared cache for the worker's decision until the deadline."""
+    end = time.monotonic() + deadline_s
+    delay = 0.005
+    while True:
+        if cache.get(_decision_key(response_id, Decision.QUESTION)) is not None:
+            return Decision.objects.filter(response_id=response_id, kind=Decision.QUESTION).first()
+        if time.monotonic() >= end:
+            return Decision.objects.filter(response_id=response_id, kind=Decision.QUESTION).first()
+        time.sleep(delay)
+        delay = min(0.05, delay * 1.5)
+
+
+def resolve_current_question(attempt: QuizAttempt, *, deadline_s: float | None = None) -> Question | None:
+    """The question to show now in ``attempt``, or None when the quiz is over (and then finished).
+
+    After an answer, the worker's decision is awaited up to the deadline; past it, the web process
+    decides from the learner's last stored state. Either way the decision is stored once.
+    """
+    if attempt.finished_at is not None:
+        return None
+    deadline = settings.PATHWISE_DECISION_DEADLINE_S if deadline_s is None else deadline_s
+    last = attempt.responses.order_by("-id").first()
+    current = attempt.current_question_id
+    if current is not None and (last is None or last.question_id != current) and \
+            not attempt.responses.filter(question_id=current).exists():
+        return Question.objects.prefetch_related("choices").get(pk=current)
+    decision = None
+    if last is not None:
+        decision = Decision.objects.filter(response=last, kind=Decision.QUESTION).first()
+        if decision is None and deadline > 0:
+            decision = _wait_for_worker(last.pk, deadline)
+    if decision is None:
+        row = LearnerState.objects.filter(user_id=attempt.user_id).first()
+        decision = decide_question(attempt, belief_from_row(row), response=last, source=Decision.WEB)
+    if decision.question_id is None:
+        quiz_attempt_finish(attempt)
+        return None
+    QuizAttempt.objects.filter(pk=attempt.pk).update(current_question_id=decision.question_id)
+    attempt.current_question_id = decision.question_id
+    return Question.objects.prefetch_related("choices").get(pk=decision.question_id)
+
+
+def latest_question_decision(attempt: QuizAttempt) -> Decision | None:
+    return attempt.decisions.filter(kind=Decision.QUESTION).order_by("-id").first()
+
+
+@transaction.atomic
+def quiz_attempt_finish(attempt: QuizAttempt) -> bool:
+    """Close an attempt once (a conditional update claims it) and record the module completion."""
+    now = timezone.now()
+    claimed = QuizAttempt.objects.filter(pk=attempt.pk, finished_at__isnull=True).update(
+        finished_at=now, current_question=None)
+    attempt.finished_at = attempt.finished_at or now
+    if not claimed or attempt.module_id is None:
+        return bool(claimed)
+    answered = list(attempt.responses.values_list("score", flat=True))
+    score = sum(answered) / max(1, len(answered))
+    completion, created = ModuleCompletion.objects.get_or_create(
+        user_id=attempt.user_id, module_id=attempt.module_id, defaults={"completed_at": now, "best_score": score})
+    if not created and score > completion.best_score:
+        completion.best_score = score
+        completion.save(update_fields=["best_score"])
+    from lms.learning.tasks import refresh_enrollment_progress
+    from lms.queueing import publish_on_commit
+
+    enrollment = Enrollment.objects.filter(user_id=attempt.user_id, course_id=attempt.course_id).first()
+    if enrollment:
+        publish_on_commit(refresh_enrollment_progress, enrollment.pk)
+    return True
+
+
+# ----- the next module --------------------------------------------------------------------------
+def module_candidates(user_id: int, course: Course) -> list[ModuleCandidate]:
+    modules = list(course.modules.order_by("order", "id").prefetch_related("skills__prerequisites"))
+    done = set(ModuleCompletion.objects.filter(user_id=user_id, module__course=course).values_list("module_id", flat=True))
+    result = []
+    for m in modules:
+        taught = tuple(s.slug for s in m.skills.all())
+        prereqs = tuple(sorted({p.slug for s in m.skills.all() for p in s.prerequisites.all()} - set(taught)))
+        result.append(ModuleCandidate(m.pk, m.title, m.order, taught, prereqs, m.pk in done))
+    return result
+
+
+def assignments_for(user_id: int, course: Course) -> list[PolicyAssignment]:
+    from django.db.models import Q
+
+    rows = Assignment.objects.filter(module__course=course).filter(
+        Q(learner_id=user_id) | Q(team__members__id=user_id)).values_list("module_id", "due")
+    result: dict[int, PolicyAssignment] = {}
+    for module_id, due in rows:
+        when = timezone.make_aware(datetime.combine(due, datetime.min.time())) if due else None
+        known = result.get(module_id)
+        if known is None or (when and (known.due is None or when < known.due)):
+            result[module_id] = PolicyAssignment(module_id, when)
+    return list(result.values())
+
+
+def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict[str, float] | None,
+                  peak: dict[str, float] | None, response: Response | None, source: str) -> Decision:
+    """Choose (and store) the module to recommend next in ``course``."""
+    candidates = module_candidates(user_id, course)
+    assigned = assignments_for(user_id, course)
+    fixed = Enrollment.objects.filter(user_id=user_id, course=course, path=Enrollment.FIXED).exists()
+    names = dict(Skill.objects.filter(modules__course=course).values_list("slug", "name"))
+    if belief.model is None or mastery is None or fixed:
+        decision = choose_next_module(candidates, mastery={}, assignments=assigned, skill_names=names,
+                                      mastery_threshold=course.mastery_threshold) if assigned else next_in_order(candidates)
+        version = None
+    else:
+        threshold = course.mastery_threshold
+        previously = {s for s, value in (peak or {}).items() if value >= threshold}
+        decision = choose_next_module(candidates, mastery=mastery, previously_mastered=previously,
+                                      assignments=assigned, skill_names=names, mastery_threshold=threshold)
+        version = belief.version
+    return _store(Decision(
+        user_id=user_id, kind=Decision.MODULE, course=course, response=response, module_id=decision.module,
+        decision_kind=decision.kind, reason=decision.reason[:300], candidates=_scored_json(decision.candidates),
+        model_version=version, source=source,
+    ))
+
+
+def recommended_module(user_id: int, course: Course) -> Decision:
+    """The latest stored module recommendation, or one made now from the stored state."""
+    latest = Decision.objects.filter(user_id=user_id, course=course, kind=Decision.MODULE).select_related(
+        "module").first()
+    completed = set(ModuleCompletion.objects.filter(user_id=user_id, module__course=course).values_list(
+        "module_id", flat=True))
+    if latest is not None and (latest.module_id is None or latest.module_id not in completed
+                               or latest.decision_kind == "review"):
+        return latest
+    row = LearnerState.objects.filter(user_id=user_id).first()
+    belief = belief_from_row(row)
+    return decide_module(user_id, course, belief, mastery=dict(row.mastery) if row else None,
+                         peak=dict(row.peak_mastery) if row else None, response=None, source=Decision.WEB)
+

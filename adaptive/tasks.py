@@ -1,0 +1,132 @@
+"""Background work of the adaptive layer. Tasks take ids, are idempotent and safe to retry."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from celery import shared_task
+from celery.signals import worker_process_init
+from django.conf import settings
+from django.db import OperationalError
+from django.db.models import Max
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def _one_torch_thread(**kwargs: object) -> None:
+    """Each worker process scores one learner at a time; more threads only fight over the cores."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=0.2, max_retries=3,
+             time_limit=30, soft_time_limit=20, acks_late=True)
+def process_response(self: object, response_id: int) -> None:
+    """Update the learner's state with this response and decide what comes next.
+
+    Running it twice changes nothing: the state only applies responses it has not seen, and a
+    decision is stored once per response.
+    """
+    from adaptive.decisions import Belief, decide_module, decide_question, quiz_attempt_finish
+    from adaptive.models import Decision
+    from adaptive.services import learner_state_advance
+    from lms.learning.models import Response
+
+    response = Response.objects.select_related("quiz_attempt__course", "quiz_attempt__module", "course").filter(
+        pk=response_id).first()
+    if response is None:
+        return
+    row = learner_state_advance(user_id=response.user_id, up_to_response_id=response.pk)
+    from adaptive import registry
+
+    loaded = registry.champion()
+    belief = Belief(loaded.model, None, loaded.version) if loaded else Belief(None, None, None)
+    if loaded is not None and row.model_version_id == loaded.version.pk and row.state:
+        from adaptive.core.learners import state_from_bytes
+
+        belief = Belief(loaded.model, state_from_bytes(bytes(row.state)), loaded.version)
+    attempt = response.quiz_attempt
+    if attempt is not None and attempt.finished_at is None and \
+            not Decision.objects.filter(response=response, kind=Decision.QUESTION).exists():
+        latest = attempt.responses.order_by("-id").values_list("id", flat=True).first()
+        if latest == response.pk:  # an older answer's decision would be out of date
+            decision = decide_question(attempt, belief, response=response, source=Decision.WORKER)
+            if decision.question_id is None:
+                # The quiz is over: record it now, even if the learner never asks for the next step.
+                quiz_attempt_finish(attempt)
+    if not Decision.objects.filter(response=response, kind=Decision.MODULE).exists():
+        decide_module(response.user_id, response.course, belief, mastery=row.mastery if belief.state else None,
+                      peak=row.peak_mastery, response=response, source=Decision.WORKER)
+
+
+@shared_task(time_limit=600, soft_time_limit=570)
+def reconcile_learner_states(limit: int = 500) -> int:
+    """Catch up learners whose stored state is behind their responses (broker or worker was down)."""
+    from adaptive import registry
+    from adaptive.models import LearnerState
+    from adaptive.services import learner_state_advance
+    from lms.learning.models import Response
+
+    if registry.champion() is None:
+        return 0
+    latest = Response.objects.values("user_id").annotate(last=Max("id"))
+    seen = dict(LearnerState.objects.values_list("user_id", "last_response_id"))
+    current = registry.champion().version.pk
+    versions = dict(LearnerState.objects.values_list("user_id", "model_version_id"))
+    behind = [row["user_id"] for row in latest
+              if row["last"] > seen.get(row["user_id"], 0) or versions.get(row["user_id"]) != current][:limit]
+    for user_id in behind:
+        learner_state_advance(user_id=user_id)
+    if behind:
+        logger.info("reconciled the learner states of %d learners", len(behind))
+    return len(behind)
+
+
+@shared_task(bind=True, acks_late=True, time_limit=3600, soft_time_limit=3500)
+def retrain_learner_model(self: object, run_id: int | None = None) -> int | None:
+    """Train a candidate on the product's responses and promote it by the registry's rule.
+
+    Started by beat (no run: one is created) or by an admin (a queued run). A run that is already
+    running or finished is left alone, so a redelivered message trains nothing twice.
+    """
+    from adaptive.models import TrainingRun
+    from adaptive.services import NotEnoughData, model_version_train
+
+    if run_id is None:
+        run = TrainingRun.objects.create(model_name=settings.PATHWISE_LEARNER_MODEL)
+        run_id = run.pk
+    claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.QUEUED).update(
+        status=TrainingRun.RUNNING, started_at=timezone.now(), message="starting")
+    if not claimed:
+        return None
+    run = TrainingRun.objects.get(pk=run_id)
+
+    def report(fraction: float, message: str) -> None:
+        TrainingRun.objects.filter(pk=run_id).update(progress=fraction, message=message[:500])
+
+    try:
+        result = model_version_train(model_name=run.model_name, progress=report)
+    except NotEnoughData as exc:
+        TrainingRun.objects.filter(pk=run_id).update(status=TrainingRun.FAILED, finished_at=timezone.now(),
+                                                     message=f"not enough data: {exc}"[:500])
+        return None
+    except Exception:  # noqa: BLE001 - the run must end marked failed, with the reason, whatever broke
+        logger.exception("training run %s failed", run_id)
+        TrainingRun.objects.filter(pk=run_id).update(status=TrainingRun.FAILED, finished_at=timezone.now(),
+                                                     message=traceback.format_exc()[-500:])
+        raise
+    outcome = "promoted" if result.promoted else "not promoted"
+    TrainingRun.objects.filter(pk=run_id).update(
+        status=TrainingRun.SUCCEEDED, finished_at=timezone.now(), progress=1.0, model_version=result.version,
+        device=result.version.device, message=f"version {result.version.pk} {outcome}: {result.note}"[:500])
+    return result.version.pk
+
+
+@shared_task(ignore_result=False, time_limit=10)
+def noop() -> str:
+    """Does nothing: the latency benchmark times its round trip as the floor of any task."""
+    return "ok"
