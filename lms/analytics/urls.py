@@ -1,0 +1,14 @@
+from django.urls import path
+
+from lms.analytics import views
+
+urlpatterns = [
+    path("", views.overview, name="analytics_overview"),
+    path("heatmap/", views.heatmap, name="analytics_heatmap"),
+    path("at-risk/", views.at_risk, name="analytics_at_risk"),
+    path("content/", views.content_quality, name="analytics_content"),
+    path("compare/", views.compare, name="analytics_compare"),
+    path("model/", views.model_health, name="analytics_model"),
+    path("learners/<int:user_id>/", views.learner, name="analytics_learner"),
+    path("learners/<int:user_id>/notes/", views.learner_note_add, name="analytics_learner_note"),
+]

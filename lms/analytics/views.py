@@ -1,0 +1,392 @@
+"""The dashboards for managers and admins. Every view starts from :func:`_scope`, which turns away
+learners and anything outside the viewer's teams with a 404; with htmx, a view answers with the
+page's ``report`` partial only. ``?format=csv&table=<name>`` exports a table in full."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from adaptive.models import Assignment, Decision, ModelVersion, TrainingRun
+from lms.accounts.roles import is_admin, is_staff_role
+from lms.accounts.selectors import learners_visible_to, teams_visible_to
+from lms.analytics import selectors
+from lms.analytics.charts import Series, line_chart, mastery_class
+from lms.analytics.forms import CoachNoteForm, FilterForm
+from lms.analytics.models import CoachNote, ModelHealthCheck
+from lms.analytics.selectors import Scope
+from lms.analytics.services import coach_note_create
+from lms.learning.models import Response
+
+User = get_user_model()
+PAGE_SIZE = 50
+
+Table = tuple[Sequence[str], Iterable[Sequence[Any]]]
+
+
+def _scope(request: HttpRequest) -> tuple[Scope, FilterForm]:
+    """The viewer's scope and filters; 404 for learners, and for a team or learner outside it."""
+    if not is_staff_role(request.user):
+        raise Http404("No dashboards")
+    teams = teams_visible_to(request.user)
+    team_slug = request.GET.get("team")
+    if team_slug and not teams.filter(slug=team_slug).exists():
+        raise Http404("No such team")
+    scope = Scope(viewer=request.user, teams=teams)
+    learner = request.GET.get("learner")
+    if learner:
+        if not learner.isdigit() or not _visible_learners(request).filter(pk=int(learner)).exists():
+            raise Http404("No such learner")
+        scope.learner_id = int(learner)
+    form = FilterForm(request.GET or None, teams=teams)
+    if form.is_bound:
+        form.is_valid()
+        data = getattr(form, "cleaned_data", {})
+        scope.team, scope.course = data.get("team"), data.get("course")
+        if "__all__" not in form.errors:
+            scope.start, scope.end = data.get("start"), data.get("end")
+    return scope, form
+
+
+def _visible_learners(request: HttpRequest) -> Any:
+    """Learners the viewer may open: admins everyone, managers their teams' members (not themselves)."""
+    visible = learners_visible_to(request.user)
+    return visible if is_admin(request.user) else visible.exclude(pk=request.user.pk)
+
+
+def _page(request: HttpRequest, items: Any, param: str = "page", size: int = PAGE_SIZE) -> Any:
+    return Paginator(items, size).get_page(request.GET.get(param))
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    if request.htmx and not request.htmx.boosted:
+        template += "#report"
+    context.setdefault("as_of", selectors.as_of())
+    return render(request, template, context)
+
+
+def _csv_response(request: HttpRequest, name: str, tables: dict[str, Callable[[], Table]]) -> HttpResponse | None:
+    """The CSV of the requested table, or None when the request is not a CSV export."""
+    if request.GET.get("format") != "csv":
+        return None
+    table = request.GET.get("table", next(iter(tables)))
+    if table not in tables:
+        raise Http404("No such table")
+    headers, rows = tables[table]()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{table}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return response
+
+
+def _r(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+# ----- 1. overview -------------------------------------------------------------------------------
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    scope, form = _scope(request)
+
+    def daily() -> Table:
+        return (["day", "active_learners", "answers", "share_correct", "completions_so_far"],
+                ([r["day"], r["active"], r["answers"], _r(r["correct_share"]), r["completions"]]
+                 for r in selectors.daily_progress(scope)))
+
+    def teams() -> Table:
+        return (["team", "enrolments", "completed", "completion_rate", "average_predicted_mastery", "active_7_days"],
+                ([r["team"].name, r["enrolments"], r["completed"], _r(r["completion_rate"]), _r(r["mastery_avg"]),
+                  r["active_7"]] for r in selectors.team_rows(scope)))
+
+    if (csv_response := _csv_response(request, "overview", {"daily": daily, "teams": teams})) is not None:
+        return csv_response
+    days = selectors.daily_progress(scope)
+    top = max([1] + [max(r["active"], r["completions"]) for r in days])
+    step = max(1, len(days) // 6)
+    chart = line_chart(
+        title="Learners active per day and courses completed so far",
+        series=[Series("Learners active", [(i, r["active"]) for i, r in enumerate(days)]),
+                Series("Courses completed (total)", [(i, r["completions"]) for i, r in enumerate(days)])],
+        x_min=0, x_max=max(1, len(days) - 1), y_max=top * 1.1,
+        x_ticks=[(i, days[i]["day"].strftime("%d %b")) for i in range(0, len(days), step)],
+        x_label="Day", y_label="Learners", markers=False,
+    )
+    context = {"form": form, "scope": scope, "page_name": "overview", "summary": selectors.overview(scope),
+               "days": days, "chart": chart, "teams": selectors.team_rows(scope)}
+    return _render(request, "analytics/overview.html", context)
+
+
+# ----- 2. heatmap --------------------------------------------------------------------------------
+@login_required
+@require_GET
+def heatmap(request: HttpRequest) -> HttpResponse:
+    scope, form = _scope(request)
+    course = selectors.default_course(scope)
+    skills = selectors.course_skills(course) if course else []
+    slugs = [s.slug for s in skills]
+    sort = request.GET.get("sort", "name")
+    if sort not in selectors.HEATMAP_SORTS and sort not in slugs:
+        sort = "name"
+    descending = request.GET.get("dir") == "desc"
+
+    def cells() -> Table:
+        rows = selectors.heatmap_rows(scope, course, sort, descending) if course else []
+        return (["learner", "name", "average", *slugs],
+                ([r.user.get_username(), r.user.get_full_name(), _r(r.mastery_avg),
+                  *[_r(r.mastery.get(s)) for s in slugs]] for r in rows))
+
+    if (csv_response := _csv_response(request, "heatmap", {"mastery": cells})) is not None:
+        return csv_response
+    page = _page(request, selectors.heatmap_rows(scope, course, sort, descending) if course else [])
+    rows = [{"stats": r, "cells": [(s, r.mastery.get(s.slug), mastery_class(r.mastery.get(s.slug))) for s in skills],
+             "avg_class": mastery_class(r.mastery_avg)} for r in page]
+    context = {"form": form, "scope": scope, "page_name": "heatmap", "course": course, "skills": skills,
+               "page": page, "rows": rows, "sort": sort, "descending": descending,
+               "threshold": course.mastery_threshold if course else None}
+    return _render(request, "analytics/heatmap.html", context)
+
+
+# ----- 3. learner drill-down -------------------------------------------------------------------------
+def _learner_for(request: HttpRequest, user_id: int) -> Any:
+    if not is_staff_role(request.user):
+        raise Http404("No dashboards")
+    return get_object_or_404(_visible_learners(request), pk=user_id)
+
+
+@login_required
+@require_GET
+def learner(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _learner_for(request, user_id)
+    scope, form = _scope(request)
+    stats_rows = list(selectors.EnrollmentStats.objects.filter(user=person).select_related("course")
+                      .order_by("-enrolled_at"))
+    courses = [scope.course] if scope.course else [r.course for r in stats_rows]
+    skill_objs = {s.slug: s for c in courses for s in selectors.course_skills(c)}
+    slugs = sorted(skill_objs)[:8]
+    trajectory = selectors.mastery_trajectory(person.pk, slugs)
+    responses = Response.objects.filter(user=person).select_related("question", "module", "course").order_by("-created", "-id")
+    if scope.course:
+        responses = responses.filter(course=scope.course)
+    decisions = (Decision.objects.filter(user=person).select_related("question", "module", "course", "model_version")
+                 .order_by("-created", "-id"))
+
+    def trajectory_table() -> Table:
+        points = trajectory["points"] if trajectory else []
+        return (["answer", "at", *slugs], ([p["n"], p["at"], *[p[s] for s in slugs]] for p in points))
+
+    def responses_table() -> Table:
+        return (["at", "course", "module", "question", "correct", "score", "attempt", "time_ms"],
+                ([r.created.isoformat(), r.course.slug, r.module.slug, r.question.key, int(r.is_correct), r.score,
+                  r.attempt_number, r.time_taken_ms] for r in responses.iterator()))
+
+    def decisions_table() -> Table:
+        return (["at", "course", "kind", "decision", "question", "module", "stop", "reason", "model", "source"],
+                ([d.created.isoformat(), d.course.slug, d.kind, d.decision_kind, d.question.key if d.question else "",
+                  d.module.slug if d.module else "", d.stop, d.reason, str(d.model_version or ""), d.source]
+                 for d in decisions.iterator()))
+
+    tables = {"trajectory": trajectory_table, "responses": responses_table, "decisions": decisions_table}
+    if (csv_response := _csv_response(request, f"learner-{person.pk}", tables)) is not None:
+        return csv_response
+    chart, sampled = None, []
+    if trajectory and len(trajectory["points"]) > 1:
+        points = trajectory["points"]
+        threshold = min((c.mastery_threshold for c in courses), default=0.85)
+        chart = line_chart(
+            title="Predicted mastery per skill after each answer",
+            series=[Series(skill_objs[s].name, [(p["n"], p[s]) for p in points]) for s in slugs],
+            x_min=0, x_max=len(points) - 1, x_label="Answers so far", y_label="Predicted mastery", y_percent=True,
+            reference=[(threshold, f"mastery {threshold:.0%}")],
+        )
+        step = max(1, (len(points) - 1) // 8)
+        sampled = points[::step] if points[-1] in points[::step] else [*points[::step], points[-1]]
+    teams = selectors.learner_teams(person.pk)
+    assignments = (Assignment.objects.filter(Q(learner=person) | Q(team__in=teams))
+                   .select_related("module__course", "team", "assigned_by").order_by("due", "created"))
+    context = {
+        "form": form, "scope": scope, "page_name": "learner", "person": person, "teams": teams,
+        "stats_rows": stats_rows, "slugs": slugs, "skill_objs": skill_objs, "trajectory": trajectory,
+        "chart": chart, "sampled": sampled, "responses": _page(request, responses, "page", 25),
+        "decisions": _page(request, decisions, "dpage", 20), "assignments": assignments,
+        "notes": CoachNote.objects.filter(learner=person).select_related("author")[:50],
+        "note_form": CoachNoteForm(),
+    }
+    return _render(request, "analytics/learner.html", context)
+
+
+@login_required
+@require_POST
+def learner_note_add(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _learner_for(request, user_id)
+    form = CoachNoteForm(request.POST)
+    if form.is_valid():
+        coach_note_create(learner=person, author=request.user, text=form.cleaned_data["text"])
+        if not request.htmx:
+            messages.success(request, "Note saved.")
+            return redirect(reverse("analytics_learner", args=[person.pk]) + "#notes")
+        form = CoachNoteForm()
+    context = {"person": person, "note_form": form,
+               "notes": CoachNote.objects.filter(learner=person).select_related("author")[:50]}
+    if request.htmx:
+        return render(request, "analytics/learner.html#notes", context)
+    return render(request, "analytics/learner_note_error.html", context, status=400)
+
+
+# ----- 4. at risk --------------------------------------------------------------------------------
+@login_required
+@require_GET
+def at_risk(request: HttpRequest) -> HttpResponse:
+    scope, form = _scope(request)
+    now = timezone.now()
+    rows_qs = selectors.at_risk(scope, now)
+
+    def flagged() -> Table:
+        return (["learner", "course", "enrolled", "answers", "predicted_mastery", "last_answer", "reasons"],
+                ([r.user.get_username(), r.course.slug, r.enrolled_at.date(), r.responses, _r(r.mastery_avg),
+                  r.last_activity.isoformat() if r.last_activity else "", " ".join(selectors.risk_reasons(r, now))]
+                 for r in rows_qs.iterator()))
+
+    if (csv_response := _csv_response(request, "at-risk", {"learners": flagged})) is not None:
+        return csv_response
+    page = _page(request, rows_qs)
+    rows = [{"stats": r, "reasons": selectors.risk_reasons(r, now)} for r in page]
+    context = {"form": form, "scope": scope, "page_name": "at_risk", "page": page, "rows": rows}
+    return _render(request, "analytics/at_risk.html", context)
+
+
+# ----- 5. content quality ----------------------------------------------------------------------------
+@login_required
+@require_GET
+def content_quality(request: HttpRequest) -> HttpResponse:
+    scope, form = _scope(request)
+    course = selectors.default_course(scope)
+    sort = request.GET.get("sort", "flags")
+    rows = selectors.question_rows(course, sort) if course else []
+    curves = selectors.skill_curves(course) if course else []
+
+    def questions() -> Table:
+        return (["question", "attempts", "first_attempts", "facility", "discrimination", "model_difficulty",
+                 "author_difficulty", "flags"],
+                ([r["question"].key, r["stats"].attempts, r["stats"].first_attempts, _r(r["stats"].facility),
+                  _r(r["stats"].discrimination), _r(r["stats"].model_difficulty), r["question"].difficulty,
+                  "; ".join(r["flags"])] for r in rows))
+
+    def curve_points() -> Table:
+        return (["skill", "opportunity", "attempts", "errors", "error_rate", "slope", "p_value", "flat"],
+                ([c.skill, p["opportunity"], p["attempts"], p["errors"], _r(p["errors"] / p["attempts"]),
+                  _r(c.slope), _r(c.p_value), int(c.flat)] for c in curves for p in c.points))
+
+    if (csv_response := _csv_response(request, "content", {"questions": questions, "curves": curve_points})) is not None:
+        return csv_response
+    curve_charts = [
+        {"curve": c, "chart": line_chart(
+            title=f"Error rate by practice opportunity: {c.skill}",
+            series=[Series("Error rate", [(p["opportunity"], p["errors"] / p["attempts"]) for p in c.points])],
+            x_min=1, x_max=max(2, max(p["opportunity"] for p in c.points)), x_label="Practice opportunity",
+            y_label="Error rate", y_percent=True, width=320, height=180)}
+        for c in curves if c.points
+    ]
+    context = {"form": form, "scope": scope, "page_name": "content", "course": course, "sort": sort,
+               "page": _page(request, rows), "curves": curve_charts,
+               "flagged": sum(1 for r in rows if r["flags"]), "flat": sum(1 for c in curves if c.flat)}
+    return _render(request, "analytics/content.html", context)
+
+
+# ----- 6. adaptive vs fixed ------------------------------------------------------------------------
+@login_required
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    scope, form = _scope(request)
+    course = selectors.default_course(scope)
+    result = selectors.compare_paths(scope, course) if course else None
+
+    def comparison() -> Table:
+        rows = result["rows"] if result else []
+        return (["outcome", "test", "n_adaptive", "n_fixed", "adaptive", "fixed", "difference", "ci_low", "ci_high",
+                 "p_value", "significant"],
+                ([label, c.test, c.n_a, c.n_b, _r(c.value_a), _r(c.value_b), _r(c.difference), _r(c.ci_low),
+                  _r(c.ci_high), _r(c.p_value), int(c.significant)] for label, _, c, _ in rows))
+
+    if (csv_response := _csv_response(request, "compare", {"comparison": comparison})) is not None:
+        return csv_response
+    context = {"form": form, "scope": scope, "page_name": "compare", "course": course, "result": result,
+               "control_share": course.control_share if course else 0}
+    return _render(request, "analytics/compare.html", context)
+
+
+# ----- 7. model health ---------------------------------------------------------------------------
+@login_required
+@require_GET
+def model_health(request: HttpRequest) -> HttpResponse:
+    scope, form = _scope(request)
+    champion = ModelVersion.objects.filter(status=ModelVersion.CHAMPION).first()
+    checks = list(ModelHealthCheck.objects.filter(model_version=champion)[:30]) if champion else []
+    verdict = selectors.model_verdict(champion, checks)
+    metrics = (champion.metrics or {}) if champion else {}
+    calibration = metrics.get("calibration") or []
+    kshot = metrics.get("kshot") or {}
+    live = checks[0] if checks else None
+
+    def calibration_table() -> Table:
+        return (["source", "low", "high", "count", "predicted", "observed"],
+                [*(["held-out", b["low"], b["high"], b["count"], _r(b["predicted"]), _r(b["observed"])]
+                   for b in calibration),
+                 *(["live", b["low"], b["high"], b["count"], _r(b["predicted"]), _r(b["observed"])]
+                   for b in (live.calibration if live else []))])
+
+    def kshot_table() -> Table:
+        return (["first_answers", "auc"], ([k, _r(v)] for k, v in kshot.items()))
+
+    def versions_table() -> Table:
+        return (["id", "name", "status", "created", "promoted_at", "device", "auc", "logloss", "ece", "note"],
+                ([v.pk, v.name, v.status, v.created.isoformat(), v.promoted_at.isoformat() if v.promoted_at else "",
+                  v.device, _r((v.metrics or {}).get("auc")), _r((v.metrics or {}).get("logloss")),
+                  _r((v.metrics or {}).get("ece")), v.promotion_note] for v in ModelVersion.objects.all()[:200]))
+
+    tables = {"calibration": calibration_table, "kshot": kshot_table, "versions": versions_table}
+    if (csv_response := _csv_response(request, "model", tables)) is not None:
+        return csv_response
+    calibration_chart = kshot_chart = None
+    if calibration:
+        series = [Series("Held out (when trained)", [(b["predicted"], b["observed"]) for b in calibration])]
+        if live and live.calibration:
+            series.append(Series("Live (recent answers)", [(b["predicted"], b["observed"]) for b in live.calibration]))
+        calibration_chart = line_chart(title="Calibration: predicted against observed success", series=series,
+                                       x_min=0, x_max=1, x_label="Predicted success", y_label="Observed success",
+                                       y_percent=True, diagonal=True,
+                                       x_ticks=[(i / 5, f"{i * 20}%") for i in range(6)])
+    kshot_points = [(k, v) for k, v in kshot.items() if v is not None]
+    if kshot_points:
+        kshot_chart = line_chart(title="How well it predicts new learners' first answers (AUC)",
+                                 series=[Series("AUC", [(i, v) for i, (_, v) in enumerate(kshot_points)])],
+                                 x_min=0, x_max=max(1, len(kshot_points) - 1), y_min=0.5, y_max=1.0,
+                                 x_ticks=[(i, f"first {k}" if k.isdigit() else "after 20")
+                                          for i, (k, _) in enumerate(kshot_points)],
+                                 x_label="Answers of a new learner", y_label="AUC")
+    last_run = TrainingRun.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
+    context = {
+        "form": form, "scope": scope, "page_name": "model", "champion": champion, "verdict": verdict,
+        "metrics": metrics, "calibration": calibration, "kshot": kshot_points, "live": live, "checks": checks,
+        "calibration_chart": calibration_chart, "kshot_chart": kshot_chart, "last_run": last_run,
+        "versions": ModelVersion.objects.all()[:20] if is_admin(request.user) else [],
+        "detail": is_admin(request.user), "stale_after": timedelta(days=30),
+    }
+    return _render(request, "analytics/model.html", context)
+
