@@ -21,7 +21,7 @@ from adaptive.core.data import ResponseLog, read_log, split_learners
 from adaptive.core.evaluate import compare, evaluate
 from adaptive.core.learners import resolve_device, state_from_bytes, state_to_bytes
 from adaptive.core.train import train_model
-from adaptive.models import LearnerState, ModelVersion
+from adaptive.models import Assignment, Decision, LearnerState, ModelVersion
 from adaptive.selectors import item_id, primary_skills, response_log
 from lms.content.models import Skill
 from lms.learning.models import Enrollment, Response
@@ -222,3 +222,52 @@ def cache_key_for_decision(response_id: int, kind: str) -> str:
 
 def clear_cached_decision(response_id: int, kind: str) -> None:
     cache.delete(cache_key_for_decision(response_id, kind))
+
+
+# ----- manager overrides -----------------------------------------------------------------------
+class AssignmentNotAllowed(Exception):
+    """The manager does not manage this learner or team."""
+
+
+@transaction.atomic
+def assignment_create(*, module: Any, assigned_by: AbstractBaseUser, learner: AbstractBaseUser | None = None,
+                      team: Any | None = None, due: Any | None = None) -> Assignment:
+    """Assign a module to one learner or a whole team. Assigned modules come first in the
+    recommendations until completed; the learner can still choose anything else."""
+    from lms.accounts.selectors import can_view_learner, teams_visible_to
+
+    if (learner is None) == (team is None):
+        raise ValueError("assign to exactly one of a learner or a team")
+    if team is not None and not teams_visible_to(assigned_by).filter(pk=team.pk).exists():
+        raise AssignmentNotAllowed("you do not manage this team")
+    if learner is not None and (learner.pk == assigned_by.pk or not can_view_learner(assigned_by, learner.pk)):
+        raise AssignmentNotAllowed("this learner is not in a team you manage")
+    assignment, _ = Assignment.objects.update_or_create(
+        module=module, learner=learner, team=team, defaults={"due": due, "assigned_by": assigned_by})
+    # Recommendations made before the assignment are out of date: make fresh ones (the log keeps both).
+    learners = [learner.pk] if learner is not None else list(team.members.values_list("pk", flat=True))
+    transaction.on_commit(lambda: _refresh_recommendations(learners, module.course_id))
+    return assignment
+
+
+def _refresh_recommendations(learner_ids: list[int], course_id: int) -> None:
+    from adaptive.decisions import belief_from_row, decide_module
+    from lms.content.models import Course
+
+    course = Course.objects.get(pk=course_id)
+    for user_id in learner_ids:
+        row = LearnerState.objects.filter(user_id=user_id).first()
+        decide_module(user_id, course, belief_from_row(row), mastery=dict(row.mastery) if row else None,
+                      peak=dict(row.peak_mastery) if row else None, response=None, source=Decision.WEB)
+
+
+def assignments_of(user: AbstractBaseUser) -> list[Assignment]:
+    """The learner's open assignments (own and through teams), earliest due first."""
+    from django.db.models import Q
+
+    from lms.learning.models import ModuleCompletion
+
+    done = ModuleCompletion.objects.filter(user=user).values("module_id")
+    rows = (Assignment.objects.filter(Q(learner=user) | Q(team__members=user)).exclude(module_id__in=done)
+            .select_related("module__course", "assigned_by").distinct().order_by("due", "created"))
+    return list(rows)

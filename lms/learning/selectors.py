@@ -19,13 +19,6 @@ class ModuleStatus:
     in_progress: bool
 
 
-@dataclass(frozen=True)
-class ContinueCard:
-    course: Course
-    module: Module
-    reason: str
-
-
 def catalogue_for(user: AbstractBaseUser) -> QuerySet[Course]:
     """Published courses the learner is not enrolled in yet."""
     return Course.objects.filter(published=True).exclude(enrollments__user=user).order_by("title")
@@ -63,25 +56,14 @@ def next_module_in_order(user: AbstractBaseUser, course: Course) -> Module | Non
     return None
 
 
-def continue_card_for(user: AbstractBaseUser) -> ContinueCard | None:
-    """Where to pick up: an unfinished quiz first, else the next module of the latest course."""
-    attempt = (
-        QuizAttempt.objects.filter(user=user, finished_at__isnull=True, module__course__published=True)
-        .select_related("module__course")
+def open_attempt_for(user: AbstractBaseUser) -> QuizAttempt | None:
+    """The learner's most recent unfinished quiz, to offer picking it up."""
+    return (
+        QuizAttempt.objects.filter(user=user, finished_at__isnull=True, course__published=True)
+        .select_related("module", "course")
         .order_by("-started_at")
         .first()
     )
-    if attempt:
-        return ContinueCard(attempt.module.course, attempt.module, "You have a quiz in progress.")
-    last = Response.objects.filter(user=user).select_related("course").order_by("-created").first()
-    enrollments = list(enrollments_for(user).filter(course__published=True, completed_at__isnull=True))
-    if last:
-        enrollments.sort(key=lambda e: e.course_id != last.course_id)
-    for enrollment in enrollments:
-        module = next_module_in_order(user, enrollment.course)
-        if module:
-            return ContinueCard(enrollment.course, module, "Next in the course.")
-    return None
 
 
 def responses_for(user: AbstractBaseUser) -> QuerySet[Response]:

@@ -20,7 +20,7 @@ from lms.content.models import Course, Module, Question, Skill
 from lms.content.selectors import image_urls_for
 from adaptive.decisions import latest_question_decision, recommended_module
 from adaptive.models import Decision
-from adaptive.services import learner_mastery
+from adaptive.services import assignments_of, learner_mastery
 from lms.learning import selectors
 from lms.learning.forms import AnswerForm
 from lms.learning.models import QuizAttempt, Response
@@ -57,9 +57,15 @@ def _own_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> QuizAttempt:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     enrollments = list(selectors.enrollments_for(request.user).filter(course__published=True))
+    open_attempt = selectors.open_attempt_for(request.user)
+    recommendations = {e.course_id: recommended_module(request.user.pk, e.course) for e in enrollments
+                       if e.completed_at is None}
     ctx = {
-        "enrollments": enrollments,
-        "continue_card": selectors.continue_card_for(request.user),
+        "enrollments": [(e, recommendations.get(e.course_id)) for e in enrollments],
+        "open_attempt": open_attempt,
+        "continue_with": next((recommendations[e.course_id] for e in enrollments
+                               if e.course_id in recommendations and recommendations[e.course_id].module), None),
+        "assignments": assignments_of(request.user),
         "catalogue": selectors.catalogue_for(request.user),
     }
     return render(request, "learning/dashboard.html", ctx)
@@ -84,13 +90,14 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     course = _visible_course(request, slug)
     enrollment = course.enrollments.filter(user=request.user).first()
     outline = selectors.course_outline(request.user, course)
-    next_up = next((s.module for s in outline if not s.completed), None)
+    answered = Response.objects.filter(user=request.user, course=course).exists()
     ctx = {
         "course": course,
         "description_html": render_markdown(course.description),
         "enrollment": enrollment,
         "outline": outline,
-        "next_module": next_up,
+        "recommendation": recommended_module(request.user.pk, course) if enrollment else None,
+        "offer_placement": enrollment is not None and not answered,
     }
     return render(request, "learning/course.html", ctx)
 
