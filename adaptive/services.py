@@ -21,7 +21,7 @@ from adaptive.core.data import ResponseLog, read_log, split_learners
 from adaptive.core.evaluate import compare, evaluate
 from adaptive.core.learners import resolve_device, state_from_bytes, state_to_bytes
 from adaptive.core.train import train_model
-from adaptive.models import Assignment, Decision, LearnerState, ModelVersion
+from adaptive.models import Assignment, Decision, LearnerState, ModelVersion, TrainingRun
 from adaptive.selectors import item_id, primary_skills, response_log
 from lms.content.models import Skill
 from lms.learning.models import Enrollment, Response
@@ -271,3 +271,16 @@ def assignments_of(user: AbstractBaseUser) -> list[Assignment]:
     rows = (Assignment.objects.filter(Q(learner=user) | Q(team__members=user)).exclude(module_id__in=done)
             .select_related("module__course", "assigned_by").distinct().order_by("due", "created"))
     return list(rows)
+
+
+def training_run_start(*, requested_by: AbstractBaseUser | None = None,
+                       model_name: str | None = None) -> TrainingRun:
+    """Queue a retraining run on the training queue (after commit); the admin shows its progress."""
+    from adaptive.tasks import retrain_learner_model
+    from lms.queueing import publish_on_commit
+
+    with transaction.atomic():
+        run = TrainingRun.objects.create(model_name=model_name or settings.PATHWISE_LEARNER_MODEL,
+                                         requested_by=requested_by)
+        publish_on_commit(retrain_learner_model, run.pk)
+    return run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from datetime import timedelta
 
 from celery import shared_task
 from celery.signals import worker_process_init
@@ -97,6 +98,10 @@ def retrain_learner_model(self: object, run_id: int | None = None) -> int | None
     from adaptive.services import NotEnoughData, model_version_train
 
     if run_id is None:
+        # A periodic run: skip it while another run is queued or running (a redelivered beat message).
+        if TrainingRun.objects.filter(status__in=[TrainingRun.QUEUED, TrainingRun.RUNNING],
+                                      created__gte=timezone.now() - timedelta(hours=2)).exists():
+            return None
         run = TrainingRun.objects.create(model_name=settings.PATHWISE_LEARNER_MODEL)
         run_id = run.pk
     claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.QUEUED).update(

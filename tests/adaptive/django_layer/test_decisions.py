@@ -1,0 +1,158 @@
+"""The real-time loop in one process: decisions after answers, idempotency, fallbacks, overrides."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from adaptive.decisions import recommended_module, resolve_current_question
+from adaptive.models import Assignment, Decision, LearnerState
+from adaptive.services import assignment_create, model_version_train
+from adaptive.tasks import process_response, reconcile_learner_states
+from lms.content.models import Course, Module
+from lms.learning.models import Enrollment, QuizAttempt, Response
+from lms.learning.services import placement_start, quiz_attempt_start, response_submit
+from lms.learning.simulation import simulated_answer
+from tests.lms.conftest import client_for
+
+
+@pytest.fixture
+def trained(course_with_activity) -> Course:
+    model_version_train(model_name="pfa")
+    return course_with_activity
+
+
+def _answer(attempt: QuizAttempt, correct: bool = True) -> Response:
+    import random
+
+    question = resolve_current_question(attempt, deadline_s=0)
+    assert question is not None
+    module = attempt.module or Module.objects.filter(course=attempt.course, questions=question).first()
+    result = response_submit(user=attempt.user, question=question, module=module,
+                             answer=simulated_answer(question, correct, random.Random(0)),
+                             submission_id=uuid.uuid4(), quiz_attempt=attempt)
+    return result.response
+
+
+def test_it_starts_with_the_question_closest_to_the_target(trained, people) -> None:
+    module = trained.modules.order_by("order").first()
+    attempt = quiz_attempt_start(user=people.learner, module=module)
+    decision = Decision.objects.get(quiz_attempt=attempt, kind=Decision.QUESTION)
+    assert decision.source == Decision.WEB and decision.model_version is not None
+    assert decision.question_id == attempt.current_question_id
+    gaps = [c["score"] for c in decision.candidates]
+    assert gaps == sorted(gaps), "candidates ranked by distance to the target"
+    assert abs(decision.candidates[0]["predicted"] - trained.target_success) == pytest.approx(gaps[0], abs=1e-4)
+    assert "70%" in decision.reason
+
+
+def test_the_worker_decides_after_each_answer_once(trained, people) -> None:
+    attempt = quiz_attempt_start(user=people.learner, module=trained.modules.order_by("order").first())
+    response = _answer(attempt)
+    process_response(response.pk)
+    state = LearnerState.objects.get(user=people.learner)
+    snapshot = (bytes(state.state), state.last_response_id, state.responses_seen)
+    decisions = list(Decision.objects.filter(response=response).values_list("kind", "source", "question_id"))
+    assert {kind for kind, _, _ in decisions} == {Decision.QUESTION, Decision.MODULE}
+    assert all(source == Decision.WORKER for _, source, _ in decisions)
+
+    process_response(response.pk)  # a redelivered message
+    state.refresh_from_db()
+    assert (bytes(state.state), state.last_response_id, state.responses_seen) == snapshot
+    assert Decision.objects.filter(response=response).count() == 2
+
+    nxt = resolve_current_question(attempt, deadline_s=0)
+    chosen = Decision.objects.get(response=response, kind=Decision.QUESTION).question_id
+    assert nxt.pk == chosen and nxt.pk != response.question_id
+
+
+def test_the_web_decides_itself_when_the_worker_is_late(trained, people) -> None:
+    attempt = quiz_attempt_start(user=people.learner, module=trained.modules.order_by("order").first())
+    response = _answer(attempt)  # no worker: on_commit callbacks do not run in this test
+    question = resolve_current_question(attempt, deadline_s=0.05)
+    decision = Decision.objects.get(response=response, kind=Decision.QUESTION)
+    assert decision.source == Decision.WEB and question.pk == decision.question_id
+    process_response(response.pk)  # the worker arrives late: the first decision stands
+    assert Decision.objects.get(response=response, kind=Decision.QUESTION).source == Decision.WEB
+
+
+def test_it_ends_the_quiz_and_records_completion(trained, people) -> None:
+    module = trained.modules.order_by("order").first()
+    attempt = quiz_attempt_start(user=people.learner, module=module)
+    for _ in range(len(attempt.question_ids)):
+        response = _answer(attempt)
+        process_response(response.pk)
+        attempt.refresh_from_db()
+        if attempt.finished_at:
+            break
+    assert attempt.finished_at is not None
+    stop = Decision.objects.filter(quiz_attempt=attempt, kind=Decision.QUESTION).first()
+    assert stop.question_id is None and stop.stop in {"mastered", "pool_exhausted"}
+    assert people.learner.module_completions.filter(module=module).exists()
+
+
+def test_a_fixed_path_learner_follows_the_module_order(trained, people) -> None:
+    module = trained.modules.order_by("order").first()
+    Enrollment.objects.create(user=people.learner, course=trained, path=Enrollment.FIXED)
+    attempt = quiz_attempt_start(user=people.learner, module=module)
+    asked = []
+    for _ in range(3):
+        asked.append(_answer(attempt).question_id)
+    assert asked == attempt.question_ids[:3]
+
+
+def test_the_placement_check_asks_at_most_five_questions_across_skills(trained, people) -> None:
+    attempt = placement_start(user=people.learner, course=trained)
+    skills = []
+    while True:
+        question = resolve_current_question(attempt, deadline_s=0)
+        if question is None:
+            break
+        skills.append(question.pk)
+        response = _answer(attempt)
+        process_response(response.pk)
+        attempt.refresh_from_db()
+    assert attempt.responses.count() == 5
+    primary = [r.question.skills.first() for r in attempt.responses.all()]
+    assert len(set(primary)) >= 3, "placement spreads its questions over the course's skills"
+
+
+def test_a_manager_assignment_comes_first(trained, people) -> None:
+    Enrollment.objects.create(user=people.learner, course=trained)
+    last = trained.modules.order_by("-order").first()
+    assignment_create(module=last, assigned_by=people.manager, learner=people.learner)
+    decision = recommended_module(people.learner.pk, trained)
+    assert decision.module_id == last.pk and decision.decision_kind == "assigned"
+    assert "was assigned to you" in decision.reason
+
+
+def test_a_manager_assigns_from_the_team_page(trained, people) -> None:
+    module = trained.modules.order_by("order").first()
+    client = client_for(people.manager)
+    response = client.post(reverse("team_detail", args=["analysts"]),
+                           {"module": module.pk, "learner": "", "due": "2099-01-31"})
+    assert response.status_code == 302
+    assignment = Assignment.objects.get()
+    assert assignment.team == people.team and str(assignment.due) == "2099-01-31"
+    again = client.post(reverse("team_detail", args=["analysts"]),
+                        {"module": module.pk, "learner": "", "due": "2099-01-31"})
+    assert again.status_code == 302 and Assignment.objects.count() == 1, "assigning twice is one assignment"
+    outsider = client.post(reverse("team_detail", args=["analysts"]),
+                           {"module": module.pk, "learner": str(people.outsider.pk)})
+    assert outsider.status_code == 200 and "Select a valid choice" in outsider.content.decode()
+    assert client_for(people.manager).post(reverse("team_detail", args=["sales"]), {"module": module.pk}).status_code == 404
+    page = client_for(people.learner).get(reverse("dashboard")).content.decode()
+    assert "Assigned to you" in page and module.title in page
+
+
+def test_reconciliation_catches_up_unprocessed_answers(trained, people) -> None:
+    attempt = quiz_attempt_start(user=people.learner, module=trained.modules.order_by("order").first())
+    responses = [_answer(attempt) for _ in range(3)]  # no worker ran
+    assert not LearnerState.objects.filter(user=people.learner, last_response_id__gte=responses[-1].pk).exists()
+    assert reconcile_learner_states() >= 1
+    state = LearnerState.objects.get(user=people.learner)
+    assert state.last_response_id == responses[-1].pk
+    assert state.responses_seen == 3
+    assert reconcile_learner_states() == 0, "nothing left to catch up"
