@@ -341,7 +341,7 @@ class Verdict:
 def model_verdict(champion: Any, checks: Iterable[ModelHealthCheck]) -> Verdict:
     """"No model trained yet", "healthy", "not checked yet" or "degraded since …" from the latest
     live checks of the champion (docs/analytics.md, "Model health")."""
-    from lms.analytics.services import HEALTH_AUC_TOLERANCE, HEALTH_MIN_RESPONSES
+    from lms.analytics.services import HEALTH_MIN_RESPONSES
 
     if champion is None:
         return Verdict("none", "No model trained yet",

@@ -193,7 +193,8 @@ def course_skill_slugs() -> dict[int, list[str]]:
 def enrollment_stats_refresh(*, enrollment_ids: list[int], now: datetime | None = None,
                              progress: bool = False) -> int:
     """Recompute the EnrollmentStats of these enrolments from the response log, the learner days
-    and the learner states. ``mastered_at`` is kept once set: it records the first time."""
+    and the learner states, and write the rows that changed (returns how many). ``mastered_at`` is
+    kept once set: it records the first time."""
     from adaptive.models import LearnerState
 
     now = now or timezone.now()
@@ -202,6 +203,7 @@ def enrollment_stats_refresh(*, enrollment_ids: list[int], now: datetime | None 
     skills = course_skill_slugs()
     thresholds = dict(Course.objects.values_list("id", "mastery_threshold"))
     batches = range(0, len(enrollment_ids), BATCH)
+    written = 0
     for start in _bar(batches, len(batches), "enrolments", progress):
         ids = enrollment_ids[start:start + BATCH]
         enrollments = list(Enrollment.objects.filter(id__in=ids))
@@ -224,8 +226,7 @@ def enrollment_stats_refresh(*, enrollment_ids: list[int], now: datetime | None 
             s.user_id: s for s in LearnerState.objects.filter(user_id__in=users).only(
                 "user_id", "mastery", "peak_mastery", "last_response_id", "updated")
         }
-        previous = {s.pk: s for s in EnrollmentStats.objects.filter(pk__in=ids).only(
-            "pk", "mastered_at", "responses_to_mastery")}
+        previous = {s.pk: s for s in EnrollmentStats.objects.filter(pk__in=ids)}
         rows = []
         for e in enrollments:
             key = (e.user_id, e.course_id)
@@ -250,13 +251,22 @@ def enrollment_stats_refresh(*, enrollment_ids: list[int], now: datetime | None 
                 row.responses_to_mastery = upto["n"]
                 row.mastered_at = upto["at"] or state.updated
             _flag(row, state, course_skills)
-            rows.append(row)
+            if before is None or _values(before) != _values(row):
+                rows.append(row)
+        written += len(rows)
         with transaction.atomic():
             EnrollmentStats.objects.bulk_create(
                 rows, batch_size=1000, update_conflicts=True, unique_fields=["enrollment"],
                 update_fields=[f.name for f in EnrollmentStats._meta.concrete_fields if not f.primary_key],
             )
-    return len(enrollment_ids)
+    return written
+
+
+_COMPARED = [f.attname for f in EnrollmentStats._meta.concrete_fields if f.name != "refreshed_at"]
+
+
+def _values(row: EnrollmentStats) -> list[object]:
+    return [getattr(row, name) for name in _COMPARED]
 
 
 def _flag(row: EnrollmentStats, state: object, course_skills: list[str]) -> None:

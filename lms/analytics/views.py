@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -386,7 +385,10 @@ def model_health(request: HttpRequest) -> HttpResponse:
         "metrics": metrics, "calibration": calibration, "kshot": kshot_points, "live": live, "checks": checks,
         "calibration_chart": calibration_chart, "kshot_chart": kshot_chart, "last_run": last_run,
         "versions": ModelVersion.objects.all()[:20] if is_admin(request.user) else [],
-        "detail": is_admin(request.user), "stale_after": timedelta(days=30),
+        "detail": is_admin(request.user),
+        "metric_rows": [(k, f"{v:.4g}" if isinstance(v, float) else v) for k, v in metrics.items()
+                        if k not in ("calibration", "kshot")],
+        "training_rows": list(((champion.training_data or {}) if champion else {}).items()),
     }
     return _render(request, "analytics/model.html", context)
 

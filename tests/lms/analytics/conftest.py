@@ -68,3 +68,32 @@ def world(people: People) -> World:
             add_to_quiz(module, q)
             questions.append(q)
     return World(people, course, skills, questions)
+
+
+@pytest.fixture
+def isolated_models(tmp_path, settings):  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+
+    from adaptive import registry
+
+    settings.PATHWISE_MODEL_DIR = tmp_path / "models"
+    cache.clear()
+    registry.forget()
+    yield
+    registry.forget()
+
+
+@pytest.fixture
+def trained(people: People, isolated_models: None) -> Course:
+    """The demo course with simulated learners and a champion learner model (PFA, fast to train)."""
+    from django.conf import settings
+
+    from adaptive.services import model_version_train
+    from lms.content.packages import course_package_import
+    from lms.learning.simulation import simulate_course_activity
+
+    course_package_import(path=settings.DEMO_COURSES_DIR / "data-literacy")
+    course = Course.objects.get(slug="data-literacy")
+    simulate_course_activity(course=course, learners=30, seed=1, days=6, team=people.team)
+    model_version_train(model_name="pfa", min_learners=20)
+    return course

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from lms.analytics.services import analytics_refresh
+from tests.lms.analytics.conftest import NOW, answer, enrol, state
+from tests.lms.conftest import client_for
+from tests.lms.factories import UserFactory
+
+URL = reverse("analytics_at_risk")
+
+
+@pytest.fixture
+def flagged(world):
+    p, q = world.people, world.questions
+    # alice: 10 answers, mostly wrong, low predicted mastery -> low mastery.
+    enrol(p.learner, world.course, days_ago=3)
+    for i in range(10):
+        answer(p.learner, q[i % 4], i == 0, NOW - timedelta(hours=30 - i))
+    state(p.learner, {"fractions": 0.3, "decimals": 0.4})
+    # bob: answered every day for 4 days, then silent for 8 days -> inactive (3 x 1 day < 7 days minimum).
+    enrol(p.teammate, world.course, days_ago=20)
+    for i in range(4):
+        answer(p.teammate, q[i], True, NOW - timedelta(days=12 - i))
+    state(p.teammate, {"fractions": 0.7, "decimals": 0.65}, peak={"fractions": 0.9, "decimals": 0.7})
+    # dora: enrolled yesterday, nothing yet -> not flagged (rolling enrolment: her own clock).
+    dora = UserFactory(username="dora")
+    p.team.members.add(dora)
+    enrol(dora, world.course, days_ago=1)
+    # erik: slow but steady, every 5 days, last answer 12 days ago -> not inactive yet (3 x 5 = 15 days).
+    erik = UserFactory(username="erik")
+    p.team.members.add(erik)
+    enrol(erik, world.course, days_ago=40)
+    for days in (32, 27, 22, 17, 12):
+        answer(erik, q[0], True, NOW - timedelta(days=days))
+    state(erik, {"fractions": 0.8, "decimals": 0.8})
+    # charlie (other team): enrolled 10 days ago, never answered -> inactive, but not the manager's.
+    enrol(p.outsider, world.course, days_ago=10)
+    analytics_refresh()
+    return world
+
+
+def test_it_lists_flagged_learners_with_their_reasons(flagged) -> None:
+    response = client_for(flagged.people.manager).get(URL)
+    assert response.status_code == 200
+    rows = {r["stats"].user.username: r["reasons"] for r in response.context["rows"]}
+    assert set(rows) == {"alice", "bob"}
+    assert rows["alice"] == ["Low predicted mastery: 35% after 10 answers (below 50%)."]
+    assert rows["bob"] == ["Falling: fractions dropped from 90% to 70% (by 15% or more).",
+                           "Inactive: no answers for 9 days, usually every 1.0 days."]
+
+
+def test_it_flags_a_learner_who_never_started_against_their_own_enrolment(flagged) -> None:
+    rows = {r["stats"].user.username: r["reasons"] for r in client_for(flagged.people.admin).get(URL).context["rows"]}
+    assert rows["charlie"] == ["Inactive: no answers since enrolling 10 days ago."]
+    assert "dora" not in rows and "erik" not in rows
+
+
+def test_it_404s_outside_the_scope(flagged) -> None:
+    client = client_for(flagged.people.manager)
+    assert client.get(URL, {"team": "sales"}).status_code == 404
+    assert client.get(URL, {"learner": flagged.people.outsider.pk}).status_code == 404
+    assert client_for(flagged.people.learner).get(URL).status_code == 404
+
+
+def test_it_refuses_post(flagged) -> None:
+    assert client_for(flagged.people.manager).post(URL).status_code == 405
+
+
+def test_it_answers_htmx_with_the_report_only(flagged) -> None:
+    html = client_for(flagged.people.manager).get(URL, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in html and "Low predicted mastery" in html
+
+
+def test_it_exports_csv(flagged) -> None:
+    response = client_for(flagged.people.manager).get(URL, {"format": "csv"})
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "learner,course,enrolled,answers,predicted_mastery,last_answer,reasons"
+    assert sorted(line.split(",")[0] for line in lines[1:]) == ["alice", "bob"]
