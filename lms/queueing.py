@@ -21,7 +21,7 @@ def publish(task: Task, *args: Any, **kwargs: Any) -> bool:
     try:
         task.apply_async(args=args, kwargs=kwargs)
     except Exception:  # noqa: BLE001 - any broker failure must stay out of the request
-        logger.exception("could not queue %s%r; it will be reconciled later", task.name, args)
+        logger.exception("could not queue %s%r; it will be reconciled later", getattr(task, "__name__", task), args)
         return False
     return True
 

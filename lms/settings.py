@@ -133,6 +133,7 @@ STORAGES = {
 }
 
 # --- Cache: Redis in production, a local cache otherwise ---------------------------------------
+# The file cache is shared by the web server and the worker (separate processes) like Redis is.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -143,6 +144,7 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+CACHES["default"]["KEY_PREFIX"] = env_str("PATHWISE_CACHE_PREFIX", "pathwise")
 
 # --- Celery -------------------------------------------------------------------------------------
 # The default broker keeps messages in files under var/broker, so the demo needs no server and the

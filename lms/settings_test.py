@@ -12,6 +12,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # Each test run gets its own file-broker folder, inherited by the worker processes it starts, so
 # two runs on one machine never take each other's messages.
 os.environ.setdefault("PATHWISE_BROKER_DIR", os.path.join("var", f"test-broker-{os.getpid()}"))
+os.environ.setdefault("PATHWISE_CACHE_PREFIX", f"test-{os.getpid()}")
 
 from lms.settings import *  # noqa: E402,F403
 from lms.settings import STORAGES  # noqa: E402

@@ -1,0 +1,182 @@
+"""The real-time loop across processes: a real worker, a real broker, and what happens when either
+is down. Nothing here is mocked."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from adaptive.models import Decision, LearnerState
+from adaptive.services import model_version_train
+from adaptive.tasks import reconcile_learner_states
+from lms.celery import app
+from lms.learning.models import QuizAttempt, Response
+from lms.learning.services import quiz_attempt_start
+from lms.learning.simulation import simulated_answer
+from tests.lms.integration.worker import running_worker, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def trained(course_with_activity):
+    model_version_train(model_name="pfa")
+    return course_with_activity
+
+
+def _worker_env() -> dict[str, str]:
+    return {"PATHWISE_MODEL_DIR": str(settings.PATHWISE_MODEL_DIR)}
+
+
+def _answer_over_http(client: Client, attempt: QuizAttempt) -> tuple[Response, float]:
+    """Answer the current question as the browser does; returns the response and the POST's seconds."""
+    import random
+
+    attempt.refresh_from_db()
+    question = attempt.current_question
+    answer = simulated_answer(question, True, random.Random(1))
+    data = {"submission_id": str(uuid.uuid4()), "answer": answer}
+    if isinstance(answer, list):
+        data["answer"] = [str(a) for a in answer]
+    elif isinstance(answer, bool):
+        data["answer"] = "true" if answer else "false"
+    started = time.perf_counter()
+    reply = client.post(reverse("quiz_answer", args=[attempt.pk, question.pk]), data, HTTP_HX_REQUEST="true")
+    elapsed = time.perf_counter() - started
+    assert reply.status_code == 200, reply.content[:500]
+    return Response.objects.get(submission_id=data["submission_id"]), elapsed
+
+
+def _next_step(client: Client, attempt: QuizAttempt, response: Response) -> float:
+    started = time.perf_counter()
+    reply = client.get(reverse("quiz_next", args=[attempt.pk, response.pk]), HTTP_HX_REQUEST="true")
+    assert reply.status_code == 200
+    body = reply.content.decode()
+    assert "Next question" in body or "summary" in body
+    return time.perf_counter() - started
+
+
+def test_the_worker_decides_and_the_web_shows_it(trained, people) -> None:
+    client = Client()
+    client.force_login(people.learner)
+    attempt = quiz_attempt_start(user=people.learner, module=trained.modules.order_by("order").first())
+    with running_worker(extra_env=_worker_env()):
+        time.sleep(0.5)
+        response, _ = _answer_over_http(client, attempt)
+        wait_for(lambda: Decision.objects.filter(response=response, kind=Decision.QUESTION).exists(),
+                 timeout=20, what="the worker's decision")
+        _next_step(client, attempt, response)
+    decision = Decision.objects.get(response=response, kind=Decision.QUESTION)
+    assert decision.source == Decision.WORKER
+    assert LearnerState.objects.get(user=people.learner).last_response_id == response.pk
+
+
+def test_with_the_worker_stopped_the_web_decides_within_the_deadline(trained, people) -> None:
+    client = Client()
+    client.force_login(people.learner)
+    attempt = quiz_attempt_start(user=people.learner, module=trained.modules.order_by("order").first())
+    responses = []
+    for _ in range(3):
+        response, post_seconds = _answer_over_http(client, attempt)
+        assert post_seconds < 1.0, "the answer is stored and acknowledged without waiting for a worker"
+        waited = _next_step(client, attempt, response)
+        assert waited < settings.PATHWISE_DECISION_DEADLINE_S + 0.8
+        assert Decision.objects.get(response=response, kind=Decision.QUESTION).source == Decision.WEB
+        responses.append(response)
+    assert not LearnerState.objects.filter(user=people.learner, last_response_id=responses[-1].pk).exists()
+
+    # The worker comes back: the queued messages catch the state up, and the reconciliation finds
+    # nothing left to do; the decisions the learner saw stay as they were.
+    with running_worker(extra_env=_worker_env()):
+        wait_for(lambda: LearnerState.objects.filter(user=people.learner,
+                                                     last_response_id=responses[-1].pk).exists(),
+                 timeout=30, what="the worker to catch up")
+    reconcile_learner_states()  # the simulated learners of the fixture have never been processed
+    assert reconcile_learner_states() == 0, "nothing is left behind"
+    assert all(Decision.objects.get(response=r, kind=Decision.QUESTION).source == Decision.WEB for r in responses)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def _private_redis(port: int) -> Iterator[subprocess.Popen]:
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _drop_connections() -> None:
+    # Not app.close(): that also deregisters the app, and shared tasks would stop resolving.
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextmanager
+def _broker(url: str) -> Iterator[None]:
+    """Point this process's Celery app at ``url`` (the worker gets it through its environment)."""
+    previous = (app.conf["CELERY_BROKER_URL"], app.conf["CELERY_BROKER_TRANSPORT_OPTIONS"])
+    _drop_connections()
+    app.conf["CELERY_BROKER_URL"] = url
+    app.conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    try:
+        yield
+    finally:
+        _drop_connections()
+        app.conf["CELERY_BROKER_URL"], app.conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = previous
+
+
+def test_with_the_broker_stopped_nothing_is_lost(trained, people) -> None:
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    client = Client()
+    client.force_login(people.learner)
+    attempt = quiz_attempt_start(user=people.learner, module=trained.modules.order_by("order").first())
+    with _broker(url):
+        with _private_redis(port):
+            pass  # started and stopped: the broker is now down
+        responses = []
+        for _ in range(3):
+            response, post_seconds = _answer_over_http(client, attempt)
+            assert post_seconds < 2.0, f"a broker outage must not hold the learner ({post_seconds:.2f}s)"
+            waited = _next_step(client, attempt, response)
+            assert waited < settings.PATHWISE_DECISION_DEADLINE_S + 0.8
+            responses.append(response)
+        assert Response.objects.filter(pk__in=[r.pk for r in responses]).count() == 3, "every answer is stored"
+
+        with _private_redis(port), running_worker(extra_env={**_worker_env(), "CELERY_BROKER_URL": url}):
+            # Nothing was queued while the broker was down; the periodic reconciliation catches up.
+            reconcile_learner_states.apply_async()
+            wait_for(lambda: LearnerState.objects.filter(user=people.learner,
+                                                         last_response_id=responses[-1].pk).exists(),
+                     timeout=30, what="the reconciliation to catch up")
+    state = LearnerState.objects.get(user=people.learner)
+    assert state.responses_seen == Response.objects.filter(user=people.learner).count()
