@@ -14,6 +14,7 @@ from django.utils.html import format_html
 
 from lms.content.models import Choice, Course, Module, ModuleImage, ModuleQuestion, Question, Skill
 from lms.content.skills import cycle_message, find_cycle, prerequisite_edges
+from lms.content.suggestions_admin import suggested_skills_panel
 
 
 class SkillForm(forms.ModelForm):
@@ -217,8 +218,9 @@ class QuestionAdmin(admin.ModelAdmin):
     search_fields = ["key", "stem"]
     filter_horizontal = ["skills"]
     inlines = [ChoiceInline]
+    readonly_fields = ["suggested_skills"]
     fieldsets = [
-        (None, {"fields": ["key", "type", "stem", "explanation", "difficulty", "skills"]}),
+        (None, {"fields": ["key", "type", "stem", "explanation", "difficulty", "skills", "suggested_skills"]}),
         ("Answer (by type)", {
             "fields": ["true_false_answer", "numeric_answer", "numeric_tolerance", "accepted_answers", "case_sensitive"],
             "description": "Choice questions take their answer from the choices below.",
@@ -227,6 +229,10 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Question]:
         return super().get_queryset(request).prefetch_related("skills")
+
+    @admin.display(description="Suggested skills")
+    def suggested_skills(self, question: Question) -> str:
+        return suggested_skills_panel(question)
 
     @admin.display(description="Skills")
     def skill_list(self, question: Question) -> str:

@@ -72,6 +72,7 @@ class GiftReport:
     skipped: list[GiftItem] = field(default_factory=list)
     skills_created: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def summary(self) -> str:
@@ -90,6 +91,9 @@ class GiftReport:
         if self.warnings:
             lines.append("Warnings:")
             lines.extend(f"  - {w}" for w in self.warnings)
+        if self.suggestions:
+            lines.append("Suggested skills for untagged questions, waiting for approval (admin: Skill suggestions):")
+            lines.extend(f"  - {s}" for s in self.suggestions)
         return "\n".join(lines)
 
 
@@ -464,12 +468,14 @@ def _assign_keys(items: list[_Parsed], key_prefix: str, errors: list[GiftError],
 
 
 def question_bank_import_gift(*, path: Path, skill_slug: str | None, key_prefix: str, difficulty: int = 3,
-                              dry_run: bool = False) -> GiftReport:
+                              dry_run: bool = False, suggest_skills: bool = False) -> GiftReport:
     """Import the questions of a GIFT file into the bank (not into any module).
 
     ``skill_slug`` (an existing skill) overrides the skills made from ``$CATEGORY:`` lines. Keys are
     ``<key_prefix>-<slugified title>``, or ``<key_prefix>-<number>`` for untitled questions, so a second
     import updates the same questions. Raises ``GiftInvalid`` listing every syntax error, writing nothing.
+    With ``suggest_skills``, a question without a category is imported untagged and gets suggested
+    skills, recorded for an admin to approve (never applied here).
     """
     if not KEY_RE.match(key_prefix or "") or len(key_prefix) > 60:
         raise GiftInvalid([GiftError(0, "", f"the key prefix {key_prefix!r} must be letters, digits, '-', '_' "
@@ -493,6 +499,8 @@ def question_bank_import_gift(*, path: Path, skill_slug: str | None, key_prefix:
     for item in items:
         if item.spec is None or skill_slug is not None:
             continue
+        if item.category is None and suggest_skills:
+            continue
         if item.category is None:
             errors.append(GiftError(item.line, item.title, "the question has no skill: add a $CATEGORY: line "
                                                            "before it or choose a skill with --skill"))
@@ -509,17 +517,25 @@ def question_bank_import_gift(*, path: Path, skill_slug: str | None, key_prefix:
                 continue
             if skill_slug is not None:
                 slug = skill_slug
+            elif item.category is None:  # untagged, with suggest_skills
+                slug = ""
             else:
                 slug, name = _category_skill(item.category or "")
                 _skill, created = Skill.objects.get_or_create(slug=slug, defaults={"name": name})
                 if created:
                     report.skills_created.append(slug)
-            item.spec.skills = [slug]
+            item.spec.skills = [slug] if slug else []
             item.spec.difficulty = difficulty
             _question, outcome, warnings = question_upsert(spec=item.spec)
             report.warnings.extend(warnings)
             done = GiftItem(item.line, item.title, key=item.spec.key, type=item.spec.type)
             {"created": report.imported, "updated": report.updated, "unchanged": report.unchanged}[outcome].append(done)
+        untagged = [i.spec.key for i in items if i.spec is not None and not i.spec.skills]
+        if untagged:
+            from adaptive.tagging import format_suggestions, skill_suggestions_record, untagged_questions
+
+            found = skill_suggestions_record(questions=untagged_questions(untagged), source="import_gift")
+            report.suggestions.extend(format_suggestions(found))
         if dry_run:
             transaction.set_rollback(True)
     return report

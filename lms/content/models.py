@@ -177,3 +177,34 @@ class ModuleImage(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("module_image", args=[self.pk, self.filename])
+
+
+class SkillSuggestion(models.Model):
+    """A skill the few-shot tagger suggests for a question, waiting for an admin's decision.
+
+    Suggestions are never applied silently: approving one adds the skill to the question
+    (``adaptive.tagging.skill_suggestions_approve``); see docs/skill-tagging.md.
+    """
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    STATUSES = [(PENDING, "Pending"), (APPROVED, "Approved"), (REJECTED, "Rejected")]
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="skill_suggestions")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="suggestions")
+    confidence = models.FloatField(help_text="The tagger's calibrated probability that this is the question's skill.")
+    rank = models.PositiveSmallIntegerField(default=1, help_text="1 for the tagger's first choice.")
+    source = models.CharField(max_length=40, help_text="What asked for it: a course import, a GIFT import, "
+                                                       "the suggest_skills command.")
+    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING, db_index=True)
+    created = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True, help_text="Username of the admin who decided.")
+
+    class Meta:
+        ordering = ["question__key", "rank"]
+        constraints = [models.UniqueConstraint(fields=["question", "skill"], name="one_suggestion_per_question_skill")]
+
+    def __str__(self) -> str:
+        return f"{self.question.key}: {self.skill.slug} ({self.confidence:.0%})"

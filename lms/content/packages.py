@@ -101,6 +101,7 @@ class ImportReport:
     unchanged: dict[str, int] = field(default_factory=_zero_counts)
     removed: dict[str, int] = field(default_factory=_zero_counts)
     warnings: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -126,6 +127,9 @@ class ImportReport:
         if self.warnings:
             lines.append("Warnings:")
             lines.extend(f"  - {w}" for w in self.warnings)
+        if self.suggestions:
+            lines.append("Suggested skills for untagged questions, waiting for approval (admin: Skill suggestions):")
+            lines.extend(f"  - {s}" for s in self.suggestions)
         return "\n".join(lines)
 
 
@@ -766,7 +770,7 @@ def _check_questions(checker: _Checker, file: str, data: Any) -> list[QuestionSp
             stem=checker.text(file, where, question, "stem", required=True),
             explanation=checker.text(file, where, question, "explanation", required=True),
             difficulty=checker.integer(file, where, question, "difficulty", default=None, low=1, high=5) or 3,
-            skills=checker.slug_list(file, where, question, "skills", required=True, what="skill slug"),
+            skills=checker.slug_list(file, where, question, "skills", what="skill slug"),
         )
         if qtype in Question.CHOICE_TYPES:
             choices = checker.listing(file, where, question, "choices", required=True)
@@ -949,7 +953,8 @@ def question_upsert(*, spec: QuestionSpec, course_slug: str | None = None) -> tu
                     f"question {spec.key!r} changed type from {old_type} to {spec.type}; it is also used by "
                     f"course(s) {', '.join(others)}, where the new type shows too")
         outcome = "updated" if changed else "unchanged"
-    if set(question.skills.values_list("slug", flat=True)) != set(spec.skills):
+    # No skills in the file keeps the bank's: an untagged question waits for suggested skills.
+    if spec.skills and set(question.skills.values_list("slug", flat=True)) != set(spec.skills):
         question.skills.set(Skill.objects.filter(slug__in=spec.skills))
         outcome = "updated" if outcome == "unchanged" else outcome
     if _write_choices(question, spec.choices) and outcome == "unchanged":
@@ -1104,7 +1109,21 @@ def course_package_import(*, path: Path) -> ImportReport:
             source.archive.close()
     if checker.errors or course is None:
         raise PackageInvalid(checker.errors)
-    return _write_course(course, questions, checker.warnings)
+    report = _write_course(course, questions, checker.warnings)
+    _suggest_skills(report, [q.key for q in questions if not q.skills])
+    return report
+
+
+def _suggest_skills(report: ImportReport, keys: list[str]) -> None:
+    """Untagged questions get suggested skills, recorded for an admin to approve, never applied."""
+    if not keys:
+        return
+    from adaptive.tagging import format_suggestions, skill_suggestions_record, untagged_questions
+
+    untagged = list(untagged_questions(keys))
+    report.warnings.extend(f"question {q.key!r} has no skill: it is not used for mastery until one is approved "
+                           "(see the suggestions below)" for q in untagged)
+    report.suggestions.extend(format_suggestions(skill_suggestions_record(questions=untagged, source="import_course")))
 
 
 # --- Export ---------------------------------------------------------------------------------------

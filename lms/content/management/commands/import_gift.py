@@ -23,13 +23,15 @@ class Command(BaseCommand):
                             metavar="1-5", help="difficulty of the imported questions (default 3)")
         parser.add_argument("--dry-run", dest="dry_run", action="store_true",
                             help="check and report, but write nothing")
+        parser.add_argument("--suggest-skills", dest="suggest_skills", action="store_true",
+                            help="import questions without a $CATEGORY untagged, with suggested skills to approve")
 
     def handle(self, *args: Any, path: Path, skill: str | None, prefix: str | None, difficulty: int,
-               dry_run: bool, **options: Any) -> None:
+               dry_run: bool, suggest_skills: bool = False, **options: Any) -> None:
         try:
             report = question_bank_import_gift(
                 path=path, skill_slug=skill, key_prefix=prefix or _default_prefix(path),
-                difficulty=difficulty, dry_run=dry_run,
+                difficulty=difficulty, dry_run=dry_run, suggest_skills=suggest_skills,
             )
         except GiftInvalid as exc:
             for error in exc.errors:
