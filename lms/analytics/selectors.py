@@ -11,9 +11,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, FloatField, Min, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, TruncDate
+from django.db.models.functions import Cast, TruncDate, TruncWeek
 from django.utils import timezone
 
 from lms.accounts.models import Team
@@ -132,32 +132,46 @@ def overview(scope: Scope) -> dict[str, Any]:
     }
 
 
+WEEKLY_AFTER_DAYS = 120
+
+
 def daily_progress(scope: Scope) -> list[dict[str, Any]]:
-    """Per day in the date range: learners active, answers, share correct, completions so far."""
+    """Per day (per week for ranges over 120 days) in the date range, from the first day with
+    activity: learners active, answers, share correct, courses completed so far."""
     days = scope.restrict(LearnerDay.objects.filter(day__gte=scope.first_day, day__lte=scope.last_day))
     if scope.course is not None:
         days = days.filter(course=scope.course)
-    by_day = {
-        r["day"]: r for r in days.values("day").annotate(
+    first_active = days.aggregate(first=Min("day"))["first"]
+    if first_active is None:
+        first = max(scope.first_day, scope.last_day - timedelta(days=DEFAULT_DAYS - 1))
+    else:
+        first = max(scope.first_day, first_active)
+    weekly = (scope.last_day - first).days > WEEKLY_AFTER_DAYS
+    if weekly:
+        first -= timedelta(days=first.weekday())
+    bucket = TruncWeek("day") if weekly else F("day")
+    by_bucket = {
+        r["bucket"]: r for r in days.filter(day__gte=first).annotate(bucket=bucket).values("bucket").annotate(
             active=Count("user_id", distinct=True), answers=Sum("responses"), right=Sum("correct")).order_by()
     }
     completions = scope.enrolments(dated=False).filter(completed_at__isnull=False)
-    before = completions.filter(completed_at__date__lt=scope.first_day).count()
-    per_day = dict(
-        completions.filter(completed_at__date__gte=scope.first_day, completed_at__date__lte=scope.last_day)
-        .annotate(day=TruncDate("completed_at")).values("day").annotate(n=Count("pk")).values_list("day", "n")
-        .order_by()
-    )
+    before = completions.filter(completed_at__date__lt=first).count()
+    completed_on = (TruncWeek("completed_at") if weekly else TruncDate("completed_at"))
+    per_bucket = {
+        (d.date() if isinstance(d, datetime) else d): n
+        for d, n in completions.filter(completed_at__date__gte=first, completed_at__date__lte=scope.last_day)
+        .annotate(bucket=completed_on).values("bucket").annotate(n=Count("pk")).values_list("bucket", "n").order_by()
+    }
     rows, running = [], before
-    day = scope.first_day
+    day, step = first, timedelta(days=7 if weekly else 1)
     while day <= scope.last_day:
-        r = by_day.get(day, {})
-        running += per_day.get(day, 0)
+        r = by_bucket.get(day, {})
+        running += per_bucket.get(day, 0)
         answers = r.get("answers") or 0
-        rows.append({"day": day, "active": r.get("active", 0), "answers": answers,
+        rows.append({"day": day, "weekly": weekly, "active": r.get("active", 0), "answers": answers,
                      "correct_share": (r.get("right") or 0) / answers if answers else None,
                      "completions": running})
-        day += timedelta(days=1)
+        day += step
     return rows
 
 

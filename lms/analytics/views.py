@@ -120,12 +120,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     top = max([1] + [max(r["active"], r["completions"]) for r in days])
     step = max(1, len(days) // 6)
     chart = line_chart(
-        title="Learners active per day and courses completed so far",
-        series=[Series("Learners active", [(i, r["active"]) for i, r in enumerate(days)]),
+        title=f"Learners active per {'week' if days and days[0]['weekly'] else 'day'} and courses completed so far",
+        series=[Series("Learners active", [(i, r["active"]) for i, r in enumerate(days)]),  # per day or week
                 Series("Courses completed (total)", [(i, r["completions"]) for i, r in enumerate(days)])],
         x_min=0, x_max=max(1, len(days) - 1), y_max=top * 1.1,
         x_ticks=[(i, days[i]["day"].strftime("%d %b")) for i in range(0, len(days), step)],
-        x_label="Day", y_label="Learners", markers=False,
+        x_label="Week" if days and days[0]["weekly"] else "Day", y_label="Learners", markers=False,
     )
     context = {"form": form, "scope": scope, "page_name": "overview", "summary": selectors.overview(scope),
                "days": days, "chart": chart, "teams": selectors.team_rows(scope)}

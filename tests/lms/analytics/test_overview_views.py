@@ -59,8 +59,17 @@ def test_it_filters_by_team_course_and_dates(activity) -> None:
     summary = client.get(URL, {"start": start, "course": "numbers"}).context["summary"]
     assert summary["enrolments"] == 2  # bob enrolled 40 days ago
     days = client.get(URL, {"start": start}).context["days"]
-    assert days[0]["day"].isoformat() == start
+    assert days[0]["day"] == (NOW - timedelta(days=9)).date()  # the chart starts at the first activity
+    assert days[-1]["day"] == NOW.date()
     assert sum(d["answers"] for d in days) == 5
+
+
+def test_it_groups_long_ranges_by_week(activity) -> None:
+    answer(activity.people.teammate, activity.questions[1], True, NOW - timedelta(days=200))
+    analytics_refresh()
+    days = client_for(activity.people.admin).get(URL, {"start": "2000-01-01"}).context["days"]
+    assert all(d["weekly"] and d["day"].weekday() == 0 for d in days)
+    assert 29 <= len(days) <= 30 and sum(d["answers"] for d in days) == 7
 
 
 def test_it_404s_for_a_team_the_manager_does_not_manage(activity) -> None:
