@@ -6,6 +6,7 @@ has its own dash pattern and marker shape, so colour is never the only cue.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,7 +55,7 @@ def line_chart(
     parts: list[str] = []
     for i in range(5):
         value = y_min + y_span * i / 4
-        label = f"{value:.0%}" if y_percent else (f"{value:.0f}" if y_span >= 4 else f"{value:.2f}")
+        label = f"{value:.0%}" if y_percent else (f"{value:g}" if y_span >= 4 else f"{value:.2f}")
         parts.append(f'<line class="grid" x1="{left}" x2="{left + plot_w}" y1="{sy(value):.1f}" y2="{sy(value):.1f}"/>'
                      f'<text class="tick" x="{left - 6}" y="{sy(value) + 4:.1f}" text-anchor="end">{label}</text>')
     if x_ticks is None:
@@ -121,6 +122,18 @@ def _marker(index: int, x: float, y: float, colour: str, label: str) -> str:
         return f'<rect x="{x - 3:.1f}" y="{y - 3:.1f}" width="6" height="6" fill="{colour}">{title}</rect>'
     return (f'<polygon points="{x:.1f},{y - 4:.1f} {x + 4:.1f},{y + 3:.1f} {x - 4:.1f},{y + 3:.1f}" '
             f'fill="{colour}">{title}</polygon>')
+
+
+def nice_max(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 or 10 times a power of ten that is at least ``value``, so that
+    four grid steps fall on round numbers (counts: at least 4)."""
+    if value <= 4:
+        return 4.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= value:
+            return step * magnitude
+    return 10 * magnitude
 
 
 def mastery_class(value: float | None) -> str:

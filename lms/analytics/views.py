@@ -5,6 +5,7 @@ page's ``report`` partial only. ``?format=csv&table=<name>`` exports a table in 
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -23,15 +24,17 @@ from adaptive.models import Assignment, Decision, ModelVersion, TrainingRun
 from lms.accounts.roles import is_admin, is_staff_role
 from lms.accounts.selectors import learners_visible_to, teams_visible_to
 from lms.analytics import selectors
-from lms.analytics.charts import Series, line_chart, mastery_class
+from lms.analytics.charts import Series, line_chart, mastery_class, nice_max
 from lms.analytics.forms import CoachNoteForm, FilterForm
 from lms.analytics.models import CoachNote, ModelHealthCheck
 from lms.analytics.selectors import Scope
 from lms.analytics.services import coach_note_create
+from lms.content.models import Skill
 from lms.learning.models import Response
 
 User = get_user_model()
 PAGE_SIZE = 50
+TRAJECTORY_SKILLS = 8  # more lines than this cannot be told apart in one chart
 
 Table = tuple[Sequence[str], Iterable[Sequence[Any]]]
 
@@ -123,7 +126,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         title=f"Learners active per {'week' if days and days[0]['weekly'] else 'day'} and courses completed so far",
         series=[Series("Learners active", [(i, r["active"]) for i, r in enumerate(days)]),  # per day or week
                 Series("Courses completed (total)", [(i, r["completions"]) for i, r in enumerate(days)])],
-        x_min=0, x_max=max(1, len(days) - 1), y_max=top * 1.1,
+        x_min=0, x_max=max(1, len(days) - 1), y_max=nice_max(top),
         x_ticks=[(i, days[i]["day"].strftime("%d %b")) for i in range(0, len(days), step)],
         x_label="Week" if days and days[0]["weekly"] else "Day", y_label="Learners", markers=False,
     )
@@ -178,7 +181,7 @@ def learner(request: HttpRequest, user_id: int) -> HttpResponse:
                       .order_by("-enrolled_at"))
     courses = [scope.course] if scope.course else [r.course for r in stats_rows]
     skill_objs = {s.slug: s for c in courses for s in selectors.course_skills(c)}
-    slugs = sorted(skill_objs)[:8]
+    slugs = sorted(skill_objs)[:TRAJECTORY_SKILLS]
     trajectory = selectors.mastery_trajectory(person.pk, slugs)
     responses = Response.objects.filter(user=person).select_related("question", "module", "course").order_by("-created", "-id")
     if scope.course:
@@ -222,7 +225,7 @@ def learner(request: HttpRequest, user_id: int) -> HttpResponse:
     context = {
         "form": form, "scope": scope, "page_name": "learner", "person": person, "teams": teams,
         "stats_rows": stats_rows, "slugs": slugs, "skill_objs": skill_objs, "trajectory": trajectory,
-        "chart": chart, "sampled": sampled, "responses": _page(request, responses, "page", 25),
+        "chart": chart, "sampled": sampled, "skills_left_out": max(0, len(skill_objs) - len(slugs)), "responses": _page(request, responses, "page", 25),
         "decisions": _page(request, decisions, "dpage", 20), "assignments": assignments,
         "notes": CoachNote.objects.filter(learner=person).select_related("author")[:50],
         "note_form": CoachNoteForm(),
@@ -294,9 +297,10 @@ def content_quality(request: HttpRequest) -> HttpResponse:
 
     if (csv_response := _csv_response(request, "content", {"questions": questions, "curves": curve_points})) is not None:
         return csv_response
+    names = dict(Skill.objects.filter(slug__in=[c.skill for c in curves]).values_list("slug", "name"))
     curve_charts = [
-        {"curve": c, "chart": line_chart(
-            title=f"Error rate by practice opportunity: {c.skill}",
+        {"curve": c, "name": names.get(c.skill, c.skill), "chart": line_chart(
+            title=f"Error rate by practice opportunity: {names.get(c.skill, c.skill)}",
             series=[Series("Error rate", [(p["opportunity"], p["errors"] / p["attempts"]) for p in c.points])],
             x_min=1, x_max=max(2, max(p["opportunity"] for p in c.points)), x_label="Practice opportunity",
             y_label="Error rate", y_percent=True, width=320, height=180)}
@@ -375,7 +379,8 @@ def model_health(request: HttpRequest) -> HttpResponse:
     if kshot_points:
         kshot_chart = line_chart(title="How well it predicts new learners' first answers (AUC)",
                                  series=[Series("AUC", [(i, v) for i, (_, v) in enumerate(kshot_points)])],
-                                 x_min=0, x_max=max(1, len(kshot_points) - 1), y_min=0.5, y_max=1.0,
+                                 x_min=0, x_max=max(1, len(kshot_points) - 1),
+                                 y_min=min(0.5, math.floor(min(v for _, v in kshot_points) * 10) / 10), y_max=1.0,
                                  x_ticks=[(i, f"first {k}" if k.isdigit() else "after 20")
                                           for i, (k, _) in enumerate(kshot_points)],
                                  x_label="Answers of a new learner", y_label="AUC")
