@@ -1,0 +1,294 @@
+"""Adaptive policy vs fixed course order, on simulated learners.
+
+Simulated learners (``lms.learning.learner_simulator``: hidden per-skill knowledge that grows with
+practice and decays with time, slips and guesses; written independently of the learner model, with
+its own parameters) go through a demo course twice over, once under each policy, with the same
+starting knowledge:
+
+* adaptive: the learner model (trained first on other simulated learners' answers under the fixed
+  order, as the product would log them) and the policy of ``adaptive.core.policy`` choose each
+  module and each question, and end a quiz when the model believes the module's skills are mastered;
+* fixed: modules in course order, every quiz question in order, the course repeated until mastery.
+
+Mastery is defined as the product defines it, but on the truth instead of the model: a learner has
+mastered a skill when their real chance of answering a typical (difficulty 3) question on it is at or
+above the course's mastery threshold, and has reached mastery when that holds for every skill of the
+course. Reported: questions and minutes to mastery, the share that got there within the budget, and
+final mastery (the mean of that real chance over the skills, at the end), with 95% intervals.
+
+    python benchmarks/adaptive_vs_fixed.py --course demo/courses/data-literacy --learners 200 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from adaptive.core.data import ResponseLog  # noqa: E402
+from adaptive.core.learners import LearnerModel  # noqa: E402
+from adaptive.core.policy import ModuleCandidate, QuestionCandidate, choose_next_module, choose_next_question  # noqa: E402
+from adaptive.core.train import train_model  # noqa: E402
+from lms.learning.learner_simulator import SimulatedLearner  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    skills: tuple[str, ...]
+    difficulty: int
+
+
+@dataclass(frozen=True)
+class Unit:
+    slug: str
+    title: str
+    order: int
+    minutes: int
+    skills: tuple[str, ...]
+    prerequisites: tuple[str, ...]
+    quiz: tuple[str, ...]
+
+
+@dataclass
+class Course:
+    units: list[Unit]
+    items: dict[str, Item]
+    skills: list[str]
+    prerequisites: dict[str, tuple[str, ...]]
+    target: float
+    threshold: float
+
+
+def load_course(folder: Path) -> Course:
+    """Read a course package (docs/course-format.md) without a database."""
+    course = yaml.safe_load((folder / "course.yaml").read_text())
+    questions = yaml.safe_load((folder / "questions.yaml").read_text())
+    prereqs = {s["slug"]: tuple(s.get("prerequisites") or ()) for s in course["skills"]}
+    items = {q["key"]: Item(q["key"], tuple(q["skills"]), int(q["difficulty"])) for q in questions}
+    units = []
+    for order, m in enumerate(course["modules"]):
+        taught = tuple(m.get("skills") or ())
+        needs = tuple(sorted({p for s in taught for p in prereqs.get(s, ())} - set(taught)))
+        units.append(Unit(m["slug"], m["title"], order, int(m.get("estimated_minutes", 5)), taught, needs,
+                          tuple(m["quiz"])))
+    skills = sorted({s for u in units for s in u.skills} | {s for i in items.values() for s in i.skills})
+    return Course(units, items, skills, prereqs, float(course.get("target_success", 0.7)),
+                  float(course.get("mastery_threshold", 0.85)))
+
+
+TYPICAL_DIFFICULTY = 3
+QUESTION_MINUTES = 0.75  # reading, answering and the feedback
+REVIEW_MINUTES = 2  # skimming a module read before
+
+
+class Run:
+    """One simulated learner going through the course under one policy."""
+
+    def __init__(self, course: Course, learner: SimulatedLearner, rng: random.Random, budget: int) -> None:
+        self.course, self.learner, self.rng, self.budget = course, learner, rng, budget
+        self.clock = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+        self.questions = 0
+        self.minutes = 0.0
+        self.questions_to_mastery: int | None = None
+        self.minutes_to_mastery: float | None = None
+        self.read: set[str] = set()
+        self.log: list[tuple[str, str, bool]] = []
+
+    def true_success(self, skill: str) -> float:
+        """The learner's real chance of answering a typical (difficulty 3) question on ``skill``."""
+        return self.learner.p_correct([skill], TYPICAL_DIFFICULTY)
+
+    def mastered(self) -> bool:
+        return all(self.true_success(s) >= self.course.threshold for s in self.course.skills)
+
+    def read_unit(self, unit: Unit) -> None:
+        self.minutes += REVIEW_MINUTES if unit.slug in self.read else unit.minutes
+        self.clock += timedelta(minutes=unit.minutes)
+        if unit.slug not in self.read:
+            self.learner.read(unit.skills, self.clock)
+        self.read.add(unit.slug)
+
+    def answer(self, key: str) -> bool:
+        item = self.course.items[key]
+        self.clock += timedelta(minutes=QUESTION_MINUTES)
+        correct = self.learner.answer(item.skills, item.difficulty, self.clock, self.rng)
+        self.questions += 1
+        self.minutes += QUESTION_MINUTES
+        self.log.append((key, item.skills[0], correct))
+        if self.questions_to_mastery is None and self.mastered():
+            self.questions_to_mastery, self.minutes_to_mastery = self.questions, self.minutes
+        return correct
+
+    def between_sittings(self) -> None:
+        """A learner studies a module or two per sitting; time passes between sittings."""
+        self.clock += timedelta(hours=self.rng.uniform(12, 48))
+
+    def done(self) -> bool:
+        return self.questions_to_mastery is not None or self.questions >= self.budget
+
+    def final_mastery(self) -> float:
+        return float(np.mean([self.true_success(s) for s in self.course.skills]))
+
+
+def run_fixed(run: Run) -> Run:
+    while not run.done():
+        for unit in run.course.units:
+            run.read_unit(unit)
+            for key in unit.quiz:
+                run.answer(key)
+                if run.done():
+                    return run
+            run.between_sittings()
+    return run
+
+
+def run_adaptive(run: Run, model: LearnerModel) -> Run:
+    course = run.course
+    state = model.init_state()
+    completed: set[str] = set()
+    peak: dict[str, float] = {}
+    units = {u.slug: u for u in course.units}
+    while not run.done():
+        mastery = {s: float(model.predict_skill(state, s)) for s in course.skills}
+        for s, m in mastery.items():
+            peak[s] = max(peak.get(s, 0.0), m)
+        candidates = [ModuleCandidate(u.slug, u.title, u.order, u.skills, u.prerequisites, u.slug in completed)
+                      for u in course.units]
+        decision = choose_next_module(candidates, mastery=mastery, mastery_threshold=course.threshold,
+                                      previously_mastered={s for s, m in peak.items() if m >= course.threshold})
+        slug = decision.module
+        if slug is None:
+            # Every module done and the model sees nothing left: review the weakest skill anyway,
+            # since the learner is not (yet) truly there.
+            weakest = min(course.skills, key=lambda s: mastery[s])
+            slug = next(u.slug for u in course.units if weakest in u.skills)
+        unit = units[slug]
+        run.read_unit(unit)
+        asked: list[str] = []
+        while not run.done():
+            keys = list(unit.quiz)
+            predicted = model.predict(state, keys, [course.items[k].skills[0] for k in keys])
+            pool = [QuestionCandidate(k, float(p), course.items[k].skills) for k, p in zip(keys, predicted)]
+            module_mastery = {s: float(model.predict_skill(state, s)) for s in unit.skills}
+            choice = choose_next_question(pool, asked=asked, module_mastery=module_mastery,
+                                          target_success=course.target, mastery_threshold=course.threshold)
+            if choice.question is None:
+                break
+            key = str(choice.question)
+            correct = run.answer(key)
+            state = model.update(state, key, int(correct), skill=course.items[key].skills[0])
+            asked.append(key)
+        completed.add(slug)
+        run.between_sittings()
+    return run
+
+
+def population(course: Course, n: int, seed: int) -> list[tuple[SimulatedLearner, int]]:
+    """Learners with their own answer seeds; each policy gets identical copies."""
+    rng = random.Random(seed)
+    return [(SimulatedLearner.sample(f"sim-{i}", course.skills, course.prerequisites, rng), rng.randrange(2**31))
+            for i in range(n)]
+
+
+def clone(learner: SimulatedLearner) -> SimulatedLearner:
+    return SimulatedLearner(learner.name, dict(learner.knowledge), learner.learn_rate, learner.params,
+                            learner.prerequisites, {})
+
+
+def training_log(course: Course, n: int, seed: int, budget: int) -> ResponseLog:
+    """What the product would have logged from learners on the fixed order: the model's training data."""
+    records = []
+    for index, (learner, answer_seed) in enumerate(population(course, n, seed)):
+        run = run_fixed(Run(course, learner, random.Random(answer_seed), budget))
+        for t, (key, skill, correct) in enumerate(run.log):
+            records.append((index, key, skill, int(correct), float(t)))
+    return ResponseLog.from_records(records)
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """Mean with a 95% t-interval (normal approximation for the sizes used here)."""
+    arr = np.asarray(values, dtype=float)
+    mean = float(arr.mean())
+    half = 1.96 * float(arr.std(ddof=1)) / math.sqrt(len(arr)) if len(arr) > 1 else 0.0
+    return {"mean": mean, "low": mean - half, "high": mean + half}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--course", type=Path, default=ROOT / "demo" / "courses" / "data-literacy")
+    parser.add_argument("--learners", type=int, default=200, help="Simulated learners per policy.")
+    parser.add_argument("--train-learners", type=int, default=300, help="Learners whose answers train the model.")
+    parser.add_argument("--model", default="hybrid", help="Learner model of adaptive.core (default: hybrid).")
+    parser.add_argument("--budget", type=int, default=400, help="Most questions a learner answers.")
+    parser.add_argument("--max-epochs", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, help="Write the results here.")
+    args = parser.parse_args(argv)
+
+    course = load_course(args.course)
+    started = time.perf_counter()
+    log = training_log(course, args.train_learners, args.seed + 1000, args.budget)
+    valid_ids = np.unique(log.learner)[: max(1, args.train_learners // 6)]
+    valid = log.subset_learners(valid_ids)
+    train = log.subset_learners(np.setdiff1d(np.unique(log.learner), valid_ids))
+    overrides = {"max_epochs": args.max_epochs} if args.model in {"rl2", "hybrid", "maml"} else {}
+    model = train_model(args.model, train, valid, device="cpu", seed=args.seed, progress=False, **overrides)
+    train_seconds = time.perf_counter() - started
+
+    results: dict[str, list[Run]] = {"adaptive": [], "fixed": []}
+    for learner, answer_seed in population(course, args.learners, args.seed):
+        results["fixed"].append(run_fixed(Run(course, clone(learner), random.Random(answer_seed), args.budget)))
+        results["adaptive"].append(run_adaptive(Run(course, clone(learner), random.Random(answer_seed), args.budget),
+                                                model))
+
+    report: dict = {"course": str(args.course.name), "model": args.model, "budget": args.budget,
+                    "train_learners": args.train_learners, "train_seconds": round(train_seconds, 1)}
+    for policy, runs in results.items():
+        report[policy] = {
+            "learners": len(runs),
+            # A learner who never got there counts with the whole budget (a lower bound on their cost).
+            "questions_to_mastery": summary([r.questions_to_mastery or args.budget for r in runs]),
+            "minutes_to_mastery": summary([r.minutes_to_mastery if r.minutes_to_mastery is not None else r.minutes
+                                           for r in runs]),
+            "reached_mastery": sum(r.questions_to_mastery is not None for r in runs) / len(runs),
+            "final_mastery": summary([r.final_mastery() for r in runs]),
+        }
+    a, f = report["adaptive"], report["fixed"]
+    report["questions_saved"] = 1 - a["questions_to_mastery"]["mean"] / f["questions_to_mastery"]["mean"]
+
+    def row(name: str, key: str, fmt: str) -> str:
+        def cell(d: dict) -> str:
+            s = d[key]
+            return f"{format(s['mean'], fmt)} [{format(s['low'], fmt)}, {format(s['high'], fmt)}]"
+        return f"| {name} | {cell(a)} | {cell(f)} |"
+
+    print(f"\nAdaptive vs fixed on {course.units[0].slug}… ({len(course.units)} modules, {len(course.items)} questions, "
+          f"{len(course.skills)} skills); {args.learners} simulated learners per policy; model {args.model} "
+          f"trained on {args.train_learners} learners in {train_seconds:.0f}s\n")
+    print("| measure (mean [95% interval]) | adaptive | fixed |")
+    print("|---|---|---|")
+    print(row("questions to mastery", "questions_to_mastery", ".1f"))
+    print(row("minutes to mastery", "minutes_to_mastery", ".1f"))
+    print(row("final mastery", "final_mastery", ".3f"))
+    print(f"| reached mastery within {args.budget} questions | {a['reached_mastery']:.0%} | {f['reached_mastery']:.0%} |")
+    print(f"\nAdaptive needs {report['questions_saved']:.0%} fewer questions to mastery.")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()
