@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from adaptive.core.tagging import (  # noqa: E402
+    DEFAULT_TEMPERATURE,
     LsaEncoder,
     MetaConfig,
     PrototypeTagger,
@@ -106,8 +107,9 @@ def calibration_lines(result: dict[str, Any]) -> str:
                          f"ECE {cal['ece']:.3f}, Brier {cal['brier']:.3f}")
     bank = result["bank_temperature"]
     if bank.get("fitted"):
-        lines.append(f"  whole bank, leave-one-out: temperature {bank['temperature']:.3f}; ECE "
-                     f"{bank['before']['ece']:.3f} at the default temperature, {bank['after']['ece']:.3f} fitted")
+        lines.append(f"  whole bank, leave-one-out ({bank['held_out']} questions): temperature {bank['temperature']:.3f} "
+                     f"(default {DEFAULT_TEMPERATURE}); log-loss {bank['nll_before']:.3f} -> {bank['nll_after']:.3f}, "
+                     f"ECE {bank['before']['ece']:.3f} -> {bank['after']['ece']:.3f}")
     return "\n".join(lines)
 
 
@@ -118,12 +120,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=20, help="random support sets per k (default 20)")
     parser.add_argument("--folds", type=int, default=3, help="skill folds for the meta-training comparison")
     parser.add_argument("--episodes", type=int, default=MetaConfig.episodes)
+    parser.add_argument("--hidden", type=int, default=MetaConfig.hidden,
+                        help="hidden units of the projection's residual MLP; 0 learns one weight per dimension only")
     parser.add_argument("--json", dest="json_out", type=Path, help="write the results as JSON here")
     args = parser.parse_args(argv)
     folders = args.packages or sorted(p for p in DEMO.iterdir() if p.is_dir())
     bank = read_bank(folders)
     result = run(bank, ks=args.ks, seeds=list(range(args.seeds)), folds=args.folds,
-                 config=MetaConfig(episodes=args.episodes))
+                 config=MetaConfig(episodes=args.episodes, hidden=args.hidden))
     result.update({"packages": [str(f) for f in folders], "machine": f"{platform.machine()}, {platform.processor()}",
                    "python": platform.python_version(), "numpy": np.__version__})
     print(f"{result['questions']} questions ({result['tagged']} tagged), {result['skills']} skills, "

@@ -138,9 +138,11 @@ class SentenceTransformerEncoder:
 
 @dataclass
 class Projection:
-    """``x + W2 relu(W1 x + b1) + b2``, then L2-normalised: a residual MLP on the base embedding.
-    Stored as numpy arrays so that suggesting needs no torch."""
+    """``x * exp(g) + W2 relu(W1 x + b1) + b2``, then L2-normalised: a learned weight per base
+    dimension plus a residual MLP (absent when the hidden size is 0). Stored as numpy arrays so that
+    suggesting needs no torch."""
 
+    log_weights: np.ndarray
     w1: np.ndarray
     b1: np.ndarray
     w2: np.ndarray
@@ -148,7 +150,7 @@ class Projection:
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         hidden = np.maximum(x @ self.w1.T + self.b1, 0.0)
-        return _normalise(x + hidden @ self.w2.T + self.b2)
+        return _normalise(x * np.exp(self.log_weights) + hidden @ self.w2.T + self.b2)
 
 
 @dataclass(frozen=True)
@@ -189,15 +191,17 @@ def meta_train(embeddings: np.ndarray, labels: Sequence[tuple[str, ...]], config
     torch.manual_seed(config.seed)
     dim = embeddings.shape[1]
     first, second = nn.Linear(dim, config.hidden), nn.Linear(config.hidden, dim)
-    nn.init.zeros_(second.weight)  # starts as the identity: training can only move away from the base encoder
+    # Starts as the identity: the untrained encoder is where training begins.
+    nn.init.zeros_(second.weight)
     nn.init.zeros_(second.bias)
+    log_weights = nn.Parameter(torch.zeros(dim))
     log_scale = nn.Parameter(torch.tensor(math.log(1 / DEFAULT_TEMPERATURE)))
-    params = [*first.parameters(), *second.parameters(), log_scale]
+    params = [log_weights, *first.parameters(), *second.parameters(), log_scale]
     optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     x_all = torch.tensor(embeddings, dtype=torch.float32)
 
     def project(x: torch.Tensor) -> torch.Tensor:
-        return nn.functional.normalize(x + second(torch.relu(first(x))), dim=1)
+        return nn.functional.normalize(x * log_weights.exp() + second(torch.relu(first(x))), dim=1)
 
     for _episode in range(config.episodes):
         chosen = rng.sample(skills, n_way)
@@ -221,7 +225,7 @@ def meta_train(embeddings: np.ndarray, labels: Sequence[tuple[str, ...]], config
             loss.backward()
             optimiser.step()
     with torch.no_grad():
-        return Projection(first.weight.numpy().astype(np.float64).copy(), first.bias.numpy().astype(np.float64).copy(),
+        return Projection(log_weights.numpy().astype(np.float64).copy(), first.weight.numpy().astype(np.float64).copy(), first.bias.numpy().astype(np.float64).copy(),
                           second.weight.numpy().astype(np.float64).copy(),
                           second.bias.numpy().astype(np.float64).copy())
 
@@ -296,6 +300,7 @@ class PrototypeTagger:
     prototypes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     support_counts: dict[str, int] = field(default_factory=dict)
     calibration: dict[str, Any] = field(default_factory=dict)
+    tagged_questions: int = 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         x = self.encoder.encode(texts)
@@ -315,6 +320,7 @@ class PrototypeTagger:
         self.skills = sorted(members)
         self.prototypes = prototypes_of(x, members, self.skills)
         self.support_counts = {s: len(members[s]) for s in self.skills}
+        self.tagged_questions = len(tagged)
         if calibrate:
             self._fit_temperature(x, tagged, members)
         return self
@@ -352,6 +358,7 @@ class PrototypeTagger:
         correct = truth[np.arange(len(top)), top]
         self.calibration = {
             "held_out": len(rows), "temperature": self.temperature, "fitted": True, "maximum_likelihood": fitted,
+            "nll_before": _nll(distances, truth, DEFAULT_TEMPERATURE), "nll_after": _nll(distances, truth, self.temperature),
             "before": calibration_report(before.max(axis=1), truth[np.arange(len(top)), before.argmax(axis=1)]),
             "after": calibration_report(after.max(axis=1), correct),
         }
@@ -378,7 +385,7 @@ class PrototypeTagger:
         return result
 
     def summary(self) -> dict[str, Any]:
-        return {"skills": len(self.skills), "tagged": int(sum(self.support_counts.values())),
+        return {"skills": len(self.skills), "tagged": self.tagged_questions,
                 "temperature": self.temperature, "meta_trained": self.projection is not None,
                 "calibration": self.calibration}
 

@@ -253,3 +253,28 @@ def test_the_tagging_core_imports_without_django() -> None:
     completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "ok"
+
+
+def test_the_benchmark_reads_an_exported_package_and_writes_json(tmp_path: Path) -> None:
+    import json
+
+    import yaml
+
+    package = tmp_path / "bank"
+    package.mkdir()
+    questions = [{"key": f"q{i}", "type": "single_choice", "stem": item.text.split("\n")[0], "difficulty": 2,
+                  "skills": list(item.skills), "explanation": item.text.split("\n")[-1],
+                  "choices": [{"text": "yes", "correct": True}, {"text": "no"}]}
+                 for i, item in enumerate(generated_bank(n_skills=6, per_skill=5))]
+    (package / "questions.yaml").write_text(yaml.safe_dump(questions))
+    out = tmp_path / "result.json"
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import skill_tagging
+
+    assert skill_tagging.main([str(package), "--k", "1", "3", "--seeds", "2", "--episodes", "5", "--folds", "2",
+                               "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert (result["questions"], result["skills"]) == (30, 6)
+    assert set(result["all_skills"]["3"]) == {"prototype", "nearest_neighbour", "majority"}
+    assert result["all_skills"]["3"]["prototype"]["top1"] >= 0.8
+    assert set(result["held_out_skills"]) >= {"untrained", "meta_trained", "folds"}

@@ -52,7 +52,12 @@ class Command(BaseCommand):
                              f"{meta_note['untrained_top1']:.2f} untrained)" if meta_note.get("tried") else ""))
         if options.get("verbosity", 1) >= 2:
             self.stdout.write(json.dumps(summary["calibration"], indent=2, default=str))
-        self.stdout.write(f"Suggestions recorded for {len(found)} question{'s' if len(found) != 1 else ''}, "
-                          "waiting for approval in the admin (Skill suggestions):")
-        for line in format_suggestions(found):
+        with_suggestions = {key: found_for for key, found_for in found.items() if found_for}
+        self.stdout.write(f"Suggestions recorded for {len(with_suggestions)} of {len(found)} "
+                          f"question{'s' if len(found) != 1 else ''}, waiting for approval in the admin "
+                          "(Skill suggestions):")
+        for line in format_suggestions(with_suggestions):
             self.stdout.write(f"  {line}")
+        if len(with_suggestions) < len(found):
+            self.stdout.write(f"{len(found) - len(with_suggestions)} got no suggestion at or above "
+                              f"{min_confidence:.0%} (besides the skills they have).")
