@@ -103,6 +103,10 @@ def test_it_answers_htmx_with_the_report_only(activity) -> None:
     assert "<html" in full and 'id="report"' in full
     assert "<html" not in fragment and fragment.lstrip().startswith('<div id="report"')
     assert 'hx-get="/analytics/"' in full and 'hx-push-url="true"' in full
+    filtered = client.get(URL, {"course": "numbers", "page": 2}, headers={"HX-Request": "true"}).content.decode()
+    # The links to the other dashboards are swapped too, so they keep the filters just applied.
+    assert 'id="subnav" aria-label="Dashboards" hx-swap-oob="true"' in filtered
+    assert 'href="/analytics/heatmap/?course=numbers"' in filtered
 
 
 def test_it_exports_the_daily_table_as_csv(activity) -> None:
