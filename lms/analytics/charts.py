@@ -125,15 +125,14 @@ def _marker(index: int, x: float, y: float, colour: str, label: str) -> str:
 
 
 def nice_max(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 or 10 times a power of ten that is at least ``value``, so that
-    four grid steps fall on round numbers (counts: at least 4)."""
+    """An axis maximum at or above ``value`` whose four grid steps are round counts
+    (1, 2, 3 or 5 times a power of ten; 2.5 from 25 up)."""
     if value <= 4:
         return 4.0
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * magnitude >= value:
-            return step * magnitude
-    return 10 * magnitude
+    quarter = value / 4
+    magnitude = 10 ** math.floor(math.log10(quarter))
+    steps = (1, 2, 2.5, 3, 5, 10) if magnitude >= 10 else (1, 2, 3, 5, 10)
+    return 4 * next(step * magnitude for step in steps if step * magnitude >= quarter)
 
 
 def mastery_class(value: float | None) -> str:
