@@ -131,3 +131,18 @@ def test_it_works_before_any_rollup_and_without_a_model(world) -> None:
     response = client_for(world.people.manager).get(URL)
     assert response.status_code == 200
     assert "not estimated yet" in response.content.decode()
+
+
+def test_it_leaves_out_a_bad_date_and_says_so(activity) -> None:
+    response = client_for(activity.people.manager).get(URL, {"start": "yesterday", "course": "numbers"})
+    assert response.status_code == 200
+    assert response.context["scope"].start is None and response.context["scope"].course == activity.course
+    assert "These filters were left out." in response.content.decode()
+
+
+def test_it_quotes_csv_cells_a_spreadsheet_would_run(activity) -> None:
+    from lms.accounts.models import Team
+
+    Team.objects.filter(slug="analysts").update(name="=HYPERLINK(1)")
+    lines = client_for(activity.people.manager).get(URL, {"format": "csv", "table": "teams"}).content.decode()
+    assert "'=HYPERLINK(1)" in lines
