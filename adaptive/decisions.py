@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -34,8 +34,9 @@ from adaptive.core.policy import (
     next_in_order,
 )
 from adaptive.models import Assignment, Decision, LearnerState, ModelVersion
-from adaptive.selectors import item_id, primary_skills
-from lms.content.models import Course, Question, Skill
+from adaptive.selectors import item_id
+from adaptive.structure import course_structure
+from lms.content.models import Course, Question
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 
 logger = logging.getLogger(__name__)
@@ -118,25 +119,24 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response: Response 
 
     model, state = belief.model, belief.state
     assert state is not None
-    questions = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_ids).prefetch_related("skills")}
-    primary = primary_skills(questions)
-    ids = [qid for qid in attempt.question_ids if qid in questions]
-    predicted = model.predict(state, [item_id(questions[q].key) for q in ids], [primary.get(q) for q in ids])
-    candidates = [
-        QuestionCandidate(q, float(p), tuple(s.slug for s in questions[q].skills.all())) for q, p in zip(ids, predicted)
-    ]
-    names = dict(Skill.objects.filter(questions__in=ids).values_list("slug", "name"))
+    structure = course_structure(course)
+    ids = [q for q in attempt.question_ids if q in structure.question_keys]
+    predicted = model.predict(state, [item_id(structure.question_keys[q]) for q in ids],
+                              [structure.primary(q) for q in ids])
+    candidates = [QuestionCandidate(q, float(p), structure.question_skills.get(q, ())) for q, p in zip(ids, predicted)]
+    names = structure.skill_names
     if attempt.kind == QuizAttempt.PLACEMENT:
-        covered = {s for q in asked if q in questions for s in (primary.get(q),)}
-        fresh_skills = [c for c in candidates if c.id not in set(asked) and primary.get(c.id) not in covered]
+        covered = {structure.primary(q) for q in asked}
+        fresh_skills = [c for c in candidates if c.id not in set(asked) and structure.primary(c.id) not in covered]
         decision = choose_next_question(fresh_skills or candidates, asked=asked, module_mastery={},
                                         skill_names=names, target_success=PLACEMENT_TARGET, min_questions=10**6)
-        reason = (f"A placement question on {names.get(primary.get(decision.question), 'a new skill')}: "
-                  f"predicted {dict((c.id, c.predicted) for c in candidates).get(decision.question, 0.5):.0%}, "
-                  "as informative as a question can be.") if decision.question else decision.reason
+        chosen_p = next((c.predicted for c in candidates if c.id == decision.question), 0.5)
+        skill_name = names.get(structure.primary(decision.question) or "", "a new skill")
+        reason = (f"A placement question on {skill_name}: predicted {chosen_p:.0%}, as informative as a "
+                  "question can be.") if decision.question else decision.reason
     else:
-        module_skills = [s.slug for s in attempt.module.skills.all()] if attempt.module else []
-        mastery = {slug: float(model.predict_skill(state, slug)) for slug in module_skills}
+        module_skills = list(structure.module_skills.get(attempt.module_id, ()))
+        mastery = dict(zip(module_skills, map(float, model.predict_skills(state, module_skills))))
         decision = choose_next_question(
             candidates, asked=asked, module_mastery=mastery, skill_names=names,
             target_success=course.target_success, mastery_threshold=course.mastery_threshold,
@@ -220,14 +220,9 @@ def quiz_attempt_finish(attempt: QuizAttempt) -> bool:
 
 # ----- the next module --------------------------------------------------------------------------
 def module_candidates(user_id: int, course: Course) -> list[ModuleCandidate]:
-    modules = list(course.modules.order_by("order", "id").prefetch_related("skills__prerequisites"))
-    done = set(ModuleCompletion.objects.filter(user_id=user_id, module__course=course).values_list("module_id", flat=True))
-    result = []
-    for m in modules:
-        taught = tuple(s.slug for s in m.skills.all())
-        prereqs = tuple(sorted({p.slug for s in m.skills.all() for p in s.prerequisites.all()} - set(taught)))
-        result.append(ModuleCandidate(m.pk, m.title, m.order, taught, prereqs, m.pk in done))
-    return result
+    done = set(ModuleCompletion.objects.filter(user_id=user_id, module__course=course).values_list("module_id",
+                                                                                                   flat=True))
+    return [replace(m, completed=m.id in done) for m in course_structure(course).modules]
 
 
 def assignments_for(user_id: int, course: Course) -> list[PolicyAssignment]:
@@ -250,7 +245,7 @@ def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict
     candidates = module_candidates(user_id, course)
     assigned = assignments_for(user_id, course)
     fixed = Enrollment.objects.filter(user_id=user_id, course=course, path=Enrollment.FIXED).exists()
-    names = dict(Skill.objects.filter(modules__course=course).values_list("slug", "name"))
+    names = course_structure(course).skill_names
     if belief.model is None or mastery is None or fixed:
         decision = choose_next_module(candidates, mastery={}, assignments=assigned, skill_names=names,
                                       mastery_threshold=course.mastery_threshold) if assigned else next_in_order(candidates)

@@ -23,7 +23,7 @@ from adaptive.core.learners import resolve_device, state_from_bytes, state_to_by
 from adaptive.core.train import train_model
 from adaptive.models import Assignment, Decision, LearnerState, ModelVersion, TrainingRun
 from adaptive.selectors import item_id, primary_skills, response_log
-from lms.content.models import Skill
+from lms.content.models import Course
 from lms.learning.models import Enrollment, Response
 
 logger = logging.getLogger(__name__)
@@ -157,12 +157,8 @@ def model_version_rollback() -> ModelVersion:
 
 
 # ----- learner states --------------------------------------------------------------------------
-def _skills_for_user(user_id: int) -> list[str]:
-    """Slugs of the skills of the courses the learner is enrolled in."""
-    course_ids = Enrollment.objects.filter(user_id=user_id).values("course_id")
-    slugs = set(Skill.objects.filter(modules__course_id__in=course_ids).values_list("slug", flat=True))
-    slugs |= set(Skill.objects.filter(courses__id__in=course_ids).values_list("slug", flat=True))
-    return sorted(slugs)
+def _course_ids_for_user(user_id: int) -> list[int]:
+    return list(Enrollment.objects.filter(user_id=user_id).values_list("course_id", flat=True))
 
 
 def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None) -> LearnerState:
@@ -170,39 +166,51 @@ def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None)
 
     Idempotent: responses at or below ``last_response_id`` are never applied twice, so running it
     again for the same response changes nothing. When the champion changed since the state was
-    stored, the state is rebuilt from all of the learner's responses with the new model.
+    stored, the state is rebuilt from all of the learner's responses with the new model. Mastery is
+    refreshed for the skills of the courses the new responses belong to (all enrolled courses on a
+    rebuild).
     """
+    from adaptive.structure import course_structure
+
     loaded = registry.champion()
     with transaction.atomic():
         state_row, _ = LearnerState.objects.select_for_update().get_or_create(user_id=user_id)
         if loaded is None:
             return state_row
         model, version = loaded.model, loaded.version
-        responses = Response.objects.filter(user_id=user_id).order_by("id").select_related("question")
+        responses = Response.objects.filter(user_id=user_id).order_by("id")
         if up_to_response_id is not None:
             responses = responses.filter(id__lte=up_to_response_id)
-        if state_row.model_version_id == version.pk and state_row.state:
-            state = state_from_bytes(bytes(state_row.state))
-            pending = list(responses.filter(id__gt=state_row.last_response_id))
-            if not pending:
-                return state_row
-        else:
+        rebuild = not (state_row.model_version_id == version.pk and state_row.state)
+        if rebuild:
             state = model.init_state()
-            pending = list(responses)
             state_row.responses_seen = 0
-        skills = primary_skills({r.question_id for r in pending})
-        for response in pending:
-            state = model.update(state, item_id(response.question.key), int(response.is_correct),
-                                 skill=skills.get(response.question_id))
-        slugs = _skills_for_user(user_id)
-        mastery = {slug: round(float(model.predict_skill(state, slug)), 4) for slug in slugs}
+            state_row.mastery = {}
+        else:
+            state = state_from_bytes(bytes(state_row.state))
+            responses = responses.filter(id__gt=state_row.last_response_id)
+        pending = list(responses.values_list("id", "question_id", "question__key", "is_correct", "course_id"))
+        if not pending and not rebuild:
+            return state_row
+        courses = {c.pk: c for c in Course.objects.filter(pk__in={p[4] for p in pending} | (
+            set(_course_ids_for_user(user_id)) if rebuild else set()))}
+        structures = {pk: course_structure(course) for pk, course in courses.items()}
+        missing = {qid for _, qid, _, _, cid in pending if structures[cid].primary(qid) is None}
+        fallback = primary_skills(missing) if missing else {}
+        for _, question_id, key, correct, course_id in pending:
+            skill = structures[course_id].primary(question_id) or fallback.get(question_id)
+            state = model.update(state, item_id(key), int(correct), skill=skill)
+        mastery = dict(state_row.mastery)
+        slugs = sorted({slug for st in structures.values() for slug in st.skills})
+        for slug, value in zip(slugs, model.predict_skills(state, slugs)):
+            mastery[slug] = round(float(value), 4)
         peak = dict(state_row.peak_mastery)
         for slug, value in mastery.items():
             peak[slug] = max(value, peak.get(slug, 0.0))
         state_row.state = state_to_bytes(state)
         state_row.model_version = version
         if pending:
-            state_row.last_response_id = max(state_row.last_response_id, pending[-1].id)
+            state_row.last_response_id = max(state_row.last_response_id, pending[-1][0])
         state_row.responses_seen += len(pending)
         state_row.mastery = mastery
         state_row.peak_mastery = peak

@@ -67,3 +67,13 @@ def _remove_test_broker_folder() -> Iterator[None]:
 
     if "test-broker-" in str(settings.BROKER_DIR):
         shutil.rmtree(settings.BROKER_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_course_structures() -> Iterator[None]:
+    """Course structures are cached per process; every test starts from its own database."""
+    from adaptive.structure import forget_structures
+
+    forget_structures()
+    yield
+    forget_structures()

@@ -218,6 +218,18 @@ class LearnerModel(ABC):
             items = np.array([-1], dtype=np.int64)
         return float(np.mean(self._predict(state, items, np.full(len(items), skill_index, dtype=np.int64))))
 
+    def predict_skills(self, state: State, skills: Sequence[RawId]) -> np.ndarray:
+        """:meth:`predict_skill` for many skills with one call to the model (for the real-time path)."""
+        skill_index = np.fromiter((self.skill_vocab.index(s) for s in skills), dtype=np.int64, count=len(skills))
+        groups = [np.flatnonzero(self.item_skill == k) if k >= 0 else np.zeros(0, dtype=np.int64) for k in skill_index]
+        groups = [g if len(g) else np.array([-1], dtype=np.int64) for g in groups]
+        if not groups:
+            return np.zeros(0, dtype=np.float64)
+        items = np.concatenate(groups)
+        owners = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+        predicted = np.asarray(self._predict(state, items, skill_index[owners]), dtype=np.float64)
+        return np.bincount(owners, weights=predicted, minlength=len(groups)) / np.bincount(owners, minlength=len(groups))
+
     def predict_sequences(self, log: ResponseLog) -> np.ndarray:
         """For every response of ``log``, P(correct) given only that learner's earlier responses.
 

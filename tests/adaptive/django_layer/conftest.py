@@ -12,7 +12,7 @@ from adaptive import registry
 from lms.content.models import Course
 from lms.content.packages import course_package_import
 from lms.learning.simulation import simulate_course_activity
-from tests.lms.conftest import _eager_celery, people  # noqa: F401 - shared fixtures
+from tests.lms.conftest import _eager_celery, _fresh_course_structures, people  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture(autouse=True)
