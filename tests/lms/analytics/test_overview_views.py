@@ -146,3 +146,10 @@ def test_it_quotes_csv_cells_a_spreadsheet_would_run(activity) -> None:
     Team.objects.filter(slug="analysts").update(name="=HYPERLINK(1)")
     lines = client_for(activity.people.manager).get(URL, {"format": "csv", "table": "teams"}).content.decode()
     assert "'=HYPERLINK(1)" in lines
+
+
+def test_it_is_linked_in_the_navigation_for_managers_and_admins_only(activity) -> None:
+    link = 'href="/analytics/"'
+    assert link in client_for(activity.people.manager).get(reverse("dashboard")).content.decode()
+    assert link in client_for(activity.people.admin).get(reverse("dashboard")).content.decode()
+    assert link not in client_for(activity.people.learner).get(reverse("dashboard")).content.decode()
