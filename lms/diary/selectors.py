@@ -223,3 +223,28 @@ def diary_markdown(user: AbstractBaseUser) -> str:
         if entry.shared_with_managers:
             lines += ["_Shared with my managers._", ""]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ConfidenceRow:
+    """One self-assessment, as a feature row for the learner model."""
+
+    user_id: int
+    skill: str
+    rated_at: dt.datetime
+    rating: int
+    confidence: float
+    mastery_at_rating: float | None
+
+
+def confidence_rows(*, since: dt.datetime | None = None, user_ids: list[int] | None = None) -> list[ConfidenceRow]:
+    """Every confidence rating (oldest first) with when it was given and the model's estimate at the
+    time: what a learner model needs to use self-assessment as a feature of later answers. For
+    training only; never shown to anyone but the author."""
+    ratings = ConfidenceRating.objects.select_related("entry", "skill").order_by("entry__created", "entry_id", "id")
+    if since is not None:
+        ratings = ratings.filter(entry__created__gte=since)
+    if user_ids is not None:
+        ratings = ratings.filter(entry__user_id__in=user_ids)
+    return [ConfidenceRow(r.entry.user_id, r.skill.slug, r.entry.created, r.rating, confidence_probability(r.rating),
+                          r.mastery_at_rating) for r in ratings]

@@ -44,6 +44,14 @@ def test_it_writes_a_diary_entry_after_a_module(live_server, page, screenshot_di
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="A minute for your diary?").wait_for()
     page.screenshot(path=str(shots / "dashboard-invitation.png"), full_page=True)
+    # "Not today" hides the invitation in place, and it stays hidden for the day.
+    dashboard = page.url
+    page.get_by_role("button", name="Not today").click()
+    page.get_by_role("heading", name="A minute for your diary?").wait_for(state="detached")
+    assert page.url == dashboard
+    page.reload()
+    page.get_by_role("heading", level=1).wait_for()
+    assert page.get_by_role("heading", name="A minute for your diary?").count() == 0
 
     page.goto(f"{live_server.url}/quiz/{attempt.pk}/summary/")
     page.get_by_role("heading", name="Your learning diary").wait_for()

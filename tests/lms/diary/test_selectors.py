@@ -118,3 +118,20 @@ class TestOnceADay:
         assert not diary_prompt_dismiss(user=people.learner, day=today)  # a repeat changes nothing
         assert not daily_invitation_due(people.learner, day=today)
         assert daily_invitation_due(people.learner, day=today + dt.timedelta(days=1))
+
+
+def test_it_gives_the_learner_model_one_row_per_rating(people) -> None:
+    fractions = SkillFactory(slug="fractions")
+    decimals = SkillFactory(slug="decimals")
+    set_mastery(people.learner, {"fractions": 0.4})
+    first = write_entry(people.learner, ratings={fractions: 2})
+    first.created = timezone.now() - dt.timedelta(days=2)
+    first.save()
+    write_entry(people.learner, ratings={fractions: 4, decimals: 5})
+    write_entry(people.teammate, ratings={decimals: 1})
+    rows = selectors.confidence_rows(user_ids=[people.learner.pk])
+    assert [(r.skill, r.rating, r.mastery_at_rating) for r in rows][:1] == [("fractions", 2, 0.4)]
+    assert sorted((r.skill, r.rating) for r in rows[1:]) == [("decimals", 5), ("fractions", 4)]
+    assert rows[0].confidence == pytest.approx(0.3) and rows[0].rated_at < rows[1].rated_at
+    assert len(selectors.confidence_rows()) == 4
+    assert len(selectors.confidence_rows(since=timezone.now() - dt.timedelta(days=1))) == 3
