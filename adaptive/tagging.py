@@ -118,11 +118,12 @@ def skill_suggestions_record(*, questions: Iterable[Question], source: str, top_
     questions = list(questions)
     by_id = suggestions_for(questions, top_n=top_n, meta=meta)
     skills = {s.slug: s for s in Skill.objects.all()}
+    decided = set(SkillSuggestion.objects.filter(question__in=[q.pk for q in questions])
+                  .exclude(status=SkillSuggestion.PENDING).values_list("question_id", "skill__slug"))
     recorded: dict[str, list[Suggestion]] = {}
     for question in questions:
-        decided = set(question.skill_suggestions.exclude(status=SkillSuggestion.PENDING)
-                      .values_list("skill__slug", flat=True))
-        kept = [s for s in by_id[question.pk] if s.confidence >= min_confidence and s.skill not in decided]
+        kept = [s for s in by_id[question.pk]
+                if s.confidence >= min_confidence and (question.pk, s.skill) not in decided]
         for rank, suggestion in enumerate(kept, start=1):
             SkillSuggestion.objects.update_or_create(
                 question=question, skill=skills[suggestion.skill], status=SkillSuggestion.PENDING,
