@@ -274,6 +274,11 @@ def recommended_module(user_id: int, course: Course) -> Decision:
         return latest
     row = LearnerState.objects.filter(user_id=user_id).first()
     belief = belief_from_row(row)
-    return decide_module(user_id, course, belief, mastery=dict(row.mastery) if row else None,
+    mastery = dict(row.mastery) if row else None
+    if belief.model is not None and belief.state is not None and (row is None or not row.state):
+        # A new learner: the model's prior (its meta-learned starting point) stands in for evidence.
+        skills = list(course_structure(course).skills)
+        mastery = dict(zip(skills, map(float, belief.model.predict_skills(belief.state, skills))))
+    return decide_module(user_id, course, belief, mastery=mastery,
                          peak=dict(row.peak_mastery) if row else None, response=None, source=Decision.WEB)
 

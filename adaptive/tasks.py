@@ -17,11 +17,22 @@ logger = logging.getLogger(__name__)
 
 
 @worker_process_init.connect
-def _one_torch_thread(**kwargs: object) -> None:
-    """Each worker process scores one learner at a time; more threads only fight over the cores."""
+def _prepare_worker_process(**kwargs: object) -> None:
+    """One torch thread per process (each scores one learner at a time; more threads only fight
+    over the cores), and the champion loaded before the first answer arrives."""
     import torch
 
     torch.set_num_threads(1)
+    try:
+        from adaptive import registry
+
+        registry.champion()
+    except Exception:  # noqa: BLE001 - a cold start is slower, not broken; the first task retries
+        logger.warning("could not load the learner model ahead of the first answer", exc_info=True)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
 
 
 @shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=0.2, max_retries=3,

@@ -12,11 +12,11 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> Creating .venv"
   "$PYTHON" -m venv .venv
 fi
-stamp=".venv/.installed-$(cat requirements.txt "$requirements" | sha256sum | cut -c1-16)"
+stamp=".venv/.installed-${requirements%.txt}-$(cat requirements.txt "$requirements" | sha256sum | cut -c1-16)"
 if [ ! -e "$stamp" ]; then
   echo "==> Installing $requirements (first run: a few minutes)"
   .venv/bin/python -m pip install --disable-pip-version-check -q --upgrade pip==25.2
   .venv/bin/python -m pip install --disable-pip-version-check -q -r "$requirements"
-  rm -f .venv/.installed-*
+  rm -f ".venv/.installed-${requirements%.txt}-"*
   touch "$stamp"
 fi

@@ -158,6 +158,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # The worker polls the folder; a short interval keeps decisions well inside the deadline.
+        "polling_interval": env_float("PATHWISE_BROKER_POLL_SECONDS", 0.05),
     }
     for _folder in ("queue", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)

@@ -30,8 +30,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--courses", type=Path, default=settings.DEMO_COURSES_DIR,
                             help="Folder holding one course package per sub-folder.")
+        parser.add_argument("--simulated-learners", type=int, default=120,
+                            help="Simulated learners (team 'Simulated cohort') whose activity fills the "
+                                 "dashboards and trains the first learner model; 0 for none.")
 
-    def handle(self, *args: Any, courses: Path, **options: Any) -> None:
+    def handle(self, *args: Any, courses: Path, simulated_learners: int, **options: Any) -> None:
         from lms.content.packages import PackageInvalid, course_package_import
 
         with transaction.atomic():
@@ -58,6 +61,28 @@ class Command(BaseCommand):
                 raise CommandError(f"demo course {package.name} is invalid:\n{exc}") from exc
             self.stdout.write(f"{package.name}: {report.summary()}")
 
-        self.stdout.write(self.style.SUCCESS("Demo ready. Sign in at http://127.0.0.1:8000/ with:"))
+        if simulated_learners:
+            self._simulate_and_train(simulated_learners, users["manager"])
+        self.stdout.write(self.style.SUCCESS("Demo ready. Sign in with:"))
         for username, password, role, _, _ in DEMO_USERS:
             self.stdout.write(f"  {role:<8} {username:<9} password: {password}")
+
+    def _simulate_and_train(self, learners: int, manager: Any) -> None:
+        """Give the demo a history: simulated learners (marked as such) and a first learner model."""
+        from adaptive.models import ModelVersion
+        from adaptive.services import model_version_train
+        from lms.content.models import Course
+        from lms.learning.simulation import simulate_course_activity
+
+        team, created = Team.objects.get_or_create(slug="simulated-cohort", defaults={"name": "Simulated cohort"})
+        team.managers.add(manager)
+        if created:
+            for index, course in enumerate(Course.objects.filter(published=True).order_by("slug")):
+                count = simulate_course_activity(course=course, learners=learners, seed=index, days=45,
+                                                 username_prefix=f"sim-{course.slug[:12]}", team=team)
+                self.stdout.write(f"{course.slug}: {count} simulated answers from {learners} simulated learners")
+        if not ModelVersion.objects.filter(status=ModelVersion.CHAMPION).exists():
+            self.stdout.write("Training the first learner model on those answers (once; about a minute) …")
+            result = model_version_train(max_epochs=10, min_learners=20)
+            self.stdout.write(f"learner model v{result.version.pk} ({result.version.name}): held-out AUC "
+                              f"{result.version.metrics.get('auc', float('nan')):.3f}; {result.note}")
