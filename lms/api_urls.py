@@ -14,7 +14,14 @@ from lms.content.apis import (
     SkillListApi,
 )
 from lms.diary.apis import DiaryCountsApi, DiaryEntryDetailApi, DiaryEntryListApi
-from lms.learning.apis import EnrollmentListApi, ProgressApi, ResponseListApi
+from lms.learning.apis import (
+    DecisionListApi,
+    EnrollmentListApi,
+    ProgressApi,
+    QuizAttemptDetailApi,
+    QuizAttemptListApi,
+    ResponseListApi,
+)
 
 app_name = "api"
 
@@ -32,6 +39,9 @@ urlpatterns = [
     path("enrollments/", EnrollmentListApi.as_view(), name="enrollments"),
     path("responses/", ResponseListApi.as_view(), name="responses"),
     path("progress/", ProgressApi.as_view(), name="progress"),
+    path("quiz-attempts/", QuizAttemptListApi.as_view(), name="quiz_attempts"),
+    path("quiz-attempts/<uuid:attempt_id>/", QuizAttemptDetailApi.as_view(), name="quiz_attempt"),
+    path("decisions/", DecisionListApi.as_view(), name="decisions"),
     path("diary/entries/", DiaryEntryListApi.as_view(), name="diary_entries"),
     path("diary/entries/<int:entry_id>/", DiaryEntryDetailApi.as_view(), name="diary_entry"),
     path("diary/counts/", DiaryCountsApi.as_view(), name="diary_counts"),

@@ -11,17 +11,17 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Max, Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lms.accounts.selectors import learners_visible_to
 from lms.api import Pagination, UserFilterSerializer, paginated_response, visible_learner_or_404
-from lms.content.apis import modules_visible_to
+from lms.content.apis import QuestionLearnerOutput, modules_visible_to
 from lms.content.grading import InvalidAnswer, correct_answer_text, parse_answer
 from lms.content.models import Course, Question
-from lms.learning.models import Enrollment
+from lms.learning.models import Enrollment, QuizAttempt
 from lms.learning.models import Response as AnswerRecord
 from lms.learning.selectors import course_outline
 from lms.learning.services import enrollment_create, response_submit
@@ -196,9 +196,22 @@ class ResponseListApi(APIView):
         )
         time_taken_ms = serializers.IntegerField(min_value=0, max_value=MAX_TIME_TAKEN_MS, required=False,
                                                  allow_null=True)
+        quiz_attempt = serializers.UUIDField(
+            required=False, allow_null=True,
+            help_text="The quiz attempt the answer belongs to (see quiz-attempts/); answers in a quiz must be to "
+                      "its current question. Without it, the answer is recorded on its own.",
+        )
 
         class Meta:
             ref_name = "ResponseSubmit"
+
+        def validate_quiz_attempt(self, attempt_id: Any) -> Any:
+            if attempt_id is None:
+                return None
+            attempt = QuizAttempt.objects.filter(pk=attempt_id, user=self.context["request"].user).first()
+            if attempt is None:
+                raise serializers.ValidationError("no quiz attempt of yours with this id")
+            return attempt
 
         def validate_module(self, module_id: int) -> Any:
             module = modules_visible_to(self.context["request"].user).filter(pk=module_id).first()
@@ -259,6 +272,7 @@ class ResponseListApi(APIView):
         result = response_submit(
             user=request.user, question=data["question"], module=data["module"], answer=data["answer"],
             submission_id=data["submission_id"], time_taken_ms=data.get("time_taken_ms"),
+            quiz_attempt=data.get("quiz_attempt"),
         )
         return Response(submitted_response_data(result.response),
                         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
@@ -342,3 +356,138 @@ class ProgressApi(APIView):
         filters.is_valid(raise_exception=True)
         learner = visible_learner_or_404(request.user, filters.validated_data.get("user"))
         return Response(ProgressOutput(progress_for(learner)).data)
+
+
+# --- Quiz attempts and decisions -----------------------------------------------------------------
+
+class DecisionOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Decision"
+
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    course = serializers.CharField(source="course.slug")
+    response = serializers.IntegerField(source="response_id", allow_null=True)
+    question = serializers.CharField(source="question.key", allow_null=True, help_text="Key of the chosen question.")
+    module = serializers.IntegerField(source="module_id", allow_null=True)
+    stop = serializers.CharField(help_text="Why the quiz ended (mastered, pool_exhausted), or empty.")
+    decision_kind = serializers.CharField(help_text="For modules: assigned, review, learn, next_in_order or done.")
+    reason = serializers.CharField()
+    source = serializers.CharField(help_text="worker, or web when the worker missed the deadline.")
+    model_version = serializers.IntegerField(source="model_version_id", allow_null=True)
+    created = serializers.DateTimeField()
+
+
+class QuizAttemptOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "QuizAttempt"
+
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    course = serializers.CharField(source="course.slug")
+    module = serializers.IntegerField(source="module_id", allow_null=True)
+    number = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    max_questions = serializers.IntegerField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    current_question = QuestionLearnerOutput(allow_null=True,
+                                             help_text="The question to answer now; null once the quiz is over.")
+    decision = DecisionOutput(allow_null=True, help_text="Why this question (or why the quiz ended).")
+
+
+def quiz_attempt_data(attempt: QuizAttempt) -> dict[str, Any]:
+    from adaptive.decisions import latest_question_decision
+    from lms.learning.services import quiz_attempt_current_question
+
+    question = quiz_attempt_current_question(attempt)
+    attempt.refresh_from_db(fields=["finished_at"])
+    return QuizAttemptOutput({
+        "id": attempt.pk, "kind": attempt.kind, "course": attempt.course, "module_id": attempt.module_id,
+        "number": attempt.number, "answered": attempt.responses.count(), "max_questions": attempt.max_questions,
+        "finished_at": attempt.finished_at, "current_question": question,
+        "decision": latest_question_decision(attempt),
+    }).data
+
+
+class QuizAttemptListApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        module = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False,
+                                          help_text="Start (or resume) this module's quiz.")
+        course = serializers.SlugField(required=False, help_text="With placement: the course to place in.")
+        placement = serializers.BooleanField(default=False,
+                                             help_text="Start the course's placement check (at most 5 questions).")
+
+        class Meta:
+            ref_name = "QuizAttemptStart"
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            user = self.context["request"].user
+            if attrs.get("placement"):
+                course = Course.objects.filter(slug=attrs.get("course") or "", published=True).first()
+                if course is None:
+                    raise serializers.ValidationError({"course": ["give the slug of a published course"]})
+                attrs["course_obj"] = course
+            else:
+                module = modules_visible_to(user).filter(pk=attrs.get("module") or 0).first()
+                if module is None:
+                    raise serializers.ValidationError({"module": ["give the id of a module you can see"]})
+                attrs["module_obj"] = module
+            return attrs
+
+    @extend_schema(request=InputSerializer, responses={201: QuizAttemptOutput, 200: QuizAttemptOutput},
+                   tags=["quizzes"],
+                   description="Start a module quiz (or resume the open one: 200) or a placement check. The "
+                               "questions are chosen one at a time by the learner model; answer the "
+                               "`current_question` with `responses/` and `quiz_attempt`, then fetch the attempt "
+                               "again for the next one.")
+    def post(self, request: Request) -> Response:
+        from lms.learning.services import placement_start, quiz_attempt_start
+
+        serializer = self.InputSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        before = set(QuizAttempt.objects.filter(user=request.user).values_list("pk", flat=True))
+        if data.get("placement"):
+            attempt = placement_start(user=request.user, course=data["course_obj"])
+        else:
+            attempt = quiz_attempt_start(user=request.user, module=data["module_obj"])
+        return Response(quiz_attempt_data(attempt),
+                        status=status.HTTP_200_OK if attempt.pk in before else status.HTTP_201_CREATED)
+
+
+class QuizAttemptDetailApi(APIView):
+    @extend_schema(responses={200: QuizAttemptOutput, 404: OpenApiResponse(description="Not one of yours.")},
+                   tags=["quizzes"],
+                   description="The attempt with its current question. Right after an answer this waits for the "
+                               "worker's decision (at most the decision deadline, then decides itself).")
+    def get(self, request: Request, attempt_id: Any) -> Response:
+        attempt = QuizAttempt.objects.filter(pk=attempt_id, user=request.user).select_related("course").first()
+        if attempt is None:
+            raise exceptions.NotFound("no quiz attempt of yours with this id")
+        return Response(quiz_attempt_data(attempt))
+
+
+class DecisionFilter(UserFilterSerializer):
+    response = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    kind = serializers.ChoiceField(choices=["question", "module"], required=False)
+
+
+class DecisionListApi(APIView):
+    pagination_class = Pagination
+
+    @extend_schema(parameters=[DecisionFilter], responses={200: DecisionOutput(many=True), 404: NOT_VISIBLE},
+                   tags=["quizzes"],
+                   description="The decisions made for you (newest first), each with its reason. Managers: "
+                               "`?user=` a member of their teams; admins: anyone.")
+    def get(self, request: Request) -> Response:
+        from adaptive.models import Decision
+
+        filters = DecisionFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        learner = visible_learner_or_404(request.user, filters.validated_data.get("user"))
+        decisions = Decision.objects.filter(user=learner).select_related("course", "question")
+        if "response" in filters.validated_data:
+            decisions = decisions.filter(response_id=filters.validated_data["response"])
+        if "kind" in filters.validated_data:
+            decisions = decisions.filter(kind=filters.validated_data["kind"])
+        return paginated_response(request=request, view=self, queryset=decisions, serializer_class=DecisionOutput)
