@@ -278,3 +278,17 @@ def test_the_benchmark_reads_an_exported_package_and_writes_json(tmp_path: Path)
     assert set(result["all_skills"]["3"]) == {"prototype", "nearest_neighbour", "majority"}
     assert result["all_skills"]["3"]["prototype"]["top1"] >= 0.8
     assert set(result["held_out_skills"]) >= {"untrained", "meta_trained", "folds"}
+
+
+def test_meta_training_is_kept_where_it_transfers_to_new_skills() -> None:
+    """Questions written in a few formats shared by every skill: the format words dominate the base
+    embedding, and a projection meta-trained on some skills learns to look past them on others."""
+    rng = random.Random(0)
+    formats = [[f"format{t}w{j}" for j in range(12)] for t in range(4)]
+    bank = [TaggedText(" ".join(rng.sample(words, 3) + rng.sample(rng.choice(formats), 7)), (skill,))
+            for skill, words in skill_vocabulary(18, words=10).items() for _ in range(7)]
+    tagger = build_tagger(bank, meta="auto", config=MetaConfig(episodes=150))
+    decision = tagger.calibration["meta"]
+    assert decision["tried"] and decision["kept"], decision
+    assert decision["meta_trained_top1"] > decision["untrained_top1"] + 0.03
+    assert tagger.projection is not None
