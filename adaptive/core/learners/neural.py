@@ -45,6 +45,7 @@ class SequenceBatch:
     features: torch.Tensor  # (B, T, F)
     mask: torch.Tensor  # (B, T) bool, real responses
     loss_mask: torch.Tensor  # (B, T) bool
+    position: torch.Tensor  # (B, T) position of the response in the learner's whole sequence
 
 
 class TorchLearnerModel(LearnerModel):
@@ -65,6 +66,9 @@ class TorchLearnerModel(LearnerModel):
     def _build(self) -> nn.Module:
         raise NotImplementedError
 
+    def _after_build(self, net: nn.Module) -> None:
+        """Hook to initialise a freshly built network from data before training."""
+
     def _prepare(self, log: ResponseLog) -> dict[str, np.ndarray]:
         """Dense columns (unknown mapped to the extra slot) and history features, once per log."""
         key = id(log)
@@ -74,6 +78,7 @@ class TorchLearnerModel(LearnerModel):
                 "items": np.where(items < 0, self.n_items, items),
                 "skills": np.where(skills < 0, self.n_skills, skills),
                 "correct": log.correct.astype(np.float32),
+                "position": log.positions(),
             }
             if self.uses_history_features:
                 prepared["features"] = history_features(log.learner, skills, log.correct, self.n_skills)
@@ -123,6 +128,7 @@ class TorchLearnerModel(LearnerModel):
             features=torch.as_tensor(prepared["features"][safe] * mask[..., None], dtype=torch.float32, device=device),
             mask=torch.as_tensor(mask, device=device),
             loss_mask=torch.as_tensor(loss_mask, device=device),
+            position=torch.as_tensor(np.where(mask, prepared["position"][safe], 0), device=device),
         )
 
     def training_batches(self, log: ResponseLog, rng: np.random.Generator) -> Iterator[SequenceBatch]:
@@ -146,7 +152,9 @@ class TorchLearnerModel(LearnerModel):
 
         torch.set_num_threads(max(1, min(torch.get_num_threads(), self.config.num_threads)))
         seed_everything(seed)
-        self.net = self._build().to(self.device)
+        self.net = self._build()
+        self._after_build(self.net)
+        self.net.to(self.device)
         trainer = Trainer(
             max_epochs=self.config.max_epochs,
             learning_rate=self.config.learning_rate,
@@ -203,6 +211,10 @@ class TorchLearnerModel(LearnerModel):
         logits = self._sequence_logits(batch)
         losses = F.binary_cross_entropy_with_logits(logits, batch.correct, reduction="none")
         weight = batch.loss_mask.float()
+        early_weight = getattr(self.config, "early_weight", 0.0)
+        if early_weight:
+            # New learners matter most to the product and are a sliver of the data: weigh them up.
+            weight = weight * (1.0 + early_weight * torch.exp(-batch.position.float() / self.config.early_scale))
         return (losses * weight).sum() / weight.sum().clamp(min=1.0)
 
     def _slots(self, items: np.ndarray, skills: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -228,6 +240,11 @@ class GRUConfig:
     patience: int = 3
     gradient_clip: float = 1.0
     num_threads: int = 2
+    #: Extra loss weight on a learner's first responses: 1 + early_weight * exp(-position / early_scale).
+    early_weight: float = 0.0
+    early_scale: float = 10.0
+    #: Fit PFA first and let the network learn the residual over its logit (needs history features).
+    pfa_prior: bool = False
 
 
 class GRUTracerNet(nn.Module):
@@ -248,6 +265,14 @@ class GRUTracerNet(nn.Module):
         self.head = nn.Sequential(
             nn.Linear(hidden + size + n_features, hidden), nn.GELU(), nn.Dropout(config.dropout), nn.Linear(hidden, 1)
         )
+        self.use_pfa_prior = bool(config.pfa_prior and config.history_features)
+        if self.use_pfa_prior:
+            # Filled from a fitted PFA model before training; kept fixed (buffers, not parameters).
+            self.register_buffer("pfa_easiness", torch.zeros(n_items + 1))
+            self.register_buffer("pfa_win_weight", torch.zeros(n_skills + 1))
+            self.register_buffer("pfa_fail_weight", torch.zeros(n_skills + 1))
+            self.register_buffer("pfa_intercept", torch.zeros(()))
+            self.pfa_scale = nn.Parameter(torch.ones(()))
 
     def step_input(self, items: torch.Tensor, correct: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.interaction(items * 2 + correct.long()), features], dim=-1)
@@ -255,7 +280,13 @@ class GRUTracerNet(nn.Module):
     def readout(self, hidden: torch.Tensor, items: torch.Tensor, skills: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
         """Logit of answering ``items`` right from the state ``hidden`` (before answering)."""
         joined = torch.cat([self.dropout(hidden), self.query(items), features], dim=-1)
-        return self.head(joined).squeeze(-1) + self.item_bias(items).squeeze(-1) + self.skill_bias(skills).squeeze(-1)
+        logit = self.head(joined).squeeze(-1) + self.item_bias(items).squeeze(-1) + self.skill_bias(skills).squeeze(-1)
+        if self.use_pfa_prior:
+            # History features 1 and 2 are log(1 + successes) and log(1 + failures) on the skill.
+            pfa_logit = (self.pfa_intercept + self.pfa_easiness[items] + self.pfa_win_weight[skills] * features[..., 1]
+                         + self.pfa_fail_weight[skills] * features[..., 2])
+            logit = logit + self.pfa_scale * pfa_logit
+        return logit
 
 
 @register("rl2")
@@ -270,6 +301,24 @@ class GRUTracer(TorchLearnerModel):
 
     def _build(self) -> nn.Module:
         return GRUTracerNet(self.n_items, self.n_skills, self.config)
+
+    def _fit(self, train_log: ResponseLog, valid_log: ResponseLog | None, *, seed: int,
+             callbacks: Sequence[Callback], progress: bool) -> None:
+        self._pfa: Any = None
+        if self.config.pfa_prior and self.config.history_features:
+            from adaptive.core.learners.baselines import PFAModel
+
+            self._pfa = PFAModel().fit(train_log, None, device="cpu", seed=seed)
+        super()._fit(train_log, valid_log, seed=seed, callbacks=callbacks, progress=progress)
+
+    def _after_build(self, net: nn.Module) -> None:
+        pfa = getattr(self, "_pfa", None)
+        if pfa is not None:
+            with torch.no_grad():
+                net.pfa_easiness.copy_(torch.as_tensor(pfa.easiness, dtype=torch.float32))
+                net.pfa_win_weight.copy_(torch.as_tensor(pfa.win_weight, dtype=torch.float32))
+                net.pfa_fail_weight.copy_(torch.as_tensor(pfa.fail_weight, dtype=torch.float32))
+                net.pfa_intercept.fill_(pfa.intercept)
 
     def _sequence_logits(self, batch: SequenceBatch) -> torch.Tensor:
         net: GRUTracerNet = self.module  # type: ignore[assignment]
@@ -314,7 +363,15 @@ class GRUTracer(TorchLearnerModel):
 
 @dataclass
 class HybridConfig(GRUConfig):
+    """Defaults chosen on the validation learners of assist2009 (see docs/benchmarks.md)."""
+
     history_features: bool = True
+    pfa_prior: bool = True
+    hidden_size: int = 200
+    dropout: float = 0.3
+    window: int = 50
+    burn_in: int = 10
+    early_weight: float = 2.0
 
 
 @register("hybrid")
@@ -327,10 +384,18 @@ class HybridTracer(GRUTracer):
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class MAMLConfig:
-    """Streaming MAML over multidimensional IRT; ``ability_size`` is the learner ability vector."""
+    """Streaming MAML over multidimensional IRT; ``ability_size`` is the learner ability vector.
+
+    ``preconditioned``: scale each inner gradient step by the inverse of the accumulated curvature
+    (a diagonal Laplace / Kalman update whose prior precision is meta-learnt) instead of a
+    meta-learnt step size that decays with the number of answers (Meta-SGD).
+    """
 
     ability_size: int = 8
     skill_offsets: bool = True
+    preconditioned: bool = True
+    #: A per-item floor on P(correct) for lucky guesses (as in 3PL item response theory).
+    guessing: bool = True
     initial_step: float = 0.3
     window: int = 200
     burn_in: int = 50
@@ -353,14 +418,32 @@ class MAMLNet(nn.Module):
         self.item_loading = nn.Parameter(0.1 * torch.randn(n_items + 1, d))
         self.ability_init = nn.Parameter(torch.zeros(d))
         self.offset_init = nn.Parameter(torch.zeros(n_skills + 1))
-        step = float(np.log(np.expm1(config.initial_step)))
-        self.raw_ability_step = nn.Parameter(torch.full((d,), step))
-        self.raw_offset_step = nn.Parameter(torch.full((n_skills + 1,), step if config.skill_offsets else -20.0),
-                                            requires_grad=config.skill_offsets)
-        self.raw_decay = nn.Parameter(torch.tensor([-2.0, -2.0]))
+        # Precision = 1 / step size. It starts at the meta-learnt prior precision and grows with
+        # every answer, by the curvature of its loss (preconditioned) or by a learnt constant.
+        precision = float(np.log(np.expm1(1.0 / config.initial_step)))
+        self.raw_ability_precision = nn.Parameter(torch.full((d,), precision))
+        self.raw_offset_precision = nn.Parameter(torch.full((n_skills + 1,), precision if config.skill_offsets else 20.0),
+                                                 requires_grad=config.skill_offsets)
+        # Curvature counts fully at the start (a Laplace update); a count-based decay starts gently.
+        growth = 0.5413 if config.preconditioned else -2.0
+        self.raw_growth = nn.Parameter(torch.tensor([growth, growth]))
+        self.skill_offsets = config.skill_offsets
+        self.raw_guess = nn.Parameter(torch.full((n_items + 1,), -3.0), requires_grad=config.guessing)
+        self.guessing = config.guessing
 
-    def steps(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return F.softplus(self.raw_ability_step), F.softplus(self.raw_offset_step), F.softplus(self.raw_decay)
+    def guess(self, items: torch.Tensor) -> torch.Tensor:
+        if not self.guessing:
+            return torch.zeros_like(items, dtype=self.raw_guess.dtype)
+        return 0.5 * torch.sigmoid(self.raw_guess[items])
+
+    def prior_precision(self) -> tuple[torch.Tensor, torch.Tensor]:
+        offset = F.softplus(self.raw_offset_precision)
+        if not self.skill_offsets:
+            offset = offset.detach() + 1e8  # offsets never move
+        return F.softplus(self.raw_ability_precision), offset
+
+    def growth(self) -> torch.Tensor:
+        return F.softplus(self.raw_growth)
 
 
 def _response_logit(learner: dict[str, torch.Tensor], loading: torch.Tensor, bias: torch.Tensor,
@@ -368,18 +451,29 @@ def _response_logit(learner: dict[str, torch.Tensor], loading: torch.Tensor, bia
     return (learner["ability"] * loading).sum(-1) + bias + learner["offset"].gather(0, skill.unsqueeze(0)).squeeze(0)
 
 
+def _with_guess(logit: torch.Tensor, guess: torch.Tensor) -> torch.Tensor:
+    return (guess + (1 - guess) * torch.sigmoid(logit)).clamp(1e-6, 1 - 1e-6)
+
+
 def _response_loss(learner: dict[str, torch.Tensor], loading: torch.Tensor, bias: torch.Tensor,
-                   skill: torch.Tensor, correct: torch.Tensor) -> torch.Tensor:
-    return F.binary_cross_entropy_with_logits(_response_logit(learner, loading, bias, skill), correct)
+                   skill: torch.Tensor, guess: torch.Tensor, correct: torch.Tensor) -> torch.Tensor:
+    probability = _with_guess(_response_logit(learner, loading, bias, skill), guess)
+    return -(correct * torch.log(probability) + (1 - correct) * torch.log1p(-probability))
 
 
-# Per-learner gradient of the loss of that learner's newest answer, batched over learners.
-_inner_gradient = vmap(grad(_response_loss), in_dims=(0, 0, 0, 0, 0))
+# Per-learner gradients of the newest answer's loss and logit, batched over learners.
+_loss_gradient = vmap(grad(_response_loss), in_dims=(0, 0, 0, 0, 0, 0))
+_logit_gradient = vmap(grad(_response_logit), in_dims=(0, 0, 0, 0))
 
 
 @register("maml")
 class MAMLModel(TorchLearnerModel):
-    """Learner ability and per-skill offsets adapted by gradient steps from a meta-learnt start."""
+    """Learner ability and per-skill offsets adapted by gradient steps from a meta-learnt start.
+
+    After each answer the learner's parameters take one gradient step on that answer's loss;
+    the start point, the prior precision (inverse step size) and how fast steps shrink are
+    meta-learnt by differentiating through the unrolled adaptation of training learners.
+    """
 
     config_class = MAMLConfig
     exposes_difficulty = True
@@ -387,66 +481,86 @@ class MAMLModel(TorchLearnerModel):
     def _build(self) -> nn.Module:
         return MAMLNet(self.n_items, self.n_skills, self.config)
 
-    def _adapt(self, learner: dict[str, torch.Tensor], counts: torch.Tensor, skill_counts: torch.Tensor,
+    def _adapt(self, learner: dict[str, torch.Tensor], precision: dict[str, torch.Tensor],
                items: torch.Tensor, skills: torch.Tensor, correct: torch.Tensor, active: torch.Tensor
-               ) -> tuple[dict[str, torch.Tensor], torch.Tensor, torch.Tensor]:
-        """One inner gradient step for every active learner; returns new params and counts."""
+               ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """One inner gradient step for every active learner; returns new parameters and precisions."""
         net: MAMLNet = self.module  # type: ignore[assignment]
-        ability_step, offset_step, decay = net.steps()
-        gradients = _inner_gradient(learner, net.item_loading[items], net.item_bias[items], skills, correct)
-        rows = torch.arange(len(items), device=items.device)
-        practiced = skill_counts[rows, skills]
-        active_f = active.float()
-        ability_rate = ability_step[None, :] / (1 + decay[0] * counts)[:, None] * active_f[:, None]
-        offset_rate = torch.zeros_like(learner["offset"])
-        offset_rate[rows, skills] = offset_step[skills] / (1 + decay[1] * practiced) * active_f
-        new_learner = {
-            "ability": learner["ability"] - ability_rate * gradients["ability"],
-            "offset": learner["offset"] - offset_rate * gradients["offset"],
-        }
-        new_skill_counts = skill_counts.clone()
-        new_skill_counts[rows, skills] += active_f
-        return new_learner, counts + active_f, new_skill_counts
+        loading, bias = net.item_loading[items], net.item_bias[items]
+        gradients = _loss_gradient(learner, loading, bias, skills, net.guess(items), correct)
+        active_f = active.float()[:, None]
+        if self.config.preconditioned:
+            # Curvature of the log-loss: p(1 - p) times the squared gradient of the logit.
+            logit_grads = _logit_gradient(learner, loading, bias, skills)
+            p = torch.sigmoid(_response_logit_batched(learner, loading, bias, skills))[:, None]
+            growth = net.growth()
+            increments = {"ability": growth[0] * p * (1 - p) * logit_grads["ability"] ** 2,
+                          "offset": growth[1] * p * (1 - p) * logit_grads["offset"] ** 2}
+        else:
+            counted = F.one_hot(skills, self.n_skills + 1).float()
+            growth = net.growth()
+            increments = {"ability": growth[0] * torch.ones_like(learner["ability"]), "offset": growth[1] * counted}
+        new_precision = {"offset": precision["offset"] + active_f * increments["offset"]}
+        new_learner = {"offset": learner["offset"] - active_f * gradients["offset"] / new_precision["offset"]}
+        if self.config.preconditioned:
+            # The ability precision is a full matrix: answers on items that load on several ability
+            # dimensions tell about their combination, as in an extended Kalman filter.
+            loading_grad = logit_grads["ability"]
+            outer = loading_grad[:, :, None] * loading_grad[:, None, :]
+            new_precision["ability"] = precision["ability"] + (active_f * growth[0] * p * (1 - p))[:, :, None] * outer
+            step = torch.linalg.solve(new_precision["ability"], gradients["ability"].unsqueeze(-1)).squeeze(-1)
+            new_learner["ability"] = learner["ability"] - active_f * step
+        else:
+            new_precision["ability"] = precision["ability"] + active_f * increments["ability"]
+            new_learner["ability"] = learner["ability"] - active_f * gradients["ability"] / new_precision["ability"]
+        return new_learner, new_precision
+
+    def _start(self, size: int) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        net: MAMLNet = self.module  # type: ignore[assignment]
+        ability_precision, offset_precision = net.prior_precision()
+        learner = {"ability": net.ability_init.expand(size, -1), "offset": net.offset_init.expand(size, -1)}
+        if self.config.preconditioned:
+            ability_precision = torch.diag_embed(ability_precision)
+        precision = {"ability": ability_precision.expand(size, *ability_precision.shape),
+                     "offset": offset_precision.expand(size, -1)}
+        return learner, precision
 
     def _sequence_logits(self, batch: SequenceBatch) -> torch.Tensor:
         net: MAMLNet = self.module  # type: ignore[assignment]
-        size, width = batch.items.shape
-        learner = {"ability": net.ability_init.expand(size, -1), "offset": net.offset_init.expand(size, -1)}
-        counts = torch.zeros(size, device=batch.items.device)
-        skill_counts = torch.zeros(size, self.n_skills + 1, device=batch.items.device)
+        learner, precision = self._start(len(batch.items))
         logits = []
-        for t in range(width):
+        for t in range(batch.items.shape[1]):
             items, skills = batch.items[:, t], batch.skills[:, t]
-            logits.append((learner["ability"] * net.item_loading[items]).sum(-1) + net.item_bias[items]
-                          + learner["offset"].gather(1, skills[:, None]).squeeze(1))
-            learner, counts, skill_counts = self._adapt(learner, counts, skill_counts, items, skills,
-                                                        batch.correct[:, t], batch.mask[:, t])
+            logit = _response_logit_batched(learner, net.item_loading[items], net.item_bias[items], skills)
+            logits.append(torch.logit(_with_guess(logit, net.guess(items))))
+            learner, precision = self._adapt(learner, precision, items, skills, batch.correct[:, t], batch.mask[:, t])
         return torch.stack(logits, dim=1)
 
     def init_state(self) -> State:
-        net: MAMLNet = self.module  # type: ignore[assignment]
+        learner, precision = self._start(1)
+        return self._to_state(learner, precision)
+
+    @staticmethod
+    def _to_state(learner: dict[str, torch.Tensor], precision: dict[str, torch.Tensor]) -> State:
         return {
-            "ability": net.ability_init.detach().cpu().numpy().astype(np.float32).copy(),
-            "offset": net.offset_init.detach().cpu().numpy().astype(np.float32).copy(),
-            "count": np.zeros((), dtype=np.float32),
-            "skill_count": np.zeros(self.n_skills + 1, dtype=np.float32),
+            "ability": learner["ability"][0].detach().cpu().numpy().astype(np.float32).copy(),
+            "offset": learner["offset"][0].detach().cpu().numpy().astype(np.float32).copy(),
+            "ability_precision": precision["ability"][0].detach().cpu().numpy().astype(np.float32).copy(),
+            "offset_precision": precision["offset"][0].detach().cpu().numpy().astype(np.float32).copy(),
         }
 
     def _update(self, state: State, item: int, skill: int, correct: int) -> State:
         items, skills = self._slots(np.array([item]), np.array([skill]))
-        learner = {"ability": torch.as_tensor(state["ability"])[None].to(self.device),
-                   "offset": torch.as_tensor(state["offset"])[None].to(self.device)}
+
+        def tensor(key: str) -> torch.Tensor:
+            return torch.as_tensor(state[key]).unsqueeze(0).to(self.device)
+
         with torch.no_grad():
-            learner, counts, skill_counts = self._adapt(
-                learner, torch.as_tensor(state["count"]).view(1).to(self.device),
-                torch.as_tensor(state["skill_count"])[None].to(self.device), items, skills,
-                torch.tensor([float(correct)], device=self.device), torch.tensor([True], device=self.device))
-        return {
-            "ability": learner["ability"][0].cpu().numpy(),
-            "offset": learner["offset"][0].cpu().numpy(),
-            "count": counts[0].cpu().numpy(),
-            "skill_count": skill_counts[0].cpu().numpy(),
-        }
+            learner, precision = self._adapt(
+                {"ability": tensor("ability"), "offset": tensor("offset")},
+                {"ability": tensor("ability_precision"), "offset": tensor("offset_precision")},
+                items, skills, torch.tensor([float(correct)], device=self.device), torch.tensor([True], device=self.device))
+        return self._to_state(learner, precision)
 
     def _predict(self, state: State, items: np.ndarray, skills: np.ndarray) -> np.ndarray:
         net: MAMLNet = self.module  # type: ignore[assignment]
@@ -455,7 +569,8 @@ class MAMLModel(TorchLearnerModel):
             ability = torch.as_tensor(state["ability"], device=self.device)
             offset = torch.as_tensor(state["offset"], device=self.device)
             logits = net.item_loading[item_slots] @ ability + net.item_bias[item_slots] + offset[skill_slots]
-        return torch.sigmoid(logits).cpu().numpy().astype(np.float64)
+            probability = _with_guess(logits, net.guess(item_slots))
+        return probability.cpu().numpy().astype(np.float64)
 
     def item_difficulty(self) -> np.ndarray:
         """Negative logit of a learner at the meta-learnt starting point, per item."""
@@ -464,3 +579,8 @@ class MAMLModel(TorchLearnerModel):
             logit = net.item_loading[: self.n_items] @ net.ability_init + net.item_bias[: self.n_items]
             logit = logit + net.offset_init[torch.as_tensor(np.where(self.item_skill < 0, self.n_skills, self.item_skill))]
         return (-logit).cpu().numpy()
+
+
+def _response_logit_batched(learner: dict[str, torch.Tensor], loading: torch.Tensor, bias: torch.Tensor,
+                            skills: torch.Tensor) -> torch.Tensor:
+    return (learner["ability"] * loading).sum(-1) + bias + learner["offset"].gather(1, skills[:, None]).squeeze(1)
