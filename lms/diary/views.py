@@ -137,8 +137,12 @@ def prompt_dismiss(request: HttpRequest) -> HttpResponse:
 def team_diaries(request: HttpRequest) -> HttpResponse:
     if not is_staff_role(request.user):
         raise Http404("No such page")
+    counts = selectors.diary_counts_for(request.user)
+    keeping = sorted((row for row in counts if row.entries), key=lambda row: row.last_entry, reverse=True)
     ctx = {
-        "counts": selectors.diary_counts_for(request.user),
+        "counts": counts,
+        "keeping": keeping,
+        "not_keeping": [row for row in counts if not row.entries],
         "shared": selectors.shared_entries_visible_to(request.user)[:50],
     }
     return render(request, "diary/team_diaries.html", ctx)

@@ -3,6 +3,7 @@ diary page, with their confidence next to what their answers suggest; on a phone
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -84,3 +85,19 @@ def test_it_writes_a_diary_entry_after_a_module(live_server, page, screenshot_di
     # Back on the summary, the invitation now links to the entry.
     page.goto(f"{live_server.url}/quiz/{attempt.pk}/summary/")
     page.get_by_role("link", name="Read your entry").wait_for()
+
+    # The learner's manager sees that a diary is kept, and reads only the entry that was shared.
+    page.get_by_role("button", name=re.compile("Sign out")).click()
+    page.get_by_label("Username").fill("manager")
+    page.get_by_label("Password").fill("manage-with-pathwise")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", level=1).wait_for()
+    page.goto(f"{live_server.url}/diary/team/")
+    row = page.get_by_role("row", name=re.compile(r"^learner\b"))
+    assert row.get_by_role("cell").nth(0).inner_text() == "1"  # entries
+    assert row.get_by_role("cell").nth(1).inner_text() == "1"  # shared
+    page.screenshot(path=str(shots / "manager-team-diaries.png"), full_page=True)
+    page.get_by_role("link", name=re.compile(r"^learner, ")).click()
+    page.get_by_text("Kinds of data: categories, counts and measurements.").wait_for()
+    assert page.get_by_text("55%").count() == 0  # the ratings, never the model's estimates
+    page.screenshot(path=str(shots / "manager-shared-entry.png"), full_page=True)

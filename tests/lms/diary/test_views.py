@@ -236,6 +236,8 @@ class TestTeamDiaries:
         assert "Alice wrote a secret" not in html and "Alice wrote a shared note" not in html
         assert f"/diary/entries/{shared.pk}/" in html
         assert response.context["counts"][0].entries == 2
+        assert "1 of 2 learners keeps a diary." in html
+        assert "1 learner without entries yet" in html
 
     def test_a_learner_gets_a_404(self, people) -> None:
         assert client_for(people.learner).get("/diary/team/").status_code == 404
