@@ -91,6 +91,7 @@ def main() -> None:
     total_learners = User.objects.filter(groups__name="learner").count()
     total_responses = Response.objects.count()
     results = []
+    load_before = os.getloadavg()
     print(f"{total_learners} learners, {total_responses} answers; team {team.name} ({team.n} learners), "
           f"course {course.title}; {args.repeat} requests per page after {args.warmup} warm-up")
     print(f"{'as':<8} {'page':<34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
@@ -115,9 +116,13 @@ def main() -> None:
                    "p95_ms": round(percentile(timings, 0.95), 1), "max_ms": round(max(timings), 1)}
             results.append(row)
             print(f"{role:<8} {name:<34} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} {row['max_ms']:>8.1f}")
+    # Other work on the machine slows every page down; the load average says how busy it was.
+    load = {"before": [round(v, 2) for v in load_before], "after": [round(v, 2) for v in os.getloadavg()],
+            "cpus": os.cpu_count()}
+    print(f"load average (1, 5, 15 min) before {load['before']}, after {load['after']}, {load['cpus']} CPUs")
     if args.json:
         args.json.write_text(json.dumps({"learners": total_learners, "responses": total_responses,
-                                         "pages": results}, indent=2))
+                                         "pages": results, "load_average": load}, indent=2))
         print(f"wrote {args.json}")
 
 

@@ -52,7 +52,7 @@ class EnrollmentStats(models.Model):
     that the dashboards filter and sort one table."""
 
     enrollment = models.OneToOneField(Enrollment, on_delete=models.CASCADE, primary_key=True, related_name="stats")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollment_stats")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
     path = models.CharField(max_length=10)
     enrolled_at = models.DateTimeField()
