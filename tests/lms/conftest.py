@@ -71,9 +71,13 @@ def _remove_test_broker_folder() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_course_structures() -> Iterator[None]:
-    """Course structures are cached per process; every test starts from its own database."""
+    """Course structures and the champion model are cached per process; every test starts from its
+    own database, so neither may leak from one test to the next."""
+    from adaptive import registry
     from adaptive.structure import forget_structures
 
     forget_structures()
+    registry.forget()
     yield
     forget_structures()
+    registry.forget()

@@ -30,9 +30,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--courses", type=Path, default=settings.DEMO_COURSES_DIR,
                             help="Folder holding one course package per sub-folder.")
-        parser.add_argument("--simulated-learners", type=int, default=120,
-                            help="Simulated learners (team 'Simulated cohort') whose activity fills the "
-                                 "dashboards and trains the first learner model; 0 for none.")
+        parser.add_argument("--simulated-learners", type=int, default=0,
+                            help="Simulated learners per course (team 'Simulated cohort') whose activity fills "
+                                 "the dashboards and trains the first learner model (bin/demo uses 120).")
 
     def handle(self, *args: Any, courses: Path, simulated_learners: int, **options: Any) -> None:
         from lms.content.packages import PackageInvalid, course_package_import
