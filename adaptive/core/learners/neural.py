@@ -52,6 +52,8 @@ class TorchLearnerModel(LearnerModel):
     """Shared plumbing of the torch models: windows, batches, fitting through :class:`Trainer`."""
 
     uses_history_features = False
+    #: Learners per batch when predicting whole sequences.
+    evaluation_batch_size = 64
 
     def __init__(self, config: Any | None = None) -> None:
         super().__init__(config)
@@ -196,7 +198,7 @@ class TorchLearnerModel(LearnerModel):
             return out
         self.module.eval()
         with torch.no_grad():
-            for rows, batch in self._sequence_batches(log):
+            for rows, batch in self._sequence_batches(log, self.evaluation_batch_size):
                 probabilities = torch.sigmoid(self._sequence_logits(batch)).cpu().numpy()
                 width = probabilities.shape[1]
                 valid = rows[:, :width] >= 0
@@ -397,10 +399,11 @@ class MAMLConfig:
     #: A per-item floor on P(correct) for lucky guesses (as in 3PL item response theory).
     guessing: bool = True
     initial_step: float = 0.3
-    window: int = 200
-    burn_in: int = 50
-    batch_size: int = 64
-    learning_rate: float = 1e-2
+    # The inner loop runs step by step in Python, so few long batches are much faster than many.
+    window: int = 100
+    burn_in: int = 20
+    batch_size: int = 256
+    learning_rate: float = 3e-2
     weight_decay: float = 0.0
     max_epochs: int = 30
     patience: int = 3
@@ -477,6 +480,7 @@ class MAMLModel(TorchLearnerModel):
 
     config_class = MAMLConfig
     exposes_difficulty = True
+    evaluation_batch_size = 512
 
     def _build(self) -> nn.Module:
         return MAMLNet(self.n_items, self.n_skills, self.config)
