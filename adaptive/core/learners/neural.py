@@ -493,30 +493,27 @@ class MAMLModel(TorchLearnerModel):
         loading, bias = net.item_loading[items], net.item_bias[items]
         gradients = _loss_gradient(learner, loading, bias, skills, net.guess(items), correct)
         active_f = active.float()[:, None]
+        growth = net.growth()
         if self.config.preconditioned:
-            # Curvature of the log-loss: p(1 - p) times the squared gradient of the logit.
+            # Curvature of the log-loss: p(1 - p) times the outer product of the logit's gradient.
+            # The ability precision is a full matrix: an answer on an item that loads on several
+            # ability dimensions tells about their combination, as in an extended Kalman filter.
             logit_grads = _logit_gradient(learner, loading, bias, skills)
             p = torch.sigmoid(_response_logit_batched(learner, loading, bias, skills))[:, None]
-            growth = net.growth()
-            increments = {"ability": growth[0] * p * (1 - p) * logit_grads["ability"] ** 2,
-                          "offset": growth[1] * p * (1 - p) * logit_grads["offset"] ** 2}
-        else:
-            counted = F.one_hot(skills, self.n_skills + 1).float()
-            growth = net.growth()
-            increments = {"ability": growth[0] * torch.ones_like(learner["ability"]), "offset": growth[1] * counted}
-        new_precision = {"offset": precision["offset"] + active_f * increments["offset"]}
-        new_learner = {"offset": learner["offset"] - active_f * gradients["offset"] / new_precision["offset"]}
-        if self.config.preconditioned:
-            # The ability precision is a full matrix: answers on items that load on several ability
-            # dimensions tell about their combination, as in an extended Kalman filter.
+            weight = active_f * p * (1 - p)
             loading_grad = logit_grads["ability"]
             outer = loading_grad[:, :, None] * loading_grad[:, None, :]
-            new_precision["ability"] = precision["ability"] + (active_f * growth[0] * p * (1 - p))[:, :, None] * outer
-            step = torch.linalg.solve(new_precision["ability"], gradients["ability"].unsqueeze(-1)).squeeze(-1)
-            new_learner["ability"] = learner["ability"] - active_f * step
+            ability_precision = precision["ability"] + (growth[0] * weight)[:, :, None] * outer
+            offset_precision = precision["offset"] + growth[1] * weight * logit_grads["offset"] ** 2
+            ability_step = torch.linalg.solve(ability_precision, gradients["ability"].unsqueeze(-1)).squeeze(-1)
         else:
-            new_precision["ability"] = precision["ability"] + active_f * increments["ability"]
-            new_learner["ability"] = learner["ability"] - active_f * gradients["ability"] / new_precision["ability"]
+            # Meta-SGD: the step shrinks with the number of answers (overall, and on the skill).
+            ability_precision = precision["ability"] + active_f * growth[0]
+            offset_precision = precision["offset"] + active_f * growth[1] * F.one_hot(skills, self.n_skills + 1).float()
+            ability_step = gradients["ability"] / ability_precision
+        new_learner = {"ability": learner["ability"] - active_f * ability_step,
+                       "offset": learner["offset"] - active_f * gradients["offset"] / offset_precision}
+        new_precision = {"ability": ability_precision, "offset": offset_precision}
         return new_learner, new_precision
 
     def _start(self, size: int) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
