@@ -113,6 +113,7 @@ class Response(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "submission_id"], name="one_response_per_submission")]
         indexes = [
             models.Index(fields=["user", "question"]),
+            models.Index(fields=["user", "created"]),
             models.Index(fields=["course", "created"]),
             models.Index(fields=["processed_at"]),
         ]
