@@ -39,7 +39,8 @@ def running_worker(queues: str = "default,realtime,training", extra_env: dict[st
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }
-    log = open(Path(settings.VAR_DIR) / f"worker-{os.getpid()}.log", "w")  # noqa: SIM115
+    log_path = Path(settings.VAR_DIR) / f"worker-{os.getpid()}.log"
+    log = open(log_path, "w")  # noqa: SIM115
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
     process = subprocess.Popen(
         [celery, "-A", "lms", "worker", "-Q", queues, "--pool", "solo", "--loglevel", "INFO",
@@ -47,6 +48,11 @@ def running_worker(queues: str = "default,realtime,training", extra_env: dict[st
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
+        # Until the worker has declared its queues, a message sent to the file broker has nowhere to go.
+        wait_for(lambda: "ready." in log_path.read_text() or process.poll() is not None, timeout=90,
+                 what="the worker to start")
+        if process.poll() is not None:
+            raise AssertionError(f"the worker exited at start:\n{log_path.read_text()[-3000:]}")
         yield process
     finally:
         os.killpg(process.pid, signal.SIGTERM)
