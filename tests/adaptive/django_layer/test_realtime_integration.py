@@ -3,13 +3,8 @@ is down. Nothing here is mocked."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -19,7 +14,6 @@ from django.urls import reverse
 from adaptive.models import Decision, LearnerState
 from adaptive.services import model_version_train
 from adaptive.tasks import reconcile_learner_states
-from lms.celery import app
 from lms.learning.models import QuizAttempt, Response
 from lms.learning.services import quiz_attempt_start
 from lms.learning.simulation import simulated_answer
@@ -104,79 +98,3 @@ def test_with_the_worker_stopped_the_web_decides_within_the_deadline(trained, pe
     reconcile_learner_states()  # the simulated learners of the fixture have never been processed
     assert reconcile_learner_states() == 0, "nothing is left behind"
     assert all(Decision.objects.get(response=r, kind=Decision.QUESTION).source == Decision.WEB for r in responses)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _private_redis(port: int) -> Iterator[subprocess.Popen]:
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed")
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _drop_connections() -> None:
-    # Not app.close(): that also deregisters the app, and shared tasks would stop resolving.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-
-
-@contextmanager
-def _broker(url: str) -> Iterator[None]:
-    """Point this process's Celery app at ``url`` (the worker gets it through its environment)."""
-    previous = (app.conf["CELERY_BROKER_URL"], app.conf["CELERY_BROKER_TRANSPORT_OPTIONS"])
-    _drop_connections()
-    app.conf["CELERY_BROKER_URL"] = url
-    app.conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
-    try:
-        yield
-    finally:
-        _drop_connections()
-        app.conf["CELERY_BROKER_URL"], app.conf["CELERY_BROKER_TRANSPORT_OPTIONS"] = previous
-
-
-def test_with_the_broker_stopped_nothing_is_lost(trained, people) -> None:
-    port = _free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    client = Client()
-    client.force_login(people.learner)
-    attempt = quiz_attempt_start(user=people.learner, module=trained.modules.order_by("order").first())
-    with _broker(url):
-        with _private_redis(port):
-            pass  # started and stopped: the broker is now down
-        responses = []
-        for _ in range(3):
-            response, post_seconds = _answer_over_http(client, attempt)
-            assert post_seconds < 2.0, f"a broker outage must not hold the learner ({post_seconds:.2f}s)"
-            waited = _next_step(client, attempt, response)
-            assert waited < settings.PATHWISE_DECISION_DEADLINE_S + 0.8
-            responses.append(response)
-        assert Response.objects.filter(pk__in=[r.pk for r in responses]).count() == 3, "every answer is stored"
-
-        with _private_redis(port), running_worker(extra_env={**_worker_env(), "CELERY_BROKER_URL": url}):
-            # Nothing was queued while the broker was down; the periodic reconciliation catches up.
-            reconcile_learner_states.apply_async()
-            wait_for(lambda: LearnerState.objects.filter(user=people.learner,
-                                                         last_response_id=responses[-1].pk).exists(),
-                     timeout=30, what="the reconciliation to catch up")
-    state = LearnerState.objects.get(user=people.learner)
-    assert state.responses_seen == Response.objects.filter(user=people.learner).count()
