@@ -43,7 +43,7 @@ def process_response(self: object, response_id: int) -> None:
     Running it twice changes nothing: the state only applies responses it has not seen, and a
     decision is stored once per response.
     """
-    from adaptive.decisions import Belief, decide_module, decide_question, quiz_attempt_finish
+    from adaptive.decisions import belief_from_row, decide_module, decide_question, quiz_attempt_finish
     from adaptive.models import Decision
     from adaptive.services import learner_state_advance
     from lms.learning.models import Response
@@ -53,14 +53,7 @@ def process_response(self: object, response_id: int) -> None:
     if response is None:
         return
     row = learner_state_advance(user_id=response.user_id, up_to_response_id=response.pk)
-    from adaptive import registry
-
-    loaded = registry.champion()
-    belief = Belief(loaded.model, None, loaded.version) if loaded else Belief(None, None, None)
-    if loaded is not None and row.model_version_id == loaded.version.pk and row.state:
-        from adaptive.core.learners import state_from_bytes
-
-        belief = Belief(loaded.model, state_from_bytes(bytes(row.state)), loaded.version)
+    belief = belief_from_row(row)
     attempt = response.quiz_attempt
     if attempt is not None and attempt.finished_at is None and \
             not Decision.objects.filter(response=response, kind=Decision.QUESTION).exists():
@@ -71,7 +64,7 @@ def process_response(self: object, response_id: int) -> None:
                 # The quiz is over: record it now, even if the learner never asks for the next step.
                 quiz_attempt_finish(attempt)
     if not Decision.objects.filter(response=response, kind=Decision.MODULE).exists():
-        decide_module(response.user_id, response.course, belief, mastery=row.mastery if belief.state else None,
+        decide_module(response.user_id, response.course, belief, mastery=row.mastery if belief.model else None,
                       peak=row.peak_mastery, response=response, source=Decision.WORKER)
 
 
