@@ -17,6 +17,7 @@ to adapt to a new one from its first answers.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy.special import betaln
 from torch import nn
 from torch.func import grad, vmap
 
@@ -177,10 +179,15 @@ class TorchLearnerModel(LearnerModel):
         return {k: v.detach().cpu().clone() for k, v in self.module.state_dict().items()}
 
     def _load_weights(self, weights: dict[str, torch.Tensor]) -> None:
+        weights = self._upgrade_weights(weights)
         if self.net is None:
             self.net = self._build()
         self.net.load_state_dict(weights)
         self.net.to(self.device).eval()
+
+    def _upgrade_weights(self, weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Hook for checkpoints saved before a config option existed: adjust the config to match."""
+        return weights
 
     def _sequence_batches(self, log: ResponseLog, batch_size: int = 64) -> Iterator[tuple[np.ndarray, SequenceBatch]]:
         """Whole sequences (no windows), for evaluation that carries the state to the end."""
@@ -247,6 +254,10 @@ class GRUConfig:
     early_scale: float = 10.0
     #: Fit PFA first and let the network learn the residual over its logit (needs history features).
     pfa_prior: bool = False
+    #: Predict a learner's very first response from the item's first-response success rate in
+    #: training, shrunk towards PFA's estimate (empirical Bayes; needs ``pfa_prior``). With no
+    #: answers a model can only rank items, and first responses differ from later first attempts.
+    cold_start_prior: bool = False
 
 
 class GRUTracerNet(nn.Module):
@@ -275,6 +286,9 @@ class GRUTracerNet(nn.Module):
             self.register_buffer("pfa_fail_weight", torch.zeros(n_skills + 1))
             self.register_buffer("pfa_intercept", torch.zeros(()))
             self.pfa_scale = nn.Parameter(torch.ones(()))
+        self.use_cold_start = bool(config.cold_start_prior and self.use_pfa_prior)
+        if self.use_cold_start:
+            self.register_buffer("cold_start_logit", torch.zeros(n_items + 1))
 
     def step_input(self, items: torch.Tensor, correct: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.interaction(items * 2 + correct.long()), features], dim=-1)
@@ -288,6 +302,9 @@ class GRUTracerNet(nn.Module):
             pfa_logit = (self.pfa_intercept + self.pfa_easiness[items] + self.pfa_win_weight[skills] * features[..., 1]
                          + self.pfa_fail_weight[skills] * features[..., 2])
             logit = logit + self.pfa_scale * pfa_logit
+        if self.use_cold_start:
+            # History feature 9 is log(1 + position): zero for a learner's first response.
+            logit = torch.where(features[..., 9] == 0, self.cold_start_logit[items], logit)
         return logit
 
 
@@ -311,6 +328,10 @@ class GRUTracer(TorchLearnerModel):
             from adaptive.core.learners.baselines import PFAModel
 
             self._pfa = PFAModel().fit(train_log, None, device="cpu", seed=seed)
+            if self.config.cold_start_prior:
+                items, _ = self.dense_columns(train_log)
+                self._cold_start = first_response_logits(items, train_log.positions(), train_log.correct,
+                                                         self._pfa.intercept + self._pfa.easiness)
         super()._fit(train_log, valid_log, seed=seed, callbacks=callbacks, progress=progress)
 
     def _after_build(self, net: nn.Module) -> None:
@@ -321,6 +342,13 @@ class GRUTracer(TorchLearnerModel):
                 net.pfa_win_weight.copy_(torch.as_tensor(pfa.win_weight, dtype=torch.float32))
                 net.pfa_fail_weight.copy_(torch.as_tensor(pfa.fail_weight, dtype=torch.float32))
                 net.pfa_intercept.fill_(pfa.intercept)
+            if net.use_cold_start:
+                net.cold_start_logit.copy_(torch.as_tensor(self._cold_start, dtype=torch.float32))
+
+    def _upgrade_weights(self, weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        if self.config.cold_start_prior and "cold_start_logit" not in weights:
+            self.config = dataclasses.replace(self.config, cold_start_prior=False)
+        return weights
 
     def _sequence_logits(self, batch: SequenceBatch) -> torch.Tensor:
         net: GRUTracerNet = self.module  # type: ignore[assignment]
@@ -363,6 +391,36 @@ class GRUTracer(TorchLearnerModel):
         return torch.sigmoid(logits).cpu().numpy().astype(np.float64)
 
 
+def first_response_logits(items: np.ndarray, position: np.ndarray, correct: np.ndarray, centre_logit: np.ndarray
+                          ) -> np.ndarray:
+    """Logit of the success rate on each item as a learner's first response, by empirical Bayes.
+
+    Each item's rate has a Beta prior centred on ``centre_logit`` (one per item plus the unknown
+    slot, shifted by a constant so that it matches the first responses on average) whose strength
+    maximises the marginal likelihood of the observed first responses. Items never answered first
+    get the shifted centre.
+    """
+    size = len(centre_logit)
+    first = position == 0
+    slots = np.where(items[first] < 0, size - 1, items[first])
+    counts = np.bincount(slots, minlength=size).astype(np.float64)
+    wins = np.bincount(slots, weights=correct[first].astype(np.float64), minlength=size)
+    shift = 0.0
+    for _ in range(50):  # Newton steps on the constant
+        p = 1 / (1 + np.exp(-(centre_logit + shift)))
+        curvature = float((counts * p * (1 - p)).sum())
+        if curvature <= 0:
+            break
+        shift += float(wins.sum() - (counts * p).sum()) / curvature
+    centre = np.clip(1 / (1 + np.exp(-(centre_logit + shift))), 1e-4, 1 - 1e-4)
+    strengths = np.geomspace(0.3, 300.0, 60)
+    marginal = [float((betaln(wins + s * centre, counts - wins + s * (1 - centre)) - betaln(s * centre, s * (1 - centre))).sum())
+                for s in strengths]
+    strength = strengths[int(np.argmax(marginal))]
+    rate = (wins + strength * centre) / (counts + strength)
+    return np.log(rate / (1 - rate))
+
+
 @dataclass
 class HybridConfig(GRUConfig):
     """Defaults chosen on the validation learners of assist2009 (see docs/benchmarks.md)."""
@@ -374,6 +432,7 @@ class HybridConfig(GRUConfig):
     window: int = 50
     burn_in: int = 10
     early_weight: float = 2.0
+    cold_start_prior: bool = True
 
 
 @register("hybrid")
@@ -396,6 +455,11 @@ class MAMLConfig:
     ability_size: int = 8
     skill_offsets: bool = True
     preconditioned: bool = True
+    #: With ``preconditioned``: replace the gradient step by an exact Gaussian (assumed-density)
+    #: update, and predict by averaging over the learner's uncertainty instead of from the mean.
+    moment_matching: bool = True
+    #: Quadrature points for the moment-matching update and the predictive average.
+    quadrature_points: int = 16
     #: A per-item floor on P(correct) for lucky guesses (as in 3PL item response theory).
     guessing: bool = True
     initial_step: float = 0.3
@@ -433,6 +497,9 @@ class MAMLNet(nn.Module):
         self.skill_offsets = config.skill_offsets
         self.raw_guess = nn.Parameter(torch.full((n_items + 1,), -3.0), requires_grad=config.guessing)
         self.guessing = config.guessing
+        # Moment matching: variance added to the ability and the offsets after every answer, so that
+        # old answers can count less than recent ones (a learner who changes); starts near zero.
+        self.raw_drift = nn.Parameter(torch.full((d + 1,), -9.0), requires_grad=config.moment_matching)
 
     def guess(self, items: torch.Tensor) -> torch.Tensor:
         if not self.guessing:
@@ -447,6 +514,10 @@ class MAMLNet(nn.Module):
 
     def growth(self) -> torch.Tensor:
         return F.softplus(self.raw_growth)
+
+    def drift(self) -> tuple[torch.Tensor, torch.Tensor]:
+        drift = F.softplus(self.raw_drift)
+        return drift[:-1], drift[-1]
 
 
 def _response_logit(learner: dict[str, torch.Tensor], loading: torch.Tensor, bias: torch.Tensor,
@@ -485,10 +556,18 @@ class MAMLModel(TorchLearnerModel):
     def _build(self) -> nn.Module:
         return MAMLNet(self.n_items, self.n_skills, self.config)
 
+    def _upgrade_weights(self, weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        if "raw_drift" not in weights:
+            self.config = dataclasses.replace(self.config, moment_matching=False)
+            weights = {**weights, "raw_drift": torch.full((self.config.ability_size + 1,), -9.0)}
+        return weights
+
     def _adapt(self, learner: dict[str, torch.Tensor], precision: dict[str, torch.Tensor],
                items: torch.Tensor, skills: torch.Tensor, correct: torch.Tensor, active: torch.Tensor
                ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         """One inner gradient step for every active learner; returns new parameters and precisions."""
+        if self._moment_matching:
+            return self._moment_match(learner, precision, items, skills, correct, active)
         net: MAMLNet = self.module  # type: ignore[assignment]
         loading, bias = net.item_loading[items], net.item_bias[items]
         gradients = _loss_gradient(learner, loading, bias, skills, net.guess(items), correct)
@@ -516,10 +595,81 @@ class MAMLModel(TorchLearnerModel):
         new_precision = {"ability": ability_precision, "offset": offset_precision}
         return new_learner, new_precision
 
+    @property
+    def _moment_matching(self) -> bool:
+        return bool(self.config.preconditioned and self.config.moment_matching)
+
+    def _quadrature(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Gauss-Hermite nodes and weights for expectations over a standard normal."""
+        points = self.config.quadrature_points
+        if getattr(self, "_quadrature_cache", (None,))[0] != (points, self.device):
+            nodes, weights = np.polynomial.hermite_e.hermegauss(points)
+            self._quadrature_cache = ((points, self.device), torch.tensor(nodes, dtype=torch.float32, device=self.device),
+                                      torch.tensor(weights / weights.sum(), dtype=torch.float32, device=self.device))
+        return self._quadrature_cache[1], self._quadrature_cache[2]
+
+    def _logit_belief(self, learner: dict[str, torch.Tensor], covariance: dict[str, torch.Tensor],
+                      items: torch.Tensor, skills: torch.Tensor
+                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Mean and variance of each learner's logit on ``items`` under the Gaussian belief.
+
+        Also returns the covariance of the ability with the logit and the variance of the skill
+        offset, which the moment-matching update needs.
+        """
+        net: MAMLNet = self.module  # type: ignore[assignment]
+        loading = net.item_loading[items]
+        ability_spread = (covariance["ability"] @ loading.unsqueeze(-1)).squeeze(-1)
+        offset_variance = covariance["offset"].gather(1, skills[:, None]).squeeze(1)
+        mean = _response_logit_batched(learner, loading, net.item_bias[items], skills)
+        variance = ((ability_spread * loading).sum(-1) + offset_variance).clamp(min=1e-6)
+        return mean, variance, ability_spread, offset_variance
+
+    def _expected_probability(self, mean: torch.Tensor, variance: torch.Tensor, guess: torch.Tensor) -> torch.Tensor:
+        """P(correct) averaged over a normal logit (the posterior predictive), by quadrature."""
+        nodes, weights = self._quadrature()
+        logits = mean[..., None] + variance.sqrt()[..., None] * nodes
+        return (_with_guess(logits, guess[..., None]) * weights).sum(-1).clamp(1e-6, 1 - 1e-6)
+
+    def _moment_match(self, learner: dict[str, torch.Tensor], covariance: dict[str, torch.Tensor],
+                      items: torch.Tensor, skills: torch.Tensor, correct: torch.Tensor, active: torch.Tensor
+                      ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """Assumed-density filter: the exact posterior after one answer, projected back to a Gaussian.
+
+        The answer only sees the learner through its logit, so the update is one-dimensional: the
+        logit's posterior mean and variance (by quadrature, guessing included) move the ability and
+        the skill offset along their covariance with the logit, as in a Kalman filter.
+        """
+        net: MAMLNet = self.module  # type: ignore[assignment]
+        nodes, weights = self._quadrature()
+        mean, variance, ability_spread, offset_variance = self._logit_belief(learner, covariance, items, skills)
+        logits = mean[:, None] + variance.sqrt()[:, None] * nodes
+        probability = _with_guess(logits, net.guess(items)[:, None])
+        likelihood = torch.where(correct[:, None] > 0.5, probability, 1 - probability) * weights
+        posterior = likelihood / likelihood.sum(-1, keepdim=True)
+        new_mean = (posterior * logits).sum(-1)
+        new_variance = (posterior * (logits - new_mean[:, None]) ** 2).sum(-1)
+        active_f = active.float()
+        shift = active_f * (new_mean - mean) / variance
+        shrink = active_f * ((variance - new_variance) / variance**2).clamp(min=0.0)
+        one_hot = F.one_hot(skills, self.n_skills + 1).float()
+        ability_drift, offset_drift = net.drift()
+        new_learner = {"ability": learner["ability"] + shift[:, None] * ability_spread,
+                       "offset": learner["offset"] + (shift * offset_variance)[:, None] * one_hot}
+        outer = ability_spread[:, :, None] * ability_spread[:, None, :]
+        new_covariance = {
+            "ability": covariance["ability"] - shrink[:, None, None] * outer
+            + active_f[:, None, None] * torch.diag(ability_drift),
+            "offset": covariance["offset"] - (shrink * offset_variance**2)[:, None] * one_hot + active_f[:, None] * offset_drift,
+        }
+        return new_learner, new_covariance
+
     def _start(self, size: int) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         net: MAMLNet = self.module  # type: ignore[assignment]
         ability_precision, offset_precision = net.prior_precision()
         learner = {"ability": net.ability_init.expand(size, -1), "offset": net.offset_init.expand(size, -1)}
+        if self._moment_matching:
+            # The belief holds covariances rather than precisions.
+            ability_precision, offset_precision = 1 / ability_precision, 1 / offset_precision
         if self.config.preconditioned:
             ability_precision = torch.diag_embed(ability_precision)
         precision = {"ability": ability_precision.expand(size, *ability_precision.shape),
@@ -532,8 +682,12 @@ class MAMLModel(TorchLearnerModel):
         logits = []
         for t in range(batch.items.shape[1]):
             items, skills = batch.items[:, t], batch.skills[:, t]
-            logit = _response_logit_batched(learner, net.item_loading[items], net.item_bias[items], skills)
-            logits.append(torch.logit(_with_guess(logit, net.guess(items))))
+            if self._moment_matching:
+                mean, variance, *_ = self._logit_belief(learner, precision, items, skills)
+                logits.append(torch.logit(self._expected_probability(mean, variance, net.guess(items))))
+            else:
+                logit = _response_logit_batched(learner, net.item_loading[items], net.item_bias[items], skills)
+                logits.append(torch.logit(_with_guess(logit, net.guess(items))))
             learner, precision = self._adapt(learner, precision, items, skills, batch.correct[:, t], batch.mask[:, t])
         return torch.stack(logits, dim=1)
 
@@ -541,13 +695,19 @@ class MAMLModel(TorchLearnerModel):
         learner, precision = self._start(1)
         return self._to_state(learner, precision)
 
-    @staticmethod
-    def _to_state(learner: dict[str, torch.Tensor], precision: dict[str, torch.Tensor]) -> State:
+    def _belief_keys(self) -> tuple[str, str]:
+        """State keys of the ability and offset spread: covariances or precisions."""
+        if self._moment_matching:
+            return "ability_covariance", "offset_variance"
+        return "ability_precision", "offset_precision"
+
+    def _to_state(self, learner: dict[str, torch.Tensor], precision: dict[str, torch.Tensor]) -> State:
+        ability_key, offset_key = self._belief_keys()
         return {
             "ability": learner["ability"][0].detach().cpu().numpy().astype(np.float32).copy(),
             "offset": learner["offset"][0].detach().cpu().numpy().astype(np.float32).copy(),
-            "ability_precision": precision["ability"][0].detach().cpu().numpy().astype(np.float32).copy(),
-            "offset_precision": precision["offset"][0].detach().cpu().numpy().astype(np.float32).copy(),
+            ability_key: precision["ability"][0].detach().cpu().numpy().astype(np.float32).copy(),
+            offset_key: precision["offset"][0].detach().cpu().numpy().astype(np.float32).copy(),
         }
 
     def _update(self, state: State, item: int, skill: int, correct: int) -> State:
@@ -556,10 +716,11 @@ class MAMLModel(TorchLearnerModel):
         def tensor(key: str) -> torch.Tensor:
             return torch.as_tensor(state[key]).unsqueeze(0).to(self.device)
 
+        ability_key, offset_key = self._belief_keys()
         with torch.no_grad():
             learner, precision = self._adapt(
                 {"ability": tensor("ability"), "offset": tensor("offset")},
-                {"ability": tensor("ability_precision"), "offset": tensor("offset_precision")},
+                {"ability": tensor(ability_key), "offset": tensor(offset_key)},
                 items, skills, torch.tensor([float(correct)], device=self.device), torch.tensor([True], device=self.device))
         return self._to_state(learner, precision)
 
@@ -569,8 +730,15 @@ class MAMLModel(TorchLearnerModel):
         with torch.no_grad():
             ability = torch.as_tensor(state["ability"], device=self.device)
             offset = torch.as_tensor(state["offset"], device=self.device)
-            logits = net.item_loading[item_slots] @ ability + net.item_bias[item_slots] + offset[skill_slots]
-            probability = _with_guess(logits, net.guess(item_slots))
+            loading = net.item_loading[item_slots]
+            logits = loading @ ability + net.item_bias[item_slots] + offset[skill_slots]
+            if self._moment_matching:
+                covariance = torch.as_tensor(state["ability_covariance"], device=self.device)
+                variance = ((loading @ covariance) * loading).sum(-1)
+                variance = (variance + torch.as_tensor(state["offset_variance"], device=self.device)[skill_slots]).clamp(min=1e-6)
+                probability = self._expected_probability(logits, variance, net.guess(item_slots))
+            else:
+                probability = _with_guess(logits, net.guess(item_slots))
         return probability.cpu().numpy().astype(np.float64)
 
     def item_difficulty(self) -> np.ndarray:
