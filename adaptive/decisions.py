@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from adaptive import registry
@@ -37,6 +37,7 @@ from adaptive.models import Assignment, Decision, LearnerState, ModelVersion
 from adaptive.selectors import item_id
 from adaptive.structure import course_structure
 from lms.content.models import Course, Question
+from lms.db import insert_unless_duplicate
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,9 @@ def belief_from_row(row: LearnerState | None) -> Belief:
     if loaded is None:
         return Belief(None, None, None)
     if row is not None and row.model_version_id == loaded.version.pk and row.state:
-        return Belief(loaded.model, state_from_bytes(bytes(row.state)), loaded.version)
+        state = getattr(row, "decoded_state", None)  # set when the row was just advanced
+        return Belief(loaded.model, state if state is not None else state_from_bytes(bytes(row.state)),
+                      loaded.version)
     return Belief(loaded.model, loaded.model.init_state(), loaded.version)
 
 
@@ -72,34 +75,43 @@ def _scored_json(scored: tuple[ScoredCandidate, ...], limit: int = 20) -> list[d
 
 
 def _store(decision: Decision) -> Decision:
-    """Store a decision unless one for the same answer and kind exists; return the stored one."""
+    """Store a decision unless one for the same answer and kind exists; return the stored one.
+
+    The cache mark that the web process waits for is set
+    once the decision is committed, so whoever sees the mark also finds the row.
+    """
     if decision.response_id is None:
         decision.save()
         return decision
-    try:
-        with transaction.atomic():
-            decision.save()
-    except IntegrityError:
+    if not insert_unless_duplicate(decision):
         decision = Decision.objects.get(response_id=decision.response_id, kind=decision.kind)
-    cache.set(_decision_key(decision.response_id, decision.kind), decision.pk, timeout=3600)
+    key, pk = _decision_key(decision.response_id, decision.kind), decision.pk
+    transaction.on_commit(lambda: cache.set(key, pk, timeout=3600))
     return decision
 
 
 # ----- the next question ------------------------------------------------------------------------
-def _answered_in_order(attempt: QuizAttempt) -> list[Response]:
-    return list(attempt.responses.order_by("id").only("id", "question_id", "created"))
+def answered_in_order(attempt: QuizAttempt) -> list[tuple[int, int]]:
+    """(response id, question id) of the attempt's answers, oldest first."""
+    return list(attempt.responses.order_by("id").values_list("id", "question_id"))
 
 
-def _follows_course_order(attempt: QuizAttempt) -> bool:
-    path = Enrollment.objects.filter(user_id=attempt.user_id, course_id=attempt.course_id).values_list("path", flat=True)
-    return path.first() == Enrollment.FIXED
+def follows_course_order(user_id: int, course_id: int) -> bool:
+    """Whether the learner's enrolment is on the fixed course order (the control group)."""
+    return Enrollment.objects.filter(user_id=user_id, course_id=course_id, path=Enrollment.FIXED).exists()
 
 
-def decide_question(attempt: QuizAttempt, belief: Belief, *, response: Response | None,
-                    source: str) -> Decision:
-    """Choose (and store) what comes after ``response`` in ``attempt``: a question, or the end."""
-    answered = _answered_in_order(attempt)
-    asked = [r.question_id for r in answered]
+def decide_question(attempt: QuizAttempt, belief: Belief, *, response: Response | None, source: str,
+                    asked: list[int] | None = None, fixed: bool | None = None,
+                    mastery: dict[str, float] | None = None) -> Decision:
+    """Choose (and store) what comes after ``response`` in ``attempt``: a question, or the end.
+
+    ``asked`` (question ids answered so far, in order) and ``fixed`` (the learner follows the course
+    order) are read from the database unless the caller already has them; ``mastery`` is the
+    predicted success per skill from the same state, computed here unless given.
+    """
+    if asked is None:
+        asked = [question_id for _, question_id in answered_in_order(attempt)]
     course = attempt.course
     cap = attempt.max_questions
     base = dict(user_id=attempt.user_id, kind=Decision.QUESTION, course=course, response=response,
@@ -111,7 +123,9 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response: Response 
     if not pool:
         return _store(Decision(**base, stop="pool_exhausted", reason="You have answered every question in this quiz."))
 
-    if belief.model is None or _follows_course_order(attempt):
+    if fixed is None:
+        fixed = follows_course_order(attempt.user_id, attempt.course_id)
+    if belief.model is None or fixed:
         why = ("This course follows a fixed order for you." if belief.model is not None
                else "No learner model is trained yet, so questions follow the module's order.")
         base["model_version"] = None
@@ -136,7 +150,8 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response: Response 
                   "question can be.") if decision.question else decision.reason
     else:
         module_skills = list(structure.module_skills.get(attempt.module_id, ()))
-        mastery = dict(zip(module_skills, map(float, model.predict_skills(state, module_skills))))
+        if mastery is None or not set(module_skills) <= set(mastery):
+            mastery = dict(zip(module_skills, map(float, model.predict_skills(state, module_skills))))
         decision = choose_next_question(
             candidates, asked=asked, module_mastery=mastery, skill_names=names,
             target_success=course.target_success, mastery_threshold=course.mastery_threshold,
@@ -159,34 +174,59 @@ def _wait_for_worker(response_id: int, deadline_s: float) -> Decision | None:
         delay = min(0.05, delay * 1.5)
 
 
-def resolve_current_question(attempt: QuizAttempt, *, deadline_s: float | None = None) -> Question | None:
-    """The question to show now in ``attempt``, or None when the quiz is over (and then finished).
+@dataclass(frozen=True)
+class NextStep:
+    """What a quiz shows now: a question (by id), or nothing when the quiz is over.
+
+    ``decision`` is the decision that chose it when it was looked up or made just now.
+    """
+
+    question_id: int | None
+    decision: Decision | None
+
+
+def resolve_next_step(attempt: QuizAttempt, *, answered: list[tuple[int, int]] | None = None,
+                      deadline_s: float | None = None) -> NextStep:
+    """The question to show now in ``attempt``, or none when the quiz is over (it is then finished).
 
     After an answer, the worker's decision is awaited up to the deadline; past it, the web process
     decides from the learner's last stored state. Either way the decision is stored once.
+    ``answered`` is :func:`answered_in_order` when the caller has it already.
     """
     if attempt.finished_at is not None:
-        return None
+        return NextStep(None, None)
     deadline = settings.PATHWISE_DECISION_DEADLINE_S if deadline_s is None else deadline_s
-    last = attempt.responses.order_by("-id").first()
+    if answered is None:
+        answered = answered_in_order(attempt)
+    asked = [question_id for _, question_id in answered]
+    last_id = answered[-1][0] if answered else None
     current = attempt.current_question_id
-    if current is not None and (last is None or last.question_id != current) and \
-            not attempt.responses.filter(question_id=current).exists():
-        return Question.objects.prefetch_related("choices").get(pk=current)
+    if current is not None and current not in asked:
+        return NextStep(current, None)
     decision = None
-    if last is not None:
-        decision = Decision.objects.filter(response=last, kind=Decision.QUESTION).first()
+    if last_id is not None:
+        decision = Decision.objects.filter(response_id=last_id, kind=Decision.QUESTION).first()
         if decision is None and deadline > 0:
-            decision = _wait_for_worker(last.pk, deadline)
+            decision = _wait_for_worker(last_id, deadline)
     if decision is None:
         row = LearnerState.objects.filter(user_id=attempt.user_id).first()
-        decision = decide_question(attempt, belief_from_row(row), response=last, source=Decision.WEB)
+        last = Response.objects.get(pk=last_id) if last_id is not None else None
+        decision = decide_question(attempt, belief_from_row(row), response=last, source=Decision.WEB, asked=asked)
     if decision.question_id is None:
         quiz_attempt_finish(attempt)
+        return NextStep(None, decision)
+    if attempt.current_question_id != decision.question_id:
+        QuizAttempt.objects.filter(pk=attempt.pk).update(current_question_id=decision.question_id)
+        attempt.current_question_id = decision.question_id
+    return NextStep(decision.question_id, decision)
+
+
+def resolve_current_question(attempt: QuizAttempt, *, deadline_s: float | None = None) -> Question | None:
+    """The question to show now in ``attempt`` (with its choices), or None when the quiz is over."""
+    step = resolve_next_step(attempt, deadline_s=deadline_s)
+    if step.question_id is None:
         return None
-    QuizAttempt.objects.filter(pk=attempt.pk).update(current_question_id=decision.question_id)
-    attempt.current_question_id = decision.question_id
-    return Question.objects.prefetch_related("choices").get(pk=decision.question_id)
+    return Question.objects.prefetch_related("choices").get(pk=step.question_id)
 
 
 def latest_question_decision(attempt: QuizAttempt) -> Decision | None:
@@ -209,12 +249,12 @@ def quiz_attempt_finish(attempt: QuizAttempt) -> bool:
     if not created and score > completion.best_score:
         completion.best_score = score
         completion.save(update_fields=["best_score"])
-    from lms.learning.tasks import refresh_enrollment_progress
-    from lms.queueing import publish_on_commit
+    from lms.learning.services import enrollment_refresh_progress_later
 
-    enrollment = Enrollment.objects.filter(user_id=attempt.user_id, course_id=attempt.course_id).first()
-    if enrollment:
-        publish_on_commit(refresh_enrollment_progress, enrollment.pk)
+    enrollment_id = Enrollment.objects.filter(user_id=attempt.user_id, course_id=attempt.course_id).values_list(
+        "pk", flat=True).first()
+    if enrollment_id:
+        transaction.on_commit(lambda: enrollment_refresh_progress_later(enrollment_id=enrollment_id))
     return True
 
 
@@ -240,11 +280,13 @@ def assignments_for(user_id: int, course: Course) -> list[PolicyAssignment]:
 
 
 def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict[str, float] | None,
-                  peak: dict[str, float] | None, response: Response | None, source: str) -> Decision:
+                  peak: dict[str, float] | None, response: Response | None, source: str,
+                  fixed: bool | None = None) -> Decision:
     """Choose (and store) the module to recommend next in ``course``."""
     candidates = module_candidates(user_id, course)
     assigned = assignments_for(user_id, course)
-    fixed = Enrollment.objects.filter(user_id=user_id, course=course, path=Enrollment.FIXED).exists()
+    if fixed is None:
+        fixed = follows_course_order(user_id, course.pk)
     names = course_structure(course).skill_names
     if belief.model is None or mastery is None or fixed:
         decision = choose_next_module(candidates, mastery={}, assignments=assigned, skill_names=names,

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from adaptive import registry
@@ -161,19 +162,20 @@ def _course_ids_for_user(user_id: int) -> list[int]:
     return list(Enrollment.objects.filter(user_id=user_id).values_list("course_id", flat=True))
 
 
-def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None) -> LearnerState:
+def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None,
+                          courses: dict[int, Course] | None = None) -> LearnerState:
     """Apply the learner's responses the stored state has not seen yet, up to ``up_to_response_id``.
 
     Idempotent: responses at or below ``last_response_id`` are never applied twice, so running it
     again for the same response changes nothing. When the champion changed since the state was
     stored, the state is rebuilt from all of the learner's responses with the new model. Mastery is
     refreshed for the skills of the courses the new responses belong to (all enrolled courses on a
-    rebuild).
+    rebuild). ``courses`` are course rows the caller already holds (by id), so they are not read again.
     """
     from adaptive.structure import course_structure
 
     loaded = registry.champion()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         state_row, _ = LearnerState.objects.select_for_update().get_or_create(user_id=user_id)
         if loaded is None:
             return state_row
@@ -192,9 +194,11 @@ def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None)
         pending = list(responses.values_list("id", "question_id", "question__key", "is_correct", "course_id"))
         if not pending and not rebuild:
             return state_row
-        courses = {c.pk: c for c in Course.objects.filter(pk__in={p[4] for p in pending} | (
-            set(_course_ids_for_user(user_id)) if rebuild else set()))}
-        structures = {pk: course_structure(course) for pk, course in courses.items()}
+        wanted = {p[4] for p in pending} | (set(_course_ids_for_user(user_id)) if rebuild else set())
+        known = {pk: course for pk, course in (courses or {}).items() if pk in wanted}
+        if wanted - set(known):
+            known.update({c.pk: c for c in Course.objects.filter(pk__in=wanted - set(known))})
+        structures = {pk: course_structure(course) for pk, course in known.items()}
         missing = {qid for _, qid, _, _, cid in pending if structures[cid].primary(qid) is None}
         fallback = primary_skills(missing) if missing else {}
         for _, question_id, key, correct, course_id in pending:
@@ -208,6 +212,7 @@ def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None)
         for slug, value in mastery.items():
             peak[slug] = max(value, peak.get(slug, 0.0))
         state_row.state = state_to_bytes(state)
+        state_row.decoded_state = state  # spares the decisions that follow decoding it again
         state_row.model_version = version
         if pending:
             state_row.last_response_id = max(state_row.last_response_id, pending[-1][0])
@@ -216,6 +221,66 @@ def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None)
         state_row.peak_mastery = peak
         state_row.save()
         return state_row
+
+
+def _relax_durability() -> None:
+    """Let PostgreSQL commit the current transaction without waiting for its disk flush.
+
+    Only for derived data (learner states, decisions): after a database crash the last moments of
+    it can be missing, and the reconciliation rebuilds states from the response log while the web
+    process decides afresh where a decision is missing. Responses themselves are never written so.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def response_process(*, response_id: int) -> None:
+    """After an answer: bring the learner's state up to it, then decide the next question of the
+    quiz (or its end) and the next module of the course.
+
+    Idempotent: the state applies each response once, and a decision is stored once per answer
+    and kind (a second run finds them stored and changes nothing). The state and the next question
+    are committed together, with the learner's state row locked, so two answers of the same learner
+    are processed one after the other; the module recommendation follows (the quiz waits only for
+    the question).
+    """
+    from adaptive.decisions import (
+        answered_in_order,
+        belief_from_row,
+        decide_module,
+        decide_question,
+        quiz_attempt_finish,
+    )
+
+    fixed_path = Enrollment.objects.filter(user_id=OuterRef("user_id"), course_id=OuterRef("course_id"),
+                                           path=Enrollment.FIXED)
+    response = (Response.objects.select_related("quiz_attempt", "course").annotate(fixed=Exists(fixed_path))
+                .filter(pk=response_id).first())
+    if response is None:
+        return
+    fixed = response.fixed
+    with transaction.atomic():
+        _relax_durability()
+        row = learner_state_advance(user_id=response.user_id, up_to_response_id=response.pk,
+                                    courses={response.course_id: response.course})
+        belief = belief_from_row(row)
+        attempt = response.quiz_attempt
+        if attempt is not None and attempt.finished_at is None:
+            attempt.course = response.course
+            answered = answered_in_order(attempt)
+            if answered and answered[-1][0] == response.pk:  # an older answer's decision would be out of date
+                decision = decide_question(attempt, belief, response=response, source=Decision.WORKER,
+                                           asked=[question_id for _, question_id in answered], fixed=fixed,
+                                           mastery=row.mastery if row.model_version_id else None)
+                if decision.question_id is None:
+                    # The quiz is over: record it now, even if the learner never asks for the next step.
+                    quiz_attempt_finish(attempt)
+    with transaction.atomic():
+        _relax_durability()
+        decide_module(response.user_id, response.course, belief, mastery=row.mastery if belief.model else None,
+                      peak=row.peak_mastery, response=response, source=Decision.WORKER, fixed=fixed)
 
 
 def learner_mastery(user: AbstractBaseUser) -> dict[str, float]:

@@ -43,29 +43,9 @@ def process_response(self: object, response_id: int) -> None:
     Running it twice changes nothing: the state only applies responses it has not seen, and a
     decision is stored once per response.
     """
-    from adaptive.decisions import belief_from_row, decide_module, decide_question, quiz_attempt_finish
-    from adaptive.models import Decision
-    from adaptive.services import learner_state_advance
-    from lms.learning.models import Response
+    from adaptive.services import response_process
 
-    response = Response.objects.select_related("quiz_attempt__course", "quiz_attempt__module", "course").filter(
-        pk=response_id).first()
-    if response is None:
-        return
-    row = learner_state_advance(user_id=response.user_id, up_to_response_id=response.pk)
-    belief = belief_from_row(row)
-    attempt = response.quiz_attempt
-    if attempt is not None and attempt.finished_at is None and \
-            not Decision.objects.filter(response=response, kind=Decision.QUESTION).exists():
-        latest = attempt.responses.order_by("-id").values_list("id", flat=True).first()
-        if latest == response.pk:  # an older answer's decision would be out of date
-            decision = decide_question(attempt, belief, response=response, source=Decision.WORKER)
-            if decision.question_id is None:
-                # The quiz is over: record it now, even if the learner never asks for the next step.
-                quiz_attempt_finish(attempt)
-    if not Decision.objects.filter(response=response, kind=Decision.MODULE).exists():
-        decide_module(response.user_id, response.course, belief, mastery=row.mastery if belief.model else None,
-                      peak=row.peak_mastery, response=response, source=Decision.WORKER)
+    response_process(response_id=response_id)
 
 
 @shared_task(time_limit=600, soft_time_limit=570)
