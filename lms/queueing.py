@@ -16,15 +16,16 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def publish(task: Task, *args: Any, **kwargs: Any) -> bool:
-    """Publish now; return False (and log) if the broker could not take it."""
+def publish(task: Task, *args: Any, countdown: float | None = None) -> bool:
+    """Publish now (to run ``countdown`` seconds later, if given); return False (and log) if the
+    broker could not take it."""
     try:
-        task.apply_async(args=args, kwargs=kwargs)
+        task.apply_async(args=args, countdown=countdown)
     except Exception:  # noqa: BLE001 - any broker failure must stay out of the request
         logger.exception("could not queue %s%r; it will be reconciled later", getattr(task, "__name__", task), args)
         return False
     return True
 
 
-def publish_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: publish(task, *args, **kwargs))
+def publish_on_commit(task: Task, *args: Any, countdown: float | None = None) -> None:
+    transaction.on_commit(lambda: publish(task, *args, countdown=countdown))

@@ -145,6 +145,10 @@ else:
         }
     }
 CACHES["default"]["KEY_PREFIX"] = env_str("PATHWISE_CACHE_PREFIX", "pathwise")
+# Sessions are read on every request: with Redis they are read from the cache and written through
+# to the database. The file cache is not safe for that across processes, so without Redis they
+# stay in the database alone.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 # --- Celery -------------------------------------------------------------------------------------
 # The default broker keeps messages in files under var/broker, so the demo needs no server and the
@@ -256,6 +260,9 @@ PATHWISE_MODEL_DIR = Path(env_str("PATHWISE_MODEL_DIR", str(VAR_DIR / "models"))
 PATHWISE_LEARNER_MODEL = env_str("PATHWISE_LEARNER_MODEL", "hybrid")
 # How long the web process waits for the worker's decision before deciding itself (at most 1 s).
 PATHWISE_DECISION_DEADLINE_S = min(1.0, env_float("PATHWISE_DECISION_DEADLINE_S", 0.6))
+# An enrolment's progress summary is refreshed this long after an answer, once for all the answers
+# given meanwhile, so that it stays out of the way of the real-time decisions.
+PATHWISE_PROGRESS_REFRESH_DELAY_S = env_float("PATHWISE_PROGRESS_REFRESH_DELAY_S", 2.0)
 PATHWISE_TRAINING_DEVICE = env_str("PATHWISE_TRAINING_DEVICE", "auto")
 MAX_IMAGE_BYTES = env_int("PATHWISE_MAX_IMAGE_BYTES", 2 * 1024 * 1024)
 DEMO_COURSES_DIR = BASE_DIR / "demo" / "courses"

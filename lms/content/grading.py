@@ -44,7 +44,7 @@ def parse_answer(question: Question, raw: Any) -> Any:
             ids = sorted({int(v) for v in values})
         except (TypeError, ValueError, OverflowError):
             raise InvalidAnswer("choose one of the options") from None
-        valid = set(question.choices.values_list("id", flat=True))
+        valid = {c.pk for c in question.choices.all()}  # prefetched by the quiz views
         if not ids:
             raise InvalidAnswer("choose an option" if qtype == Question.SINGLE else "choose at least one option")
         if not set(ids) <= valid:
@@ -87,7 +87,7 @@ def grade(question: Question, raw: Any) -> Grade:
     answer = parse_answer(question, raw)
     qtype = question.type
     if qtype in Question.CHOICE_TYPES:
-        correct_ids = set(question.choices.filter(is_correct=True).values_list("id", flat=True))
+        correct_ids = {c.pk for c in question.choices.all() if c.is_correct}
         picked = {answer} if qtype == Question.SINGLE else set(answer)
         if qtype == Question.SINGLE:
             ok = picked == correct_ids

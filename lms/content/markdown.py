@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 import re
 
@@ -31,15 +32,22 @@ def render_markdown(text: str, image_urls: Mapping[str, str] | None = None, head
     served from, so a body written for a package shows its images once imported.
     ``heading_offset`` pushes the author's headings down (``#`` becomes ``<h2>`` by default) so the
     page keeps one ``<h1>``, its own title, and a heading outline screen readers can follow.
+    The same text renders the same, so recent renderings are kept (a quiz shows the same stems and
+    explanations to every learner).
     """
-    html = md.markdown(text or "", extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    return _render(text or "", tuple(sorted((image_urls or {}).items())), heading_offset)
+
+
+@lru_cache(maxsize=1024)
+def _render(text: str, image_urls: tuple[tuple[str, str], ...], heading_offset: int) -> str:
+    html = md.markdown(text, extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
     if heading_offset:
         html = re.sub(
             r"<(/?)h([1-6])(\b[^>]*)>",
             lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + heading_offset)}{m.group(3)}>",
             html,
         )
-    for package_path, url in (image_urls or {}).items():
+    for package_path, url in image_urls:
         html = html.replace(f'src="{package_path}"', f'src="{url}"')
     return nh3.clean(
         html,

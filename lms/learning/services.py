@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from lms.content.grading import InvalidAnswer, grade
 from lms.content.models import Course, Module, ModuleQuestion, Question
+from lms.db import insert_unless_duplicate
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
-from lms.queueing import publish_on_commit
+from lms.queueing import publish, publish_on_commit
+
+logger = logging.getLogger(__name__)
 
 
 class NotAllowed(Exception):
@@ -136,23 +142,30 @@ def response_submit(
     learner cannot answer here.
     """
     submission = uuid.UUID(str(submission_id))
-    existing = Response.objects.filter(user=user, submission_id=submission).first()
-    if existing:
-        return SubmitResult(existing, False)
+    # One read for both: this submission if it was stored already, and the earlier answers to the
+    # question (for the attempt number, and to refuse a second answer within one quiz).
+    mine = list(Response.objects.filter(Q(submission_id=submission) | Q(question=question), user=user)
+                .values_list("pk", "submission_id", "quiz_attempt_id"))
+    existing = next((pk for pk, stored, _ in mine if stored == submission), None)
+    if existing is not None:
+        return SubmitResult(Response.objects.get(pk=existing), False)
 
-    if not module.course.published:
+    course = module.course
+    if not course.published:
         raise NotAllowed("this course is not open")
-    if not module.module_questions.filter(question=question).exists():
+    if quiz_attempt is None and not module.module_questions.filter(question=question).exists():
         raise NotAllowed("this question is not part of this module's quiz")
+    earlier_attempts = [attempt_id for _, _, attempt_id in mine]
     if quiz_attempt is not None:
-        if quiz_attempt.user_id != user.pk or quiz_attempt.course_id != module.course_id or (
+        # The attempt's questions were the module's (or, for a placement check, the course's) when it started.
+        if quiz_attempt.user_id != user.pk or quiz_attempt.course_id != course.pk or (
                 quiz_attempt.module_id is not None and quiz_attempt.module_id != module.pk):
             raise NotAllowed("this quiz attempt belongs to someone else")
         if quiz_attempt.finished_at is not None:
             raise NotAllowed("this quiz is already finished")
         if question.pk not in quiz_attempt.question_ids:
             raise NotAllowed("this question is not part of this quiz attempt")
-        if quiz_attempt.responses.filter(question=question).exists():
+        if quiz_attempt.pk in earlier_attempts:
             raise NotAllowed("this question was already answered in this attempt")
         if quiz_attempt.current_question_id not in (None, question.pk):
             # The shown question may have been answered already; then the current one is the next decision.
@@ -161,41 +174,64 @@ def response_submit(
             if current is None or current.pk != question.pk:
                 raise NotAllowed("this is no longer the current question of the quiz")
     result = grade(question, answer)
-    enrollment = enrollment_create(user=user, course=module.course)
+    enrollment = Enrollment.objects.filter(user=user, course=course).only("id").first() or enrollment_create(
+        user=user, course=course)
+
+    response = Response(
+        submission_id=submission,
+        user=user,
+        question=question,
+        module=module,
+        course=course,
+        quiz_attempt=quiz_attempt,
+        answer=result.answer,
+        is_correct=result.is_correct,
+        score=result.score,
+        time_taken_ms=time_taken_ms,
+        attempt_number=len(earlier_attempts) + 1,
+        shown_at=shown_at,
+    )
+    if not insert_unless_duplicate(response):
+        # Two identical submissions raced past the first check; the other one won.
+        return SubmitResult(Response.objects.get(user=user, submission_id=submission), False)
+    from adaptive.tasks import process_response
+
+    # The answer is committed first; the learner model and the summary follow in workers.
+    publish_on_commit(process_response, response.pk)
+    transaction.on_commit(lambda: enrollment_refresh_progress_later(enrollment_id=enrollment.pk))
+    return SubmitResult(response, True)
+
+
+def _progress_pending_key(enrollment_id: int) -> str:
+    return f"learning:progress-pending:{enrollment_id}"
+
+
+def enrollment_refresh_progress_later(*, enrollment_id: int) -> None:
+    """Queue a refresh of the enrolment's progress summary, ``PATHWISE_PROGRESS_REFRESH_DELAY_S``
+    from now, unless one is pending already: answers in quick succession share one refresh.
+
+    Nothing is lost if this fails or the refresh never runs: the answers stay marked unprocessed
+    and the periodic reconciliation refreshes their enrolments.
+    """
+    from lms.learning.tasks import refresh_enrollment_progress
 
     try:
-        with transaction.atomic():
-            previous = Response.objects.filter(user=user, question=question).count()
-            response = Response.objects.create(
-                submission_id=submission,
-                user=user,
-                question=question,
-                module=module,
-                course=module.course,
-                quiz_attempt=quiz_attempt,
-                answer=result.answer,
-                is_correct=result.is_correct,
-                score=result.score,
-                time_taken_ms=time_taken_ms,
-                attempt_number=previous + 1,
-                shown_at=shown_at,
-            )
-            from adaptive.tasks import process_response
-            from lms.learning.tasks import refresh_enrollment_progress
-
-            # The answer is committed first; the learner model and the summary follow in workers.
-            publish_on_commit(process_response, response.pk)
-            publish_on_commit(refresh_enrollment_progress, enrollment.pk)
-    except IntegrityError:
-        # Two identical submissions raced past the first check; the other one won.
-        response = Response.objects.get(user=user, submission_id=submission)
-        return SubmitResult(response, False)
-    return SubmitResult(response, True)
+        pending = not cache.add(_progress_pending_key(enrollment_id), 1, timeout=60)
+    except Exception:  # noqa: BLE001 - without the cache, queue one refresh per answer
+        logger.warning("cache unavailable; refreshing enrolment %s without coalescing", enrollment_id)
+        pending = False
+    if not pending:
+        publish(refresh_enrollment_progress, enrollment_id, countdown=settings.PATHWISE_PROGRESS_REFRESH_DELAY_S)
 
 
 @transaction.atomic
 def enrollment_refresh_progress(*, enrollment_id: int) -> Enrollment | None:
     """Recompute an enrolment's summary from the response log. Running it twice changes nothing."""
+    try:
+        # From here on, an answer that is committed queues a refresh of its own again.
+        cache.delete(_progress_pending_key(enrollment_id))
+    except Exception:  # noqa: BLE001 - the key expires by itself; the summary still gets refreshed
+        logger.warning("could not clear the pending refresh of enrolment %s", enrollment_id)
     enrollment = Enrollment.objects.select_for_update().filter(pk=enrollment_id).select_related("course").first()
     if enrollment is None:
         return None
@@ -206,9 +242,11 @@ def enrollment_refresh_progress(*, enrollment_id: int) -> Enrollment | None:
     enrollment.modules_completed = ModuleCompletion.objects.filter(
         user_id=enrollment.user_id, module_id__in=module_ids
     ).count()
-    enrollment.questions_answered = responses.count()
-    enrollment.correct_answers = responses.filter(is_correct=True).count()
-    enrollment.last_activity = responses.aggregate(last=Max("created"))["last"]
+    totals = responses.aggregate(answered=Count("id"), correct=Count("id", filter=Q(is_correct=True)),
+                                 last=Max("created"))
+    enrollment.questions_answered = totals["answered"]
+    enrollment.correct_answers = totals["correct"]
+    enrollment.last_activity = totals["last"]
     if module_ids and enrollment.modules_completed == len(module_ids):
         if enrollment.completed_at is None:
             enrollment.completed_at = ModuleCompletion.objects.filter(

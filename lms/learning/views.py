@@ -18,7 +18,7 @@ from lms.content.grading import correct_answer_text
 from lms.content.markdown import render_markdown
 from lms.content.models import Course, Module, Question, Skill
 from lms.content.selectors import image_urls_for
-from adaptive.decisions import latest_question_decision, recommended_module
+from adaptive.decisions import answered_in_order, latest_question_decision, recommended_module, resolve_next_step
 from adaptive.models import Decision
 from adaptive.services import assignments_of, learner_mastery
 from lms.learning import selectors
@@ -29,7 +29,6 @@ from lms.learning.services import (
     enrollment_create,
     module_for_question,
     placement_start,
-    quiz_attempt_current_question,
     quiz_attempt_start,
     response_submit,
 )
@@ -49,7 +48,7 @@ def _visible_module(request: HttpRequest, course_slug: str, module_slug: str) ->
 
 def _own_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> QuizAttempt:
     # Someone else's attempt is a 404, not a 403: its existence is not theirs to know.
-    return get_object_or_404(QuizAttempt.objects.select_related("module", "course"), pk=attempt_id,
+    return get_object_or_404(QuizAttempt.objects.select_related("module__course", "course"), pk=attempt_id,
                              user=request.user)
 
 
@@ -149,12 +148,16 @@ def placement(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _images(attempt: QuizAttempt, question: Question) -> dict[str, str]:
+    if "images/" not in question.stem and "images/" not in question.explanation:
+        return {}  # no picture to place: spare the lookup
     module = attempt.module or module_for_question(course=attempt.course, question=question)
     return image_urls_for(module) if module else {}
 
 
-def _question_context(attempt: QuizAttempt, question: Question, form: AnswerForm | None = None) -> dict:
-    answered = attempt.responses.count()
+def _question_context(attempt: QuizAttempt, question: Question, form: AnswerForm | None = None, *,
+                      answered: int | None = None, decision: Decision | None = None) -> dict:
+    if answered is None:
+        answered = attempt.responses.count()
     if form is None:
         form = AnswerForm(
             question=question,
@@ -171,7 +174,7 @@ def _question_context(attempt: QuizAttempt, question: Question, form: AnswerForm
         "number": answered + 1,
         "total": limit,
         "progress_percent": round(100 * answered / max(1, limit)),
-        "decision": latest_question_decision(attempt),
+        "decision": decision or latest_question_decision(attempt),
     }
 
 
@@ -179,13 +182,16 @@ def _question_context(attempt: QuizAttempt, question: Question, form: AnswerForm
 @require_GET
 def quiz(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
-    question = quiz_attempt_current_question(attempt)
-    if question is None:
+    answered = answered_in_order(attempt)
+    step = resolve_next_step(attempt, answered=answered)
+    if step.question_id is None:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("quiz_summary", args=[attempt.pk]))
         return redirect("quiz_summary", attempt_id=attempt.pk)
+    question = Question.objects.prefetch_related("choices").get(pk=step.question_id)
     template = "learning/quiz.html#question" if request.htmx else "learning/quiz.html"
-    return render(request, template, _question_context(attempt, question))
+    return render(request, template, _question_context(attempt, question, answered=len(answered),
+                                                      decision=step.decision))
 
 
 @login_required
@@ -199,29 +205,28 @@ def quiz_answer(request: HttpRequest, attempt_id: uuid.UUID, question_id: int) -
     if not form.is_valid():
         template = "learning/quiz.html#question" if request.htmx else "learning/quiz.html"
         return render(request, template, _question_context(attempt, question, form), status=422 if request.htmx else 200)
-    existing = Response.objects.filter(user=request.user, submission_id=form.cleaned_data["submission_id"]).first()
-    if existing is None:
-        module = attempt.module or module_for_question(course=attempt.course, question=question)
-        try:
-            if module is None:
-                raise NotAllowed("this question is not part of this course")
-            response_submit(
-                user=request.user,
-                question=question,
-                module=module,
-                answer=form.cleaned_data["answer"],
-                submission_id=form.cleaned_data["submission_id"],
-                time_taken_ms=_elapsed_ms(form.cleaned_data.get("shown_at")),
-                shown_at=form.cleaned_data.get("shown_at"),
-                quiz_attempt=attempt,
-            )
-        except NotAllowed as exc:
-            messages.info(request, str(exc).capitalize() + ".")
-            if request.htmx:
-                return HttpResponseClientRedirect(reverse("quiz", args=[attempt.pk]))
-            return redirect("quiz", attempt_id=attempt.pk)
+    module = attempt.module or module_for_question(course=attempt.course, question=question)
+    try:
+        if module is None:
+            raise NotAllowed("this question is not part of this course")
+        # A second submission of the same answer (double click, retry) returns the stored one.
+        result = response_submit(
+            user=request.user,
+            question=question,
+            module=module,
+            answer=form.cleaned_data["answer"],
+            submission_id=form.cleaned_data["submission_id"],
+            time_taken_ms=_elapsed_ms(form.cleaned_data.get("shown_at")),
+            shown_at=form.cleaned_data.get("shown_at"),
+            quiz_attempt=attempt,
+        )
+    except NotAllowed as exc:
+        messages.info(request, str(exc).capitalize() + ".")
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("quiz", args=[attempt.pk]))
+        return redirect("quiz", attempt_id=attempt.pk)
     if request.htmx:
-        return _render_feedback(request, attempt, form.cleaned_data["submission_id"])
+        return _render_feedback(request, attempt, result.response)
     return redirect("quiz_feedback", attempt_id=attempt.pk, submission_id=form.cleaned_data["submission_id"])
 
 
@@ -235,13 +240,15 @@ def _elapsed_ms(shown_at: object) -> int | None:
 @login_required
 @require_GET
 def quiz_feedback(request: HttpRequest, attempt_id: uuid.UUID, submission_id: uuid.UUID) -> HttpResponse:
-    return _render_feedback(request, _own_attempt(request, attempt_id), submission_id)
+    attempt = _own_attempt(request, attempt_id)
+    response = get_object_or_404(Response.objects.select_related("question").prefetch_related("question__choices"),
+                                 quiz_attempt=attempt, submission_id=submission_id)
+    return _render_feedback(request, attempt, response)
 
 
-def _render_feedback(request: HttpRequest, attempt: QuizAttempt, submission_id: uuid.UUID) -> HttpResponse:
-    response = get_object_or_404(
-        Response.objects.select_related("question"), quiz_attempt=attempt, submission_id=submission_id
-    )
+def _render_feedback(request: HttpRequest, attempt: QuizAttempt, response: Response) -> HttpResponse:
+    if response.quiz_attempt_id != attempt.pk:
+        raise Http404("No such answer in this quiz")
     question = response.question
     picked = response.answer if isinstance(response.answer, list) else [response.answer]
     choices = [
@@ -264,20 +271,23 @@ def _render_feedback(request: HttpRequest, attempt: QuizAttempt, submission_id: 
     if request.htmx:
         # Feedback at once; the next step arrives as soon as the worker has decided.
         return render(request, "learning/quiz_feedback.html#feedback", ctx)
-    ctx.update(_next_step_context(attempt, response))
+    ctx.update(_next_step_context(attempt, response.pk))
     return render(request, "learning/quiz_feedback.html", ctx)
 
 
-def _next_step_context(attempt: QuizAttempt, response: Response) -> dict:
-    latest = attempt.responses.order_by("-id").values_list("id", flat=True).first()
-    if latest != response.pk:
+def _next_step_context(attempt: QuizAttempt, response_id: int,
+                       answered: list[tuple[int, int]] | None = None) -> dict:
+    if answered is None:
+        answered = answered_in_order(attempt)
+    if answered[-1][0] != response_id:
         # An older answer's page: the quiz has moved on.
         return {"next_question": None, "finished": attempt.finished_at is not None, "decision": None, "stale": True}
-    question = quiz_attempt_current_question(attempt)
+    step = resolve_next_step(attempt, answered=answered)
+    decision = step.decision or Decision.objects.filter(response_id=response_id, kind=Decision.QUESTION).first()
     return {
-        "next_question": question,
-        "finished": question is None,
-        "decision": Decision.objects.filter(response=response, kind=Decision.QUESTION).first(),
+        "next_question": step.question_id,
+        "finished": step.question_id is None,
+        "decision": decision,
         "stale": False,
     }
 
@@ -287,8 +297,10 @@ def _next_step_context(attempt: QuizAttempt, response: Response) -> dict:
 def quiz_next(request: HttpRequest, attempt_id: uuid.UUID, response_id: int) -> HttpResponse:
     """The decision after an answer: the next question (with why) or the end of the quiz."""
     attempt = _own_attempt(request, attempt_id)
-    response = get_object_or_404(Response, pk=response_id, quiz_attempt=attempt)
-    ctx = {"attempt": attempt, **_next_step_context(attempt, response)}
+    answered = answered_in_order(attempt)
+    if response_id not in {pk for pk, _ in answered}:
+        raise Http404("No such answer in this quiz")
+    ctx = {"attempt": attempt, **_next_step_context(attempt, response_id, answered)}
     return render(request, "learning/quiz_feedback.html#next-step", ctx)
 
 

@@ -71,13 +71,17 @@ def _remove_test_broker_folder() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_course_structures() -> Iterator[None]:
-    """Course structures and the champion model are cached per process; every test starts from its
-    own database, so neither may leak from one test to the next."""
+    """Course structures and the champion model are cached per process, and marks such as a pending
+    progress refresh live in the shared cache; every test starts from its own database, so none of
+    them may leak from one test to the next."""
+    from django.core.cache import cache
+
     from adaptive import registry
     from adaptive.structure import forget_structures
 
     forget_structures()
     registry.forget()
+    cache.clear()
     yield
     forget_structures()
     registry.forget()
