@@ -54,9 +54,10 @@ class Belief:
     version: ModelVersion | None
 
 
-def belief_from_row(row: LearnerState | None) -> Belief:
-    """The champion with the learner's stored state (the prior when there is none yet)."""
-    loaded = registry.champion()
+def belief_from_row(row: LearnerState | None, loaded: registry.LoadedModel | None = None) -> Belief:
+    """The champion (``loaded``, or looked up) with the learner's stored state (the prior when there
+    is none yet)."""
+    loaded = loaded or registry.champion()
     if loaded is None:
         return Belief(None, None, None)
     if row is not None and row.model_version_id == loaded.version.pk and row.state:

@@ -163,18 +163,20 @@ def _course_ids_for_user(user_id: int) -> list[int]:
 
 
 def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None,
-                          courses: dict[int, Course] | None = None) -> LearnerState:
+                          courses: dict[int, Course] | None = None,
+                          loaded: registry.LoadedModel | None = None) -> LearnerState:
     """Apply the learner's responses the stored state has not seen yet, up to ``up_to_response_id``.
 
     Idempotent: responses at or below ``last_response_id`` are never applied twice, so running it
     again for the same response changes nothing. When the champion changed since the state was
     stored, the state is rebuilt from all of the learner's responses with the new model. Mastery is
     refreshed for the skills of the courses the new responses belong to (all enrolled courses on a
-    rebuild). ``courses`` are course rows the caller already holds (by id), so they are not read again.
+    rebuild). ``courses`` are course rows the caller already holds (by id), so they are not read again;
+    ``loaded`` is the champion when the caller has just looked it up.
     """
     from adaptive.structure import course_structure
 
-    loaded = registry.champion()
+    loaded = loaded or registry.champion()
     with transaction.atomic(savepoint=False):
         state_row, _ = LearnerState.objects.select_for_update().get_or_create(user_id=user_id)
         if loaded is None:
@@ -263,9 +265,10 @@ def response_process(*, response_id: int) -> None:
     fixed = response.fixed
     with transaction.atomic():
         _relax_durability()
+        loaded = registry.champion()
         row = learner_state_advance(user_id=response.user_id, up_to_response_id=response.pk,
-                                    courses={response.course_id: response.course})
-        belief = belief_from_row(row)
+                                    courses={response.course_id: response.course}, loaded=loaded)
+        belief = belief_from_row(row, loaded)
         attempt = response.quiz_attempt
         if attempt is not None and attempt.finished_at is None:
             attempt.course = response.course

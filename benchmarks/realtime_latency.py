@@ -1,12 +1,15 @@
 """Real-time latency: from a learner's answer to the next decision being ready.
 
-Starts what it needs (a gunicorn web server and a Celery worker, on a throwaway database, with the
-real Redis as broker and cache), loads the demo courses, trains a learner model on simulated
-activity, then lets N simulated learners take quizzes concurrently through the real HTTP pages:
-sign in, start a module quiz, answer, ask for the next step, answer again. For every answer it
-records the time from sending the answer to the stored decision (the worker's, or the web's own if
-the worker missed the deadline). In the same run it times the round trip of a bare no-op Celery task.
-Everything it started is stopped at the end.
+Starts what it needs (a gunicorn web server, a Celery worker on the ``realtime`` queue and one on
+``default``, on a throwaway database, with the real Redis as broker and cache), loads the demo
+courses, trains a learner model on simulated activity, then lets N simulated learners take quizzes
+concurrently through the real HTTP endpoints, as the quiz page does with htmx: post the answer,
+fetch the next step (the decision), fetch the next question, think, answer again. Every learner
+signs in and opens a quiz before the clock starts, and think times are drawn around the mean so
+that the learners do not answer in lockstep. For every answer it records the time from sending
+the answer to the stored decision (the worker's, or the web's own if the worker missed the
+deadline). In the same run it times the round trip of a bare no-op Celery task. Everything it
+started is stopped at the end.
 
     python benchmarks/realtime_latency.py --learners 50 --json out.json
 
@@ -17,9 +20,10 @@ on 127.0.0.1 (``--database-url`` to choose; ``sqlite`` for a throwaway SQLite fi
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
+import http.client
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -31,6 +35,7 @@ import time
 import urllib.parse
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -48,20 +53,48 @@ def percentile(values: list[float], q: float) -> float:
 
 
 class Browser:
-    """A minimal browser: cookies, CSRF token, form posts, htmx headers."""
+    """A minimal browser over one keep-alive connection: cookies, CSRF token, form posts, htmx
+    headers, redirects."""
 
     def __init__(self, base: str) -> None:
+        parsed = urllib.parse.urlparse(base)
+        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
         self.base = base
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.cookies: dict[str, str] = {}
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
 
     def csrf(self) -> str:
-        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
+        return self.cookies.get("csrftoken", "")
+
+    def _request(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[str, str]:
+        for _ in range(5):  # redirects
+            headers = {**headers, "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+            if body is not None:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            try:
+                self.connection.request(method, path, body=body, headers=headers)
+                reply = self.connection.getresponse()
+            except (http.client.HTTPException, ConnectionError):
+                # The server closed an idle keep-alive connection: open a new one and try again.
+                self.connection.close()
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                self.connection.request(method, path, body=body, headers=headers)
+                reply = self.connection.getresponse()
+            text = reply.read().decode()
+            for header in reply.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+            if reply.status in (301, 302, 303) and reply.headers.get("Location"):
+                path, method, body = urllib.parse.urlparse(reply.headers["Location"]).path, "GET", None
+                headers = {}
+                continue
+            if reply.status >= 400:
+                raise RuntimeError(f"{method} {path}: HTTP {reply.status}")
+            return text, path
+        raise RuntimeError(f"too many redirects at {path}")
 
     def get(self, path: str, htmx: bool = False) -> tuple[str, str]:
-        request = urllib.request.Request(self.base + path, headers={"HX-Request": "true"} if htmx else {})
-        with self.opener.open(request, timeout=30) as reply:
-            return reply.read().decode(), reply.geturl()
+        return self._request("GET", path, None, {"HX-Request": "true"} if htmx else {})
 
     def post(self, path: str, data: dict[str, object], htmx: bool = False) -> tuple[str, str]:
         pairs = []
@@ -72,9 +105,7 @@ class Browser:
         headers = {"Referer": self.base + path, "X-CSRFToken": self.csrf()}
         if htmx:
             headers["HX-Request"] = "true"
-        request = urllib.request.Request(self.base + path, data=urllib.parse.urlencode(pairs).encode(), headers=headers)
-        with self.opener.open(request, timeout=30) as reply:
-            return reply.read().decode(), reply.geturl()
+        return self._request("POST", path, urllib.parse.urlencode(pairs).encode(), headers)
 
 
 def prepare(env: dict[str, str], model: str, sim_learners: int, learners: int) -> list[str]:
@@ -101,6 +132,29 @@ for i in range({learners}):
     return [f"bench-{i:03d}" for i in range(learners)]
 
 
+def cpu_seconds_by_program(groups: dict[str, set[int]]) -> dict[str, float]:
+    """CPU time (user + system, seconds) used so far by each program on the machine, from /proc.
+
+    ``groups`` names process-group ids of processes this script started (web, workers); the rest
+    are grouped by command name (postgres, redis-server, …). Linux only; empty elsewhere.
+    """
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    totals: dict[str, float] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = entry.read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2 :].split()
+        pgid, used = int(fields[2]), (int(fields[11]) + int(fields[12])) / ticks
+        label = next((label for label, ids in groups.items() if pgid in ids), name)
+        if int(entry.parent.name) == os.getpid():
+            label = "load generator (this script)"
+        totals[label] = totals.get(label, 0.0) + used
+    return totals
+
+
 def wait_http(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -115,46 +169,66 @@ def wait_http(url: str, seconds: float = 60) -> None:
 ANSWER_FORM = re.compile(r'action="(/quiz/[0-9a-f-]+/questions/(\d+)/answer/)"')
 HIDDEN = re.compile(r'name="(submission_id|shown_at)" value="([^"]*)"')
 OPTION = re.compile(r'<input type="(?:radio|checkbox)" name="answer" value="([^"]+)"')
+NEXT_STEP = re.compile(r'hx-get="(/quiz/[^"]+/next/\d+/)"')
 
 
-def learner_session(base: str, username: str, module_path: str, answers: int, think: float,
-                    sent: dict[str, float], errors: list[str], stop_at: float) -> int:
-    browser = Browser(base)
-    browser.get("/accounts/login/")
-    browser.post("/accounts/login/", {"username": username, "password": "bench-password-123"})
-    done = 0
-    while done < answers and time.monotonic() < stop_at:
-        _, url = browser.post(module_path + "quiz/", {})
-        attempt_path = urllib.parse.urlparse(url).path
-        page, _ = browser.get(attempt_path)
+class Learner:
+    """One simulated learner: signs in and opens a quiz (untimed), then answers through htmx."""
+
+    def __init__(self, base: str, username: str, module_path: str, seed: int) -> None:
+        self.browser = Browser(base)
+        self.username, self.module_path = username, module_path
+        self.random = random.Random(seed)
+        self.page = ""
+        self.attempt_path = ""
+
+    def start(self) -> None:
+        self.browser.get("/accounts/login/")
+        self.browser.post("/accounts/login/", {"username": self.username, "password": "bench-password-123"})
+        self.open_quiz()
+
+    def open_quiz(self) -> None:
+        self.page, self.attempt_path = self.browser.post(self.module_path + "quiz/", {})
+
+    def run(self, answers: int, think: float, sent: dict[str, float], errors: list[str], stop_at: float,
+            go: threading.Event) -> int:
+        go.wait()
+        time.sleep(self.random.uniform(0, think))  # arrive at random moments, as real learners do
+        done = 0
         while done < answers and time.monotonic() < stop_at:
-            form = ANSWER_FORM.search(page)
-            if not form:
-                break  # the quiz is over
-            hidden = dict(HIDDEN.findall(page))
-            options = OPTION.findall(page)
-            answer: object = options[0] if options else "1"
+            form = ANSWER_FORM.search(self.page)
+            if not form:  # the quiz is over: start the module again
+                self.open_quiz()
+                continue
+            hidden = dict(HIDDEN.findall(self.page))
+            options = OPTION.findall(self.page)
+            answer: object = self.random.choice(options) if options else "1"
+            time.sleep(think * self.random.uniform(0.5, 1.5))
             submission = hidden.get("submission_id") or str(uuid.uuid4())
-            time.sleep(think)
             sent[submission] = time.time()
             try:
-                browser.post(form.group(1), {"submission_id": submission, "shown_at": hidden.get("shown_at", ""),
-                                             "answer": answer}, htmx=True)
+                feedback, _ = self.browser.post(form.group(1), {
+                    "submission_id": submission, "shown_at": hidden.get("shown_at", ""), "answer": answer},
+                    htmx=True)
+                done += 1
+                step = NEXT_STEP.search(feedback)  # htmx fetches the next step as soon as feedback shows
+                if step:
+                    self.browser.get(step.group(1), htmx=True)
+                self.page, _ = self.browser.get(self.attempt_path, htmx=True)  # "Next question"
             except Exception as exc:  # noqa: BLE001 - count it and go on
-                errors.append(f"{username}: {exc}")
-                break
-            done += 1
-            page, _ = browser.get(attempt_path, htmx=False)
-            if "/summary/" in _:
-                break
-    return done
+                errors.append(f"{self.username}: {exc}")
+                if len(errors) > 100:
+                    break
+                self.page = ""
+        return done
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=50, help="Concurrent simulated learners.")
     parser.add_argument("--answers", type=int, default=20, help="Answers per learner.")
-    parser.add_argument("--think-ms", type=float, default=1000, help="Think time before each answer.")
+    parser.add_argument("--think-ms", type=float, default=1000,
+                        help="Mean think time before each answer (each drawn from 0.5 to 1.5 times it).")
     parser.add_argument("--model", default="hybrid")
     parser.add_argument("--sim-learners", type=int, default=150, help="Simulated history the model trains on.")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pathwise_latency",
@@ -162,7 +236,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="Redis server (databases 10-12 are used).")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--web-workers", type=int, default=2)
-    parser.add_argument("--worker-concurrency", type=int, default=2)
+    parser.add_argument("--worker-concurrency", type=int, default=2, help="Processes serving the realtime queue.")
+    parser.add_argument("--worker-pool", choices=("prefork", "solo"), default="prefork",
+                        help="prefork: one worker with that many child processes; solo: that many workers.")
     parser.add_argument("--noop", type=int, default=200, help="No-op task round trips to time.")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
@@ -207,11 +283,20 @@ def main(argv: list[str] | None = None) -> dict:
         web = subprocess.Popen([str(BIN / "gunicorn"), "lms.wsgi", "--bind", f"127.0.0.1:{args.port}", "--workers",
                                 str(args.web_workers), "--threads", "8", "--log-level", "warning"],
                                cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True)
-        worker = subprocess.Popen([str(BIN / "celery"), "-A", "lms", "worker", "-Q", "realtime,default",
-                                   "--concurrency", str(args.worker_concurrency), "--loglevel", "WARNING",
-                                   "--without-gossip", "--without-mingle", "--prefetch-multiplier", "4"],
-                                  cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True)
-        for process in (web, worker):
+        # As in docker-compose.yml: decisions have a worker of their own, so they never queue
+        # behind progress summaries.
+        def celery_worker(queue: str, name: str, *options: str) -> subprocess.Popen:
+            return subprocess.Popen([str(BIN / "celery"), "-A", "lms", "worker", "-Q", queue, "-n", f"{name}@%h",
+                                     "--loglevel", "WARNING", "--without-gossip", "--without-mingle", *options],
+                                    cwd=ROOT, env=env, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True)
+
+        if args.worker_pool == "solo":  # one single-process worker per slot: no hand-over to a child process
+            realtime = [celery_worker("realtime", f"realtime{i}", "--pool", "solo")
+                        for i in range(args.worker_concurrency)]
+        else:
+            realtime = [celery_worker("realtime", "realtime", "--concurrency", str(args.worker_concurrency))]
+        workers = [*realtime, celery_worker("default", "default", "--concurrency", "1")]
+        for process in (web, *workers):
             stack.callback(lambda p=process: (os.killpg(p.pid, signal.SIGTERM), p.wait(timeout=30)))
         base = f"http://127.0.0.1:{args.port}"
         wait_http(base + "/accounts/login/")
@@ -236,14 +321,23 @@ print(json.dumps(times))
         errors: list[str] = []
         counts: list[int] = []
         stop_at = time.monotonic() + 600
-        threads = [threading.Thread(target=lambda u=u: counts.append(
-            learner_session(base, u, module_path, args.answers, args.think_ms / 1000, sent, errors, stop_at)))
-            for u in usernames]
-        started = time.time()
+        learners = [Learner(base, u, module_path, seed=i) for i, u in enumerate(usernames)]
+        print(f"signing in {len(learners)} learners and opening their quizzes …", flush=True)
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(Learner.start, learners))
+        go = threading.Event()
+        threads = [threading.Thread(target=lambda learner=learner: counts.append(
+            learner.run(args.answers, args.think_ms / 1000, sent, errors, stop_at, go))) for learner in learners]
         for thread in threads:
             thread.start()
+        groups = {"web (gunicorn)": {web.pid}, "realtime worker": {w.pid for w in realtime},
+                  "default worker": {workers[-1].pid}}
+        cpu_before = cpu_seconds_by_program(groups)
+        started = time.time()
+        go.set()
         for thread in threads:
             thread.join()
+        cpu_after = cpu_seconds_by_program(groups)
         elapsed = time.time() - started
         time.sleep(2)  # let the last decisions land
 
@@ -251,19 +345,23 @@ print(json.dumps(times))
 import json
 from adaptive.models import Decision
 rows = Decision.objects.filter(kind="question", response__isnull=False).values_list(
-    "response__submission_id", "created", "source")
-print(json.dumps([[str(s), c.timestamp(), src] for s, c, src in rows]))
+    "response__submission_id", "created", "source", "response__created")
+print(json.dumps([[str(s), c.timestamp(), src, r.timestamp()] for s, c, src, r in rows]))
 """
         out = subprocess.run([PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True,
                              capture_output=True, text=True).stdout
         decided = json.loads(out.strip().splitlines()[-1])
-    latencies = []
+    latencies, to_stored, stored_to_decided = [], [], []
     sources: dict[str, int] = {}
-    for submission, created, source in decided:
+    for submission, created, source, stored in decided:
         if submission in sent:
             latencies.append((created - sent[submission]) * 1000)
+            to_stored.append((stored - sent[submission]) * 1000)
+            stored_to_decided.append((created - stored) * 1000)
             sources[source] = sources.get(source, 0) + 1
     answers = sum(counts)
+    cpu = {label: round((cpu_after[label] - cpu_before.get(label, 0.0)) / max(1, answers) * 1000, 2)
+           for label in cpu_after if cpu_after[label] - cpu_before.get(label, 0.0) > 0.05}
     result = {
         "learners": args.learners,
         "answers": answers,
@@ -274,19 +372,29 @@ print(json.dumps([[str(s), c.timestamp(), src] for s, c, src in rows]))
         "answers_per_s": round(answers / elapsed, 1),
         "noop_p50_ms": round(percentile(noop_ms, 50), 1),
         "noop_p95_ms": round(percentile(noop_ms, 95), 1),
+        "stored_p50_ms": round(percentile(to_stored, 50), 1),
+        "stored_to_decision_p50_ms": round(percentile(stored_to_decided, 50), 1),
         "decided_by": sources,
         "errors": len(errors),
         "model": args.model,
         "database": "sqlite" if args.database_url == "sqlite" else "postgresql",
         "think_ms": args.think_ms,
+        "worker_pool": args.worker_pool,
+        "cpu_ms_per_answer": dict(sorted(cpu.items(), key=lambda kv: -kv[1])),
     }
     print(f"\n{args.learners} learners, {answers} answers in {elapsed:.1f}s ({result['answers_per_s']} answers/s), "
           f"model {args.model}, {result['database']}, think time {args.think_ms:.0f} ms")
     print("| measure | p50 ms | p95 ms | p99 ms |")
     print("|---|---|---|---|")
     print(f"| answer → decision ready | {result['p50_ms']} | {result['p95_ms']} | {result['p99_ms']} |")
+    for label, values in (("… answer sent → answer stored (web)", to_stored),
+                          ("… answer stored → decision (queue + worker)", stored_to_decided)):
+        print(f"| {label} | {percentile(values, 50):.1f} | {percentile(values, 95):.1f} | "
+              f"{percentile(values, 99):.1f} |")
     print(f"| no-op task round trip | {result['noop_p50_ms']} | {result['noop_p95_ms']} | – |")
     print(f"decided by: {sources}; errors: {len(errors)}; answers without a decision: {answers - len(latencies)}")
+    print("CPU per answer (ms):", ", ".join(f"{k} {v}" for k, v in result["cpu_ms_per_answer"].items()),
+          f"(2 cores give {2000 / max(result['answers_per_s'], 1e-9):.0f} ms per answer at this rate)")
     if errors:
         print("first errors:", *errors[:5], sep="\n  ")
     if args.json:

@@ -32,7 +32,11 @@ def test_compose_accepts_the_files(files: list[str]) -> None:
 
 def test_compose_runs_the_production_shape() -> None:
     services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
-    assert {"postgres", "redis", "web", "worker", "beat", "trainer"} <= set(services)
+    assert {"postgres", "redis", "web", "worker", "worker-default", "beat", "trainer"} <= set(services)
     assert "gunicorn" in " ".join(yaml.safe_load((ROOT / "Dockerfile").read_text().split("CMD", 1)[1]))
-    assert "realtime" in " ".join(services["worker"]["command"])
-    assert "training" in " ".join(services["trainer"]["command"])
+    queues = {name: service["command"][service["command"].index("-Q") + 1].split(",")
+              for name, service in services.items() if "-Q" in service.get("command", [])}
+    # Every queue the app routes to is served, and real-time decisions have a worker to themselves.
+    assert queues["worker"] == ["realtime"]
+    assert "default" in queues["worker-default"]
+    assert "training" in queues["trainer"]

@@ -174,8 +174,9 @@ def response_submit(
             if current is None or current.pk != question.pk:
                 raise NotAllowed("this is no longer the current question of the quiz")
     result = grade(question, answer)
-    enrollment = Enrollment.objects.filter(user=user, course=course).only("id").first() or enrollment_create(
-        user=user, course=course)
+    enrollment_id = None
+    if quiz_attempt is None:  # a quiz attempt implies an enrolment; an answer through the API may be the first
+        enrollment_id = enrollment_create(user=user, course=course).pk
 
     response = Response(
         submission_id=submission,
@@ -198,7 +199,10 @@ def response_submit(
 
     # The answer is committed first; the learner model and the summary follow in workers.
     publish_on_commit(process_response, response.pk)
-    transaction.on_commit(lambda: enrollment_refresh_progress_later(enrollment_id=enrollment.pk))
+    if enrollment_id is None:
+        enrollment_id = Enrollment.objects.filter(user=user, course=course).values_list("pk", flat=True).first()
+    if enrollment_id is not None:
+        transaction.on_commit(lambda: enrollment_refresh_progress_later(enrollment_id=enrollment_id))
     return SubmitResult(response, True)
 
 
