@@ -302,8 +302,9 @@ class GRUTracerNet(nn.Module):
             pfa_logit = (self.pfa_intercept + self.pfa_easiness[items] + self.pfa_win_weight[skills] * features[..., 1]
                          + self.pfa_fail_weight[skills] * features[..., 2])
             logit = logit + self.pfa_scale * pfa_logit
-        if self.use_cold_start:
-            # History feature 9 is log(1 + position): zero for a learner's first response.
+        if self.use_cold_start and not self.training:
+            # History feature 9 is log(1 + position): zero for a learner's first response. The
+            # network still trains on first responses (its training is unchanged by the prior).
             logit = torch.where(features[..., 9] == 0, self.cold_start_logit[items], logit)
         return logit
 
