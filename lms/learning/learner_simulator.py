@@ -54,16 +54,31 @@ class SimulatedLearner:
         rate = min(0.6, max(0.03, p.learn_rate_mean + p.learn_rate_spread * (0.6 * ability + 0.8 * rng.gauss(0, 1))))
         return cls(name, knowledge, rate, p, prerequisites)
 
-    def _decay(self, skill: str, now: datetime) -> None:
+    def knowledge_at(self, skill: str, now: datetime) -> float:
+        """Knowledge of ``skill`` at ``now``, forgetting since it was last seen included; changes nothing.
+
+        ``knowledge`` itself is only brought up to date when a skill is practised or read, so reading
+        it directly overstates what a learner still knows of a skill they have not touched for days.
+        """
+        known = self.knowledge.get(skill, 0.0)
         last = self.last_seen.get(skill)
-        if last is not None:
-            days = max(0.0, (now - last).total_seconds() / 86400)
-            rate = self.params.decay_per_day / (1 + self.params.stability_gain * self.practice.get(skill, 0))
-            self.knowledge[skill] *= (1 - rate) ** days
+        if last is None:
+            return known
+        days = max(0.0, (now - last).total_seconds() / 86400)
+        rate = self.params.decay_per_day / (1 + self.params.stability_gain * self.practice.get(skill, 0))
+        return known * (1 - rate) ** days
+
+    def _decay(self, skill: str, now: datetime) -> None:
+        if skill in self.last_seen:
+            self.knowledge[skill] = self.knowledge_at(skill, now)
         self.last_seen[skill] = now
 
-    def p_correct(self, skills: Sequence[str], difficulty: int) -> float:
-        known = math.prod(self.knowledge.get(s, 0.0) for s in skills) if skills else 0.5
+    def p_correct(self, skills: Sequence[str], difficulty: int, now: datetime | None = None) -> float:
+        """The chance of a correct answer; at ``now`` (forgetting included) when given, else as last updated."""
+        def level(s: str) -> float:
+            return self.knowledge_at(s, now) if now is not None else self.knowledge.get(s, 0.0)
+
+        known = math.prod(level(s) for s in skills) if skills else 0.5
         apply = known * (1 - self.params.difficulty_weight * (difficulty - 1) / 4 * (1 - known))
         return self.params.guess * (1 - apply) + (1 - self.params.slip) * apply
 
