@@ -223,12 +223,92 @@ class Learner:
         return done
 
 
+def run_phase(learners: list[Learner], answers: int, think_ms: float, groups: dict[str, set[int]],
+              env: dict[str, str]) -> dict:
+    """Every learner answers ``answers`` questions with the given mean think time; the latencies."""
+    sent: dict[str, float] = {}
+    errors: list[str] = []
+    counts: list[int] = []
+    stop_at = time.monotonic() + 600
+    go = threading.Event()
+    threads = [threading.Thread(target=lambda learner=learner: counts.append(
+        learner.run(answers, think_ms / 1000, sent, errors, stop_at, go))) for learner in learners]
+    for thread in threads:
+        thread.start()
+    cpu_before = cpu_seconds_by_program(groups)
+    started = time.time()
+    go.set()
+    for thread in threads:
+        thread.join()
+    cpu_after = cpu_seconds_by_program(groups)
+    elapsed = time.time() - started
+    time.sleep(2)  # let the last decisions land
+
+    code = """
+import json
+from adaptive.models import Decision
+rows = Decision.objects.filter(kind="question", response__isnull=False).values_list(
+    "response__submission_id", "created", "source", "response__created")
+print(json.dumps([[str(s), c.timestamp(), src, r.timestamp()] for s, c, src, r in rows]))
+"""
+    out = subprocess.run([PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    decided = json.loads(out.strip().splitlines()[-1])
+    latencies, to_stored, stored_to_decided = [], [], []
+    sources: dict[str, int] = {}
+    for submission, created, source, stored in decided:
+        if submission in sent:
+            latencies.append((created - sent[submission]) * 1000)
+            to_stored.append((stored - sent[submission]) * 1000)
+            stored_to_decided.append((created - stored) * 1000)
+            sources[source] = sources.get(source, 0) + 1
+    total = sum(counts)
+    cpu = {label: round((cpu_after[label] - cpu_before.get(label, 0.0)) / max(1, total) * 1000, 2)
+           for label in cpu_after if cpu_after[label] - cpu_before.get(label, 0.0) > 0.05}
+    return {
+        "learners": len(learners),
+        "answers": total,
+        "decisions": len(latencies),
+        "think_ms": think_ms,
+        "elapsed_s": round(elapsed, 1),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "answers_per_s": round(total / elapsed, 1),
+        "stored_ms": {q: round(percentile(to_stored, q), 1) for q in (50, 95, 99)},
+        "stored_to_decision_ms": {q: round(percentile(stored_to_decided, q), 1) for q in (50, 95, 99)},
+        "decided_by": sources,
+        "errors": len(errors),
+        "first_errors": errors[:5],
+        "cpu_ms_per_answer": dict(sorted(cpu.items(), key=lambda kv: -kv[1])),
+    }
+
+
+def print_phase(phase: dict, args: argparse.Namespace) -> None:
+    print(f"\n{phase['learners']} learners, {phase['answers']} answers in {phase['elapsed_s']}s "
+          f"({phase['answers_per_s']} answers/s), model {args.model}, mean think time {phase['think_ms']:.0f} ms")
+    print("| measure | p50 ms | p95 ms | p99 ms |")
+    print("|---|---|---|---|")
+    print(f"| answer → decision ready | {phase['p50_ms']} | {phase['p95_ms']} | {phase['p99_ms']} |")
+    for label, values in (("… answer sent → answer stored (web)", phase["stored_ms"]),
+                          ("… answer stored → decision (queue + worker)", phase["stored_to_decision_ms"])):
+        print(f"| {label} | {values[50]} | {values[95]} | {values[99]} |")
+    print(f"| no-op task round trip | {phase['noop_p50_ms']} | {phase['noop_p95_ms']} | – |")
+    print(f"decided by: {phase['decided_by']}; errors: {phase['errors']}; "
+          f"answers without a decision: {phase['answers'] - phase['decisions']}")
+    print("CPU per answer (ms):", ", ".join(f"{k} {v}" for k, v in phase["cpu_ms_per_answer"].items()),
+          f"(2 cores give {2000 / max(phase['answers_per_s'], 1e-9):.0f} ms per answer at this rate)")
+    if phase["first_errors"]:
+        print("first errors:", *phase["first_errors"], sep="\n  ")
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=50, help="Concurrent simulated learners.")
-    parser.add_argument("--answers", type=int, default=20, help="Answers per learner.")
-    parser.add_argument("--think-ms", type=float, default=1000,
-                        help="Mean think time before each answer (each drawn from 0.5 to 1.5 times it).")
+    parser.add_argument("--answers", type=int, default=10, help="Answers per learner in each phase.")
+    parser.add_argument("--think-ms", type=lambda text: [float(v) for v in text.split(",")], default=[10000.0],
+                        help="Mean think time before each answer (each drawn from 0.5 to 1.5 times it); "
+                             "several, comma-separated, run one after the other on the same setup.")
     parser.add_argument("--model", default="hybrid")
     parser.add_argument("--sim-learners", type=int, default=150, help="Simulated history the model trains on.")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pathwise_latency",
@@ -317,86 +397,28 @@ print(json.dumps(times))
         noop_ms = json.loads(out.strip().splitlines()[-1])
 
         module_path = "/courses/data-literacy/what-is-data/"
-        sent: dict[str, float] = {}
-        errors: list[str] = []
-        counts: list[int] = []
-        stop_at = time.monotonic() + 600
         learners = [Learner(base, u, module_path, seed=i) for i, u in enumerate(usernames)]
         print(f"signing in {len(learners)} learners and opening their quizzes …", flush=True)
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(Learner.start, learners))
-        go = threading.Event()
-        threads = [threading.Thread(target=lambda learner=learner: counts.append(
-            learner.run(args.answers, args.think_ms / 1000, sent, errors, stop_at, go))) for learner in learners]
-        for thread in threads:
-            thread.start()
         groups = {"web (gunicorn)": {web.pid}, "realtime worker": {w.pid for w in realtime},
                   "default worker": {workers[-1].pid}}
-        cpu_before = cpu_seconds_by_program(groups)
-        started = time.time()
-        go.set()
-        for thread in threads:
-            thread.join()
-        cpu_after = cpu_seconds_by_program(groups)
-        elapsed = time.time() - started
-        time.sleep(2)  # let the last decisions land
-
-        code = """
-import json
-from adaptive.models import Decision
-rows = Decision.objects.filter(kind="question", response__isnull=False).values_list(
-    "response__submission_id", "created", "source", "response__created")
-print(json.dumps([[str(s), c.timestamp(), src, r.timestamp()] for s, c, src, r in rows]))
-"""
-        out = subprocess.run([PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True,
-                             capture_output=True, text=True).stdout
-        decided = json.loads(out.strip().splitlines()[-1])
-    latencies, to_stored, stored_to_decided = [], [], []
-    sources: dict[str, int] = {}
-    for submission, created, source, stored in decided:
-        if submission in sent:
-            latencies.append((created - sent[submission]) * 1000)
-            to_stored.append((stored - sent[submission]) * 1000)
-            stored_to_decided.append((created - stored) * 1000)
-            sources[source] = sources.get(source, 0) + 1
-    answers = sum(counts)
-    cpu = {label: round((cpu_after[label] - cpu_before.get(label, 0.0)) / max(1, answers) * 1000, 2)
-           for label in cpu_after if cpu_after[label] - cpu_before.get(label, 0.0) > 0.05}
-    result = {
-        "learners": args.learners,
-        "answers": answers,
-        "decisions": len(latencies),
-        "p50_ms": round(percentile(latencies, 50), 1),
-        "p95_ms": round(percentile(latencies, 95), 1),
-        "p99_ms": round(percentile(latencies, 99), 1),
-        "answers_per_s": round(answers / elapsed, 1),
-        "noop_p50_ms": round(percentile(noop_ms, 50), 1),
-        "noop_p95_ms": round(percentile(noop_ms, 95), 1),
-        "stored_p50_ms": round(percentile(to_stored, 50), 1),
-        "stored_to_decision_p50_ms": round(percentile(stored_to_decided, 50), 1),
-        "decided_by": sources,
-        "errors": len(errors),
-        "model": args.model,
-        "database": "sqlite" if args.database_url == "sqlite" else "postgresql",
-        "think_ms": args.think_ms,
-        "worker_pool": args.worker_pool,
-        "cpu_ms_per_answer": dict(sorted(cpu.items(), key=lambda kv: -kv[1])),
-    }
-    print(f"\n{args.learners} learners, {answers} answers in {elapsed:.1f}s ({result['answers_per_s']} answers/s), "
-          f"model {args.model}, {result['database']}, think time {args.think_ms:.0f} ms")
-    print("| measure | p50 ms | p95 ms | p99 ms |")
-    print("|---|---|---|---|")
-    print(f"| answer → decision ready | {result['p50_ms']} | {result['p95_ms']} | {result['p99_ms']} |")
-    for label, values in (("… answer sent → answer stored (web)", to_stored),
-                          ("… answer stored → decision (queue + worker)", stored_to_decided)):
-        print(f"| {label} | {percentile(values, 50):.1f} | {percentile(values, 95):.1f} | "
-              f"{percentile(values, 99):.1f} |")
-    print(f"| no-op task round trip | {result['noop_p50_ms']} | {result['noop_p95_ms']} | – |")
-    print(f"decided by: {sources}; errors: {len(errors)}; answers without a decision: {answers - len(latencies)}")
-    print("CPU per answer (ms):", ", ".join(f"{k} {v}" for k, v in result["cpu_ms_per_answer"].items()),
-          f"(2 cores give {2000 / max(result['answers_per_s'], 1e-9):.0f} ms per answer at this rate)")
-    if errors:
-        print("first errors:", *errors[:5], sep="\n  ")
+        phases = []
+        for think_ms in args.think_ms:
+            phase = run_phase(learners, args.answers, think_ms, groups, env)
+            phase.update(noop_p50_ms=round(percentile(noop_ms, 50), 1), noop_p95_ms=round(percentile(noop_ms, 95), 1))
+            print_phase(phase, args)
+            phases.append(phase)
+    # The first phase's numbers at the top level; every phase under "phases".
+    result = {**phases[0], "model": args.model, "database": "sqlite" if args.database_url == "sqlite" else "postgresql",
+              "worker_pool": args.worker_pool, "phases": phases}
+    if len(phases) > 1:
+        print("\n| think time (mean) | answers/s | p50 ms | p95 ms | p99 ms | decided by web | CPU ms per answer |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for phase in phases:
+            print(f"| {phase['think_ms'] / 1000:g} s | {phase['answers_per_s']} | {phase['p50_ms']} | {phase['p95_ms']} "
+                  f"| {phase['p99_ms']} | {phase['decided_by'].get('web', 0)} of {phase['answers']} "
+                  f"| {sum(phase['cpu_ms_per_answer'].values()):.0f} |")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
     if args.database_url != "sqlite":
