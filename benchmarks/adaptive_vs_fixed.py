@@ -27,6 +27,9 @@ gain, else a review of the weakest skill). Reported, with 95% intervals:
   questions, so a policy gains nothing from stopping early or from practising longer. The
   per-learner difference (adaptive minus fixed, on the same learners) is reported too. The simulated
   days those questions take are not equal (adaptive sittings are shorter), and are reported;
+  ``--sitting-minutes N`` gives both policies sittings of the same length instead (the learner
+  breaks off after N minutes of study, wherever they are), so the calendar no longer depends on
+  the policy;
 * final mastery at stop, the earlier measure, for comparison only: the same mean taken when a learner
   first reached mastery (as if they stopped there), or after the budget for those who never did. It
   favours the policy whose learners reach mastery less often, since they practise longer.
@@ -113,9 +116,11 @@ class Run:
     """One simulated learner going through the course under one policy."""
 
     def __init__(self, course: Course, learner: SimulatedLearner, rng: random.Random, budget: int,
-                 stop_at_mastery: bool = False) -> None:
+                 stop_at_mastery: bool = False, sitting_minutes: float | None = None) -> None:
         self.course, self.learner, self.rng, self.budget = course, learner, rng, budget
         self.stop_at_mastery = stop_at_mastery
+        self.sitting_minutes = sitting_minutes  # None: a sitting is a module, whatever its length
+        self.minutes_this_sitting = 0.0
         self.start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
         self.clock = self.start
         self.questions = 0
@@ -134,11 +139,13 @@ class Run:
         return all(self.true_success(s) >= self.course.threshold for s in self.course.skills)
 
     def read_unit(self, unit: Unit) -> None:
-        self.minutes += REVIEW_MINUTES if unit.slug in self.read else unit.minutes
-        self.clock += timedelta(minutes=unit.minutes)
+        minutes = REVIEW_MINUTES if unit.slug in self.read else unit.minutes
+        self.minutes += minutes
+        self.clock += timedelta(minutes=minutes)  # a module read before is skimmed, on the clock too
         if unit.slug not in self.read:
             self.learner.read(unit.skills, self.clock)
         self.read.add(unit.slug)
+        self._study(minutes)
 
     def answer(self, key: str) -> bool:
         item = self.course.items[key]
@@ -150,11 +157,24 @@ class Run:
         if self.questions_to_mastery is None and self.mastered():
             self.questions_to_mastery, self.minutes_to_mastery = self.questions, self.minutes
             self.mastery_when_reached = self.final_mastery()
+        self._study(QUESTION_MINUTES)
         return correct
 
-    def between_sittings(self) -> None:
-        """A learner studies a module or two per sitting; time passes between sittings."""
+    def _study(self, minutes: float) -> None:
+        """With sittings of a set length, the learner breaks off when the time is up."""
+        self.minutes_this_sitting += minutes
+        if self.sitting_minutes is not None and self.minutes_this_sitting >= self.sitting_minutes:
+            self._break()
+
+    def _break(self) -> None:
         self.clock += timedelta(hours=self.rng.uniform(12, 48))
+        self.minutes_this_sitting = 0.0
+
+    def between_sittings(self) -> None:
+        """A module is done. With sittings by module (the default), time passes until the next
+        sitting; with sittings of a set length, the learner goes on until that time is up."""
+        if self.sitting_minutes is None:
+            self._break()
 
     def done(self) -> bool:
         return self.questions >= self.budget or (self.stop_at_mastery and self.questions_to_mastery is not None)
@@ -260,6 +280,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--budget", type=int, default=400, help="Most questions a learner answers.")
     parser.add_argument("--max-epochs", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sitting-minutes", type=float, default=None,
+                        help="Sittings of this many minutes of study for both policies (default: one module "
+                             "per sitting, however long it takes).")
     parser.add_argument("--json", type=Path, help="Write the results here.")
     args = parser.parse_args(argv)
 
@@ -275,11 +298,13 @@ def main(argv: list[str] | None = None) -> dict:
 
     results: dict[str, list[Run]] = {"adaptive": [], "fixed": []}
     for learner, answer_seed in population(course, args.learners, args.seed):
-        results["fixed"].append(run_fixed(Run(course, clone(learner), random.Random(answer_seed), args.budget)))
-        results["adaptive"].append(run_adaptive(Run(course, clone(learner), random.Random(answer_seed), args.budget),
-                                                model))
+        results["fixed"].append(run_fixed(Run(course, clone(learner), random.Random(answer_seed), args.budget,
+                                              sitting_minutes=args.sitting_minutes)))
+        results["adaptive"].append(run_adaptive(Run(course, clone(learner), random.Random(answer_seed), args.budget,
+                                                    sitting_minutes=args.sitting_minutes), model))
 
     report: dict = {"course": str(args.course.name), "model": args.model, "budget": args.budget,
+                    "sitting_minutes": args.sitting_minutes,
                     "train_learners": args.train_learners, "train_seconds": round(train_seconds, 1)}
     for policy, runs in results.items():
         report[policy] = {

@@ -53,3 +53,28 @@ def test_it_counts_forgetting_in_final_mastery(bench: ModuleType, course: Any) -
     before = run.final_mastery()
     run.clock += bench.timedelta(days=30)
     assert run.final_mastery() < before
+
+
+def test_sittings_of_a_set_length_break_on_study_time_not_at_module_ends(bench: ModuleType, course: Any) -> None:
+    learner, seed = bench.population(course, 1, 5)[0]
+    run = bench.Run(course, bench.clone(learner), random.Random(seed), 400, sitting_minutes=20)
+    run.between_sittings()  # a module ended: with sittings by time, the learner carries on
+    assert run.clock == run.start
+    unit = course.units[0]
+    run.read_unit(unit)
+    answered = 0
+    while run.clock - run.start < bench.timedelta(hours=1):
+        run.answer(unit.quiz[answered % len(unit.quiz)])
+        answered += 1
+    studied = unit.minutes + answered * bench.QUESTION_MINUTES
+    assert 20 <= studied < 20 + bench.QUESTION_MINUTES + 1e-9, "the break comes once 20 minutes are studied"
+
+
+def test_a_module_read_again_is_skimmed_on_the_clock_too(bench: ModuleType, course: Any) -> None:
+    learner, seed = bench.population(course, 1, 5)[0]
+    run = bench.Run(course, bench.clone(learner), random.Random(seed), 400)
+    unit = course.units[0]
+    run.read_unit(unit)
+    before = run.clock
+    run.read_unit(unit)
+    assert run.clock - before == bench.timedelta(minutes=bench.REVIEW_MINUTES)
