@@ -253,11 +253,11 @@ def response_process(*, response_id: int) -> None:
         belief_from_row,
         decide_module,
         decide_question,
+        fixed_order_enrollments,
         quiz_attempt_finish,
     )
 
-    fixed_path = Enrollment.objects.filter(user_id=OuterRef("user_id"), course_id=OuterRef("course_id"),
-                                           path=Enrollment.FIXED)
+    fixed_path = fixed_order_enrollments(OuterRef("user_id"), OuterRef("course_id"))
     response = (Response.objects.select_related("quiz_attempt", "course").annotate(fixed=Exists(fixed_path))
                 .filter(pk=response_id).first())
     if response is None:
