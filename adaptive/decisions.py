@@ -79,8 +79,8 @@ def _scored_json(scored: tuple[ScoredCandidate, ...], limit: int = 20) -> list[d
 def _store(decision: Decision) -> Decision:
     """Store a decision unless one for the same answer and kind exists; return the stored one.
 
-    The cache mark that the web process waits for is set
-    once the decision is committed, so whoever sees the mark also finds the row.
+    The cache mark that the web process waits for is set once the decision is committed, so
+    whoever sees the mark also finds the row.
     """
     if decision.response_id is None:
         decision.save()
@@ -257,12 +257,9 @@ def quiz_attempt_finish(attempt: QuizAttempt) -> bool:
     if not created and score > completion.best_score:
         completion.best_score = score
         completion.save(update_fields=["best_score"])
-    from lms.learning.services import enrollment_refresh_progress_later
+    from lms.learning.services import enrollment_refresh_progress_on_commit
 
-    enrollment_id = Enrollment.objects.filter(user_id=attempt.user_id, course_id=attempt.course_id).values_list(
-        "pk", flat=True).first()
-    if enrollment_id:
-        transaction.on_commit(lambda: enrollment_refresh_progress_later(enrollment_id=enrollment_id))
+    enrollment_refresh_progress_on_commit(user_id=attempt.user_id, course_id=attempt.course_id)
     return True
 
 

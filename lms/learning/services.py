@@ -174,9 +174,8 @@ def response_submit(
             if current is None or current.pk != question.pk:
                 raise NotAllowed("this is no longer the current question of the quiz")
     result = grade(question, answer)
-    enrollment_id = None
     if quiz_attempt is None:  # a quiz attempt implies an enrolment; an answer through the API may be the first
-        enrollment_id = enrollment_create(user=user, course=course).pk
+        enrollment_create(user=user, course=course)
 
     response = Response(
         submission_id=submission,
@@ -199,11 +198,16 @@ def response_submit(
 
     # The answer is committed first; the learner model and the summary follow in workers.
     publish_on_commit(process_response, response.pk)
-    if enrollment_id is None:
-        enrollment_id = Enrollment.objects.filter(user=user, course=course).values_list("pk", flat=True).first()
+    enrollment_refresh_progress_on_commit(user_id=user.pk, course_id=course.pk)
+    return SubmitResult(response, True)
+
+
+def enrollment_refresh_progress_on_commit(*, user_id: int, course_id: int) -> None:
+    """Once the current transaction commits, queue a refresh of the learner's progress summary in
+    the course (see :func:`enrollment_refresh_progress_later`); nothing if they are not enrolled."""
+    enrollment_id = Enrollment.objects.filter(user_id=user_id, course_id=course_id).values_list("pk", flat=True).first()
     if enrollment_id is not None:
         transaction.on_commit(lambda: enrollment_refresh_progress_later(enrollment_id=enrollment_id))
-    return SubmitResult(response, True)
 
 
 def _progress_pending_key(enrollment_id: int) -> str:
