@@ -39,7 +39,7 @@ from adaptive.selectors import item_id
 from adaptive.structure import course_structure
 from lms.content.models import Course, Question
 from lms.db import insert_unless_duplicate
-from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
+from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt
 
 logger = logging.getLogger(__name__)
 
@@ -109,10 +109,11 @@ def follows_course_order(user_id: int, course_id: int) -> bool:
     return fixed_order_enrollments(user_id, course_id).exists()
 
 
-def decide_question(attempt: QuizAttempt, belief: Belief, *, response: Response | None, source: str,
+def decide_question(attempt: QuizAttempt, belief: Belief, *, response_id: int | None, source: str,
                     asked: list[int] | None = None, fixed: bool | None = None,
                     mastery: dict[str, float] | None = None) -> Decision:
-    """Choose (and store) what comes after ``response`` in ``attempt``: a question, or the end.
+    """Choose (and store) what comes after the answer ``response_id`` in ``attempt`` (``None``: at
+    the start): a question, or the end.
 
     ``asked`` (question ids answered so far, in order) and ``fixed`` (the learner follows the course
     order) are read from the database unless the caller already has them; ``mastery`` is the
@@ -122,7 +123,7 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response: Response 
         asked = [question_id for _, question_id in answered_in_order(attempt)]
     course = attempt.course
     cap = attempt.max_questions
-    base = dict(user_id=attempt.user_id, kind=Decision.QUESTION, course=course, response=response,
+    base = dict(user_id=attempt.user_id, kind=Decision.QUESTION, course=course, response_id=response_id,
                 quiz_attempt=attempt, source=source, model_version=belief.version)
     if cap is not None and len(asked) >= cap:
         return _store(Decision(**base, stop="pool_exhausted",
@@ -218,8 +219,7 @@ def resolve_next_step(attempt: QuizAttempt, *, answered: list[tuple[int, int]] |
             decision = _wait_for_worker(last_id, deadline)
     if decision is None:
         row = LearnerState.objects.filter(user_id=attempt.user_id).first()
-        last = Response.objects.get(pk=last_id) if last_id is not None else None
-        decision = decide_question(attempt, belief_from_row(row), response=last, source=Decision.WEB, asked=asked)
+        decision = decide_question(attempt, belief_from_row(row), response_id=last_id, source=Decision.WEB, asked=asked)
     if decision.question_id is None:
         quiz_attempt_finish(attempt)
         return NextStep(None, decision)
@@ -285,9 +285,10 @@ def assignments_for(user_id: int, course: Course) -> list[PolicyAssignment]:
 
 
 def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict[str, float] | None,
-                  peak: dict[str, float] | None, response: Response | None, source: str,
+                  peak: dict[str, float] | None, response_id: int | None, source: str,
                   fixed: bool | None = None) -> Decision:
-    """Choose (and store) the module to recommend next in ``course``."""
+    """Choose (and store) the module to recommend next in ``course`` (after the answer ``response_id``,
+    if any)."""
     candidates = module_candidates(user_id, course)
     assigned = assignments_for(user_id, course)
     if fixed is None:
@@ -304,7 +305,7 @@ def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict
                                       assignments=assigned, skill_names=names, mastery_threshold=threshold)
         version = belief.version
     return _store(Decision(
-        user_id=user_id, kind=Decision.MODULE, course=course, response=response, module_id=decision.module,
+        user_id=user_id, kind=Decision.MODULE, course=course, response_id=response_id, module_id=decision.module,
         decision_kind=decision.kind, reason=decision.reason[:300], candidates=_scored_json(decision.candidates),
         model_version=version, source=source,
     ))
@@ -327,5 +328,5 @@ def recommended_module(user_id: int, course: Course) -> Decision:
         skills = list(course_structure(course).skills)
         mastery = dict(zip(skills, map(float, belief.model.predict_skills(belief.state, skills))))
     return decide_module(user_id, course, belief, mastery=mastery,
-                         peak=dict(row.peak_mastery) if row else None, response=None, source=Decision.WEB)
+                         peak=dict(row.peak_mastery) if row else None, response_id=None, source=Decision.WEB)
 

@@ -1,12 +1,25 @@
-"""Reads of the adaptive layer: the product's response log as the core's ResponseLog, skill maps."""
+"""Reads of the adaptive layer: the product's response log as the core's ResponseLog, skill maps,
+and the few reads the worker makes after every answer.
+
+The per-answer reads are written in SQL (see ``lms.db`` for why); what they return are the ORM's
+own model instances, converted by the ORM.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.db import models, transaction
 
 from adaptive.core.data import ResponseLog
-from lms.content.models import Question
-from lms.learning.models import Response
+from adaptive.models import LearnerState
+from lms.content.models import Course, Question
+from lms.learning.models import Enrollment, QuizAttempt, Response
+
+_NO_LIMIT = 2**63 - 1
 
 
 def primary_skills(question_ids: Iterable[int] | None = None) -> dict[int, str]:
@@ -40,3 +53,108 @@ def response_log(responses: Iterable[Response] | None = None) -> ResponseLog:
         (user_id, item_id(key), skills.get(question_id), bool(correct), created)
         for user_id, question_id, key, correct, created in rows
     )
+
+
+# ----- the worker's reads after an answer -------------------------------------------------------
+def _table(model: type[models.Model]) -> str:
+    return f'"{model._meta.db_table}"'
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    return f'"{model._meta.get_field(name).column}"'  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class AnswerContext:
+    """What deciding after an answer starts from: its learner, course and quiz attempt (``None`` for
+    an answer outside a quiz), and whether the learner follows the fixed course order."""
+
+    response_id: int
+    user_id: int
+    course: Course
+    attempt: QuizAttempt | None
+    fixed: bool
+
+
+@cache
+def _answer_sql() -> str:
+    r, e = Response, Enrollment
+    return (
+        f"SELECT c.*, r.{_column(r, 'user')} AS answer_user_id, r.{_column(r, 'quiz_attempt')} AS answer_attempt_id, "
+        f"EXISTS (SELECT 1 FROM {_table(e)} e WHERE e.{_column(e, 'user')} = r.{_column(r, 'user')} "
+        f"AND e.{_column(e, 'course')} = r.{_column(r, 'course')} AND e.{_column(e, 'path')} = %s) AS answer_fixed "
+        f"FROM {_table(Course)} c JOIN {_table(r)} r ON r.{_column(r, 'course')} = c.{_column(Course, 'id')} "
+        f"WHERE r.{_column(r, 'id')} = %s"
+    )
+
+
+def answer_context(response_id: int) -> AnswerContext | None:
+    """The context of a stored answer, in two short reads; ``None`` if there is no such answer."""
+    course = next(iter(Course.objects.raw(_answer_sql(), [Enrollment.FIXED, response_id])), None)
+    if course is None:
+        return None
+    attempt = None
+    if course.answer_attempt_id is not None:
+        sql = f"SELECT * FROM {_table(QuizAttempt)} WHERE {_column(QuizAttempt, 'id')} = %s"
+        attempt = next(iter(QuizAttempt.objects.raw(sql, [course.answer_attempt_id])), None)
+        if attempt is not None:
+            attempt.course = course
+    return AnswerContext(response_id, course.answer_user_id, course, attempt, bool(course.answer_fixed))
+
+
+def learner_state_for_update(user_id: int) -> LearnerState:
+    """The learner's state row, locked until the transaction ends (created when missing)."""
+    connection = transaction.get_connection()
+    sql = f"SELECT * FROM {_table(LearnerState)} WHERE {_column(LearnerState, 'user')} = %s"
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    row = next(iter(LearnerState.objects.raw(sql, [user_id])), None)
+    if row is None:
+        row, _ = LearnerState.objects.select_for_update().get_or_create(user_id=user_id)
+    return row
+
+
+@dataclass(frozen=True)
+class NewResponse:
+    """A response the learner's state has not taken in yet."""
+
+    id: int
+    question_id: int
+    question_key: str
+    is_correct: bool
+    course_id: int
+
+
+@cache
+def _responses_sql() -> str:
+    r, q = Response, Question
+    ident, attempt = f"r.{_column(r, 'id')}", f"r.{_column(r, 'quiz_attempt')}"
+    return (
+        f"SELECT {ident}, r.{_column(r, 'question')}, q.{_column(q, 'key')}, r.{_column(r, 'is_correct')}, "
+        f"r.{_column(r, 'course')}, CASE WHEN {ident} > %s AND {ident} <= %s THEN 1 ELSE 0 END, "
+        f"CASE WHEN {attempt} = %s THEN 1 ELSE 0 END "
+        f"FROM {_table(r)} r JOIN {_table(q)} q ON q.{_column(q, 'id')} = r.{_column(r, 'question')} "
+        f"WHERE r.{_column(r, 'user')} = %s AND (({ident} > %s AND {ident} <= %s) OR {attempt} = %s) "
+        f"ORDER BY {ident}"
+    )
+
+
+def responses_since(user_id: int, after_id: int, up_to_id: int | None = None,
+                    attempt: QuizAttempt | None = None) -> tuple[list[NewResponse], list[tuple[int, int]]]:
+    """In one read: the learner's responses after ``after_id`` (up to ``up_to_id``), oldest first,
+    and (response id, question id) of the answers in ``attempt`` so far, oldest first."""
+    connection = transaction.get_connection()
+    up_to = _NO_LIMIT if up_to_id is None else up_to_id
+    attempt_key: Any = None
+    if attempt is not None:
+        attempt_key = QuizAttempt._meta.pk.get_db_prep_value(attempt.pk, connection)  # type: ignore[union-attr]
+    new: list[NewResponse] = []
+    answered: list[tuple[int, int]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(_responses_sql(), [after_id, up_to, attempt_key, user_id, after_id, up_to, attempt_key])
+        for pk, question_id, key, correct, course_id, is_new, in_attempt in cursor.fetchall():
+            if is_new:
+                new.append(NewResponse(pk, question_id, key, bool(correct), course_id))
+            if in_attempt:
+                answered.append((pk, question_id))
+    return new, answered

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from adaptive import registry
@@ -23,9 +22,10 @@ from adaptive.core.evaluate import compare, evaluate
 from adaptive.core.learners import resolve_device, state_from_bytes, state_to_bytes
 from adaptive.core.train import train_model
 from adaptive.models import Assignment, Decision, LearnerState, ModelVersion, TrainingRun
-from adaptive.selectors import item_id, primary_skills, response_log
+from adaptive.selectors import answer_context, item_id, learner_state_for_update, primary_skills, response_log, responses_since
 from lms.content.models import Course
-from lms.learning.models import Enrollment, Response
+from lms.db import save_fields
+from lms.learning.models import Enrollment, QuizAttempt
 
 logger = logging.getLogger(__name__)
 
@@ -174,55 +174,62 @@ def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None,
     rebuild). ``courses`` are course rows the caller already holds (by id), so they are not read again;
     ``loaded`` is the champion when the caller has just looked it up.
     """
+    with transaction.atomic(savepoint=False):
+        row, _ = _advance_locked(user_id=user_id, up_to_response_id=up_to_response_id, courses=courses,
+                                 loaded=loaded or registry.champion())
+        return row
+
+
+def _advance_locked(*, user_id: int, up_to_response_id: int | None, courses: dict[int, Course] | None,
+                    loaded: registry.LoadedModel | None,
+                    attempt: QuizAttempt | None = None) -> tuple[LearnerState, list[tuple[int, int]]]:
+    """:func:`learner_state_advance` inside the caller's transaction; also returns the answers of
+    ``attempt`` so far (response id, question id), read with the new responses."""
     from adaptive.structure import course_structure
 
-    loaded = loaded or registry.champion()
-    with transaction.atomic(savepoint=False):
-        state_row, _ = LearnerState.objects.select_for_update().get_or_create(user_id=user_id)
-        if loaded is None:
-            return state_row
-        model, version = loaded.model, loaded.version
-        responses = Response.objects.filter(user_id=user_id).order_by("id")
-        if up_to_response_id is not None:
-            responses = responses.filter(id__lte=up_to_response_id)
-        rebuild = not (state_row.model_version_id == version.pk and state_row.state)
-        if rebuild:
-            state = model.init_state()
-            state_row.responses_seen = 0
-            state_row.mastery = {}
-        else:
-            state = state_from_bytes(bytes(state_row.state))
-            responses = responses.filter(id__gt=state_row.last_response_id)
-        pending = list(responses.values_list("id", "question_id", "question__key", "is_correct", "course_id"))
-        if not pending and not rebuild:
-            return state_row
-        wanted = {p[4] for p in pending} | (set(_course_ids_for_user(user_id)) if rebuild else set())
-        known = {pk: course for pk, course in (courses or {}).items() if pk in wanted}
-        if wanted - set(known):
-            known.update({c.pk: c for c in Course.objects.filter(pk__in=wanted - set(known))})
-        structures = {pk: course_structure(course) for pk, course in known.items()}
-        missing = {qid for _, qid, _, _, cid in pending if structures[cid].primary(qid) is None}
-        fallback = primary_skills(missing) if missing else {}
-        for _, question_id, key, correct, course_id in pending:
-            skill = structures[course_id].primary(question_id) or fallback.get(question_id)
-            state = model.update(state, item_id(key), int(correct), skill=skill)
-        mastery = dict(state_row.mastery)
-        slugs = sorted({slug for st in structures.values() for slug in st.skills})
-        for slug, value in zip(slugs, model.predict_skills(state, slugs)):
-            mastery[slug] = round(float(value), 4)
-        peak = dict(state_row.peak_mastery)
-        for slug, value in mastery.items():
-            peak[slug] = max(value, peak.get(slug, 0.0))
-        state_row.state = state_to_bytes(state)
-        state_row.decoded_state = state  # spares the decisions that follow decoding it again
-        state_row.model_version = version
-        if pending:
-            state_row.last_response_id = max(state_row.last_response_id, pending[-1][0])
-        state_row.responses_seen += len(pending)
-        state_row.mastery = mastery
-        state_row.peak_mastery = peak
-        state_row.save()
-        return state_row
+    state_row = learner_state_for_update(user_id)
+    if loaded is None:
+        return state_row, (responses_since(user_id, 0, 0, attempt)[1] if attempt is not None else [])
+    model, version = loaded.model, loaded.version
+    rebuild = not (state_row.model_version_id == version.pk and state_row.state)
+    pending, answered = responses_since(user_id, 0 if rebuild else state_row.last_response_id, up_to_response_id,
+                                        attempt)
+    if rebuild:
+        state = model.init_state()
+        state_row.responses_seen = 0
+        state_row.mastery = {}
+    elif not pending:
+        return state_row, answered
+    else:
+        state = state_from_bytes(bytes(state_row.state))
+    wanted = {p.course_id for p in pending} | (set(_course_ids_for_user(user_id)) if rebuild else set())
+    known = {pk: course for pk, course in (courses or {}).items() if pk in wanted}
+    if wanted - set(known):
+        known.update({c.pk: c for c in Course.objects.filter(pk__in=wanted - set(known))})
+    structures = {pk: course_structure(course) for pk, course in known.items()}
+    missing = {p.question_id for p in pending if structures[p.course_id].primary(p.question_id) is None}
+    fallback = primary_skills(missing) if missing else {}
+    for p in pending:
+        skill = structures[p.course_id].primary(p.question_id) or fallback.get(p.question_id)
+        state = model.update(state, item_id(p.question_key), int(p.is_correct), skill=skill)
+    mastery = dict(state_row.mastery)
+    slugs = sorted({slug for st in structures.values() for slug in st.skills})
+    for slug, value in zip(slugs, model.predict_skills(state, slugs)):
+        mastery[slug] = round(float(value), 4)
+    peak = dict(state_row.peak_mastery)
+    for slug, value in mastery.items():
+        peak[slug] = max(value, peak.get(slug, 0.0))
+    state_row.state = state_to_bytes(state)
+    state_row.decoded_state = state  # spares the decisions that follow decoding it again
+    state_row.model_version = version
+    if pending:
+        state_row.last_response_id = max(state_row.last_response_id, pending[-1].id)
+    state_row.responses_seen += len(pending)
+    state_row.mastery = mastery
+    state_row.peak_mastery = peak
+    save_fields(state_row, ["model_version", "state", "last_response_id", "responses_seen", "mastery",
+                            "peak_mastery"])
+    return state_row, answered
 
 
 def _relax_durability() -> None:
@@ -248,42 +255,32 @@ def response_process(*, response_id: int) -> None:
     are processed one after the other; the module recommendation follows (the quiz waits only for
     the question).
     """
-    from adaptive.decisions import (
-        answered_in_order,
-        belief_from_row,
-        decide_module,
-        decide_question,
-        fixed_order_enrollments,
-        quiz_attempt_finish,
-    )
+    from adaptive.decisions import belief_from_row, decide_module, decide_question, quiz_attempt_finish
 
-    fixed_path = fixed_order_enrollments(OuterRef("user_id"), OuterRef("course_id"))
-    response = (Response.objects.select_related("quiz_attempt", "course").annotate(fixed=Exists(fixed_path))
-                .filter(pk=response_id).first())
-    if response is None:
+    context = answer_context(response_id)
+    if context is None:
         return
-    fixed = response.fixed
+    course, attempt = context.course, context.attempt
+    if attempt is not None and attempt.finished_at is not None:
+        attempt = None  # a finished quiz needs no next question
     with transaction.atomic():
         _relax_durability()
         loaded = registry.champion()
-        row = learner_state_advance(user_id=response.user_id, up_to_response_id=response.pk,
-                                    courses={response.course_id: response.course}, loaded=loaded)
+        row, answered = _advance_locked(user_id=context.user_id, up_to_response_id=response_id,
+                                        courses={course.pk: course}, loaded=loaded, attempt=attempt)
         belief = belief_from_row(row, loaded)
-        attempt = response.quiz_attempt
-        if attempt is not None and attempt.finished_at is None:
-            attempt.course = response.course
-            answered = answered_in_order(attempt)
-            if answered and answered[-1][0] == response.pk:  # an older answer's decision would be out of date
-                decision = decide_question(attempt, belief, response=response, source=Decision.WORKER,
-                                           asked=[question_id for _, question_id in answered], fixed=fixed,
-                                           mastery=row.mastery if row.model_version_id else None)
-                if decision.question_id is None:
-                    # The quiz is over: record it now, even if the learner never asks for the next step.
-                    quiz_attempt_finish(attempt)
+        if attempt is not None and answered and answered[-1][0] == response_id:
+            # (An older answer's decision would be out of date.)
+            decision = decide_question(attempt, belief, response_id=response_id, source=Decision.WORKER,
+                                       asked=[question_id for _, question_id in answered], fixed=context.fixed,
+                                       mastery=row.mastery if row.model_version_id else None)
+            if decision.question_id is None:
+                # The quiz is over: record it now, even if the learner never asks for the next step.
+                quiz_attempt_finish(attempt)
     with transaction.atomic():
         _relax_durability()
-        decide_module(response.user_id, response.course, belief, mastery=row.mastery if belief.model else None,
-                      peak=row.peak_mastery, response=response, source=Decision.WORKER, fixed=fixed)
+        decide_module(context.user_id, course, belief, mastery=row.mastery if belief.model else None,
+                      peak=row.peak_mastery, response_id=response_id, source=Decision.WORKER, fixed=context.fixed)
 
 
 def learner_mastery(user: AbstractBaseUser) -> dict[str, float]:
@@ -334,7 +331,7 @@ def _refresh_recommendations(learner_ids: list[int], course_id: int) -> None:
     for user_id in learner_ids:
         row = LearnerState.objects.filter(user_id=user_id).first()
         decide_module(user_id, course, belief_from_row(row), mastery=dict(row.mastery) if row else None,
-                      peak=dict(row.peak_mastery) if row else None, response=None, source=Decision.WEB)
+                      peak=dict(row.peak_mastery) if row else None, response_id=None, source=Decision.WEB)
 
 
 def assignments_of(user: AbstractBaseUser) -> list[Assignment]:

@@ -1,0 +1,82 @@
+"""The worker's reads after an answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from adaptive.selectors import answer_context, learner_state_for_update, responses_since
+from lms.learning.models import Enrollment, QuizAttempt
+from lms.learning.services import quiz_attempt_start, response_submit
+from tests.lms.factories import ModuleFactory, QuestionFactory, UserFactory, add_to_quiz, enrol, new_submission_id
+
+
+def _answer(user, module, question, attempt=None):  # type: ignore[no-untyped-def]
+    right = question.choices.get(is_correct=True)
+    return response_submit(user=user, question=question, module=module, answer=right.pk,
+                           submission_id=new_submission_id(), quiz_attempt=attempt).response
+
+
+@pytest.fixture
+def quiz(db: None):  # type: ignore[no-untyped-def]
+    module = ModuleFactory(course__published=True)
+    questions = [QuestionFactory() for _ in range(3)]
+    add_to_quiz(module, *questions)
+    return module, questions
+
+
+def test_it_reads_an_answers_learner_course_and_attempt(quiz) -> None:  # type: ignore[no-untyped-def]
+    module, questions = quiz
+    user = UserFactory()
+    enrol(user, module.course)
+    attempt = quiz_attempt_start(user=user, module=module)
+    response = _answer(user, module, questions[0], attempt)
+
+    context = answer_context(response.pk)
+    assert context is not None
+    assert (context.response_id, context.user_id, context.course.pk) == (response.pk, user.pk, module.course_id)
+    assert context.course.target_success == module.course.target_success
+    assert isinstance(context.attempt, QuizAttempt) and context.attempt.pk == attempt.pk
+    assert context.attempt.question_ids == attempt.question_ids and context.attempt.course is context.course
+    assert context.fixed is False
+
+
+def test_it_reads_an_answer_outside_a_quiz_and_the_fixed_order(quiz) -> None:  # type: ignore[no-untyped-def]
+    module, questions = quiz
+    user = UserFactory()
+    Enrollment.objects.create(user=user, course=module.course, path=Enrollment.FIXED)
+    response = _answer(user, module, questions[0])
+
+    context = answer_context(response.pk)
+    assert context is not None and context.attempt is None and context.fixed is True
+    assert answer_context(response.pk + 1000) is None
+
+
+def test_it_splits_new_responses_from_the_attempts_answers(quiz) -> None:  # type: ignore[no-untyped-def]
+    module, questions = quiz
+    user, other = UserFactory(), UserFactory()
+    enrol(user, module.course)
+    enrol(other, module.course)
+    outside = _answer(user, module, questions[2])  # before the quiz, outside it
+    attempt = quiz_attempt_start(user=user, module=module)
+    first = _answer(user, module, questions[0], attempt)
+    _answer(other, module, questions[0])  # someone else's answer is never read
+    second = _answer(user, module, questions[1], attempt)
+
+    new, answered = responses_since(user.pk, outside.pk, second.pk, attempt)
+    assert [r.id for r in new] == [first.pk, second.pk]
+    assert new[0].question_key == questions[0].key and new[0].is_correct is True
+    assert answered == [(first.pk, questions[0].pk), (second.pk, questions[1].pk)]
+
+    new, answered = responses_since(user.pk, 0, first.pk, attempt)
+    assert [r.id for r in new] == [outside.pk, first.pk], "up to the given answer, outside the quiz too"
+    assert [pk for pk, _ in answered] == [first.pk, second.pk], "the attempt's answers whatever the bound"
+
+    new, answered = responses_since(user.pk, second.pk)
+    assert new == [] and answered == []
+
+
+def test_it_creates_a_missing_state_row(quiz) -> None:  # type: ignore[no-untyped-def]
+    user = UserFactory()
+    row = learner_state_for_update(user.pk)
+    assert row.pk is not None and row.last_response_id == 0
+    assert learner_state_for_update(user.pk).pk == row.pk
