@@ -16,6 +16,7 @@ from django.db import models, transaction
 
 from adaptive.core.data import ResponseLog
 from adaptive.models import LearnerState
+from lms.db import columns, from_row
 from lms.content.models import Course, Question
 from lms.learning.models import Enrollment, QuizAttempt, Response
 
@@ -78,28 +79,33 @@ class AnswerContext:
 
 @cache
 def _answer_sql() -> str:
-    r, e = Response, Enrollment
+    r, e, a = Response, Enrollment, QuizAttempt
     return (
-        f"SELECT c.*, r.{_column(r, 'user')} AS answer_user_id, r.{_column(r, 'quiz_attempt')} AS answer_attempt_id, "
-        f"EXISTS (SELECT 1 FROM {_table(e)} e WHERE e.{_column(e, 'user')} = r.{_column(r, 'user')} "
-        f"AND e.{_column(e, 'course')} = r.{_column(r, 'course')} AND e.{_column(e, 'path')} = %s) AS answer_fixed "
-        f"FROM {_table(Course)} c JOIN {_table(r)} r ON r.{_column(r, 'course')} = c.{_column(Course, 'id')} "
+        f"SELECT r.{_column(r, 'user')}, EXISTS (SELECT 1 FROM {_table(e)} e WHERE e.{_column(e, 'user')} = "
+        f"r.{_column(r, 'user')} AND e.{_column(e, 'course')} = r.{_column(r, 'course')} AND e.{_column(e, 'path')} = %s), "
+        f"r.{_column(r, 'quiz_attempt')}, {columns(Course, 'c')}, {columns(a, 'a')} "
+        f"FROM {_table(r)} r JOIN {_table(Course)} c ON c.{_column(Course, 'id')} = r.{_column(r, 'course')} "
+        f"LEFT JOIN {_table(a)} a ON a.{_column(a, 'id')} = r.{_column(r, 'quiz_attempt')} "
         f"WHERE r.{_column(r, 'id')} = %s"
     )
 
 
 def answer_context(response_id: int) -> AnswerContext | None:
-    """The context of a stored answer, in two short reads; ``None`` if there is no such answer."""
-    course = next(iter(Course.objects.raw(_answer_sql(), [Enrollment.FIXED, response_id])), None)
-    if course is None:
+    """The context of a stored answer, in one read; ``None`` if there is no such answer."""
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(_answer_sql(), [Enrollment.FIXED, response_id])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    user_id, fixed, attempt_id = row[:3]
+    course_width = len(Course._meta.concrete_fields)
+    course = from_row(Course, row[3:3 + course_width], connection)
     attempt = None
-    if course.answer_attempt_id is not None:
-        sql = f"SELECT * FROM {_table(QuizAttempt)} WHERE {_column(QuizAttempt, 'id')} = %s"
-        attempt = next(iter(QuizAttempt.objects.raw(sql, [course.answer_attempt_id])), None)
-        if attempt is not None:
-            attempt.course = course
-    return AnswerContext(response_id, course.answer_user_id, course, attempt, bool(course.answer_fixed))
+    if attempt_id is not None:
+        attempt = from_row(QuizAttempt, row[3 + course_width:], connection)
+        attempt.course = course
+    return AnswerContext(response_id, user_id, course, attempt, bool(fixed))
 
 
 def learner_state_for_update(user_id: int) -> LearnerState:

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from typing import Any, TypeVar
 from django.db import IntegrityError, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _quote(name: str) -> str:
@@ -68,6 +71,25 @@ def _insert_with_savepoint(obj: models.Model) -> bool:
         obj.pk = None
         return False
     return True
+
+
+def from_row(model: type[M], values: Sequence[Any], connection: BaseDatabaseWrapper | None = None) -> M:
+    """A ``model`` instance from one row of its concrete fields' columns, in field order, read with
+    a cursor: the values pass through the same converters as the ORM's own reads."""
+    connection = connection or transaction.get_connection()
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in (*connection.ops.get_db_converters(field.get_col(model._meta.db_table)),
+                          *field.get_db_converters(connection)):
+            value = converter(value, field.get_col(model._meta.db_table), connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def columns(model: type[models.Model], alias: str) -> str:
+    """The select list of ``model``'s concrete fields (table alias ``alias``), in :func:`from_row`'s order."""
+    return ", ".join(f"{alias}.{_quote(f.column)}" for f in model._meta.concrete_fields)
 
 
 @cache

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from adaptive.models import LearnerState
-from lms.db import insert_unless_duplicate, save_fields
+from lms.db import columns, from_row, insert_unless_duplicate, save_fields
 from lms.learning.models import QuizAttempt, Response
 from tests.lms.factories import ModuleFactory, QuestionFactory, UserFactory, enrol
 
@@ -60,3 +60,17 @@ def test_it_saves_the_named_fields_and_the_update_time() -> None:
     assert stored.mastery == {"a": 0.5, "b": 0.25} and bytes(stored.state) == b"\x00new"
     assert stored.responses_seen == 3 and stored.last_response_id == 0
     assert stored.updated > before
+
+
+@pytest.mark.django_db
+def test_it_builds_instances_from_a_cursor_row_as_the_orm_reads_them() -> None:
+    user, module, question = UserFactory(), ModuleFactory(), QuestionFactory()
+    attempt = QuizAttempt.objects.create(user=user, course=module.course, module=module, number=1,
+                                         question_ids=[question.pk, 7], finished_at=None)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT {columns(QuizAttempt, "a")} FROM "{QuizAttempt._meta.db_table}" a')
+        built = from_row(QuizAttempt, cursor.fetchone())
+    read = QuizAttempt.objects.get()
+    for field in QuizAttempt._meta.concrete_fields:
+        assert getattr(built, field.attname) == getattr(read, field.attname), field.name
+    assert built.pk == attempt.pk and built.question_ids == [question.pk, 7] and not built._state.adding
