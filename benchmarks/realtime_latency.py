@@ -7,8 +7,10 @@ concurrently through the real HTTP endpoints, as the quiz page does with htmx: p
 fetch the next step (the decision), fetch the next question, think, answer again. Every learner
 signs in and opens a quiz before the clock starts, and think times are drawn around the mean so
 that the learners do not answer in lockstep. For every answer it records the time from sending
-the answer to the stored decision (the worker's, or the web's own if the worker missed the
-deadline). In the same run it times the round trip of a bare no-op Celery task. Everything it
+the answer to the decision being ready: the moment the mark the web process waits for is set in
+Redis, which happens once the decision is committed (the worker's, or the web's own if the worker
+missed the deadline). A separate process watches for those marks through Redis keyspace
+notifications; the benchmark switches them on for its run and restores the server's setting. In the same run it times the round trip of a bare no-op Celery task. Everything it
 started is stopped at the end.
 
     python benchmarks/realtime_latency.py --learners 50 --json out.json
@@ -42,6 +44,51 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+
+
+# Runs in a process of its own, so that the load generator's threads cannot delay the timestamps.
+WATCHER = """
+import sys, time, redis
+pubsub = redis.Redis.from_url(sys.argv[1]).pubsub(ignore_subscribe_messages=True)
+pubsub.psubscribe(sys.argv[2])
+print("watching", flush=True)
+for message in pubsub.listen():
+    print(message["channel"].decode().rsplit(":", 1)[1], repr(time.time()), flush=True)
+"""
+
+
+class ReadyWatcher:
+    """Records when each decision's ready mark (``adaptive:decision:question:<response id>``) is set."""
+
+    def __init__(self, redis_url: str, db: int, out: Path) -> None:
+        import redis as redis_client
+
+        self.server = redis_client.Redis.from_url(redis_url)
+        self.previous = self.server.config_get("notify-keyspace-events").get("notify-keyspace-events", "")
+        self.server.config_set("notify-keyspace-events", "".join(sorted(set(self.previous) | set("K$"))))
+        self.out, self.ready = out, {}
+        self.handle = open(out, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [PYTHON, "-c", WATCHER, f"{redis_url}/{db}", f"__keyspace@{db}__:*adaptive:decision:question:*"],
+            stdout=self.handle, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while "watching" not in out.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def stop(self) -> dict[int, float]:
+        """Stop watching (again: nothing more) and return response id → time its decision was ready."""
+        if self.handle.closed:
+            return self.ready
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.handle.close()
+        self.server.config_set("notify-keyspace-events", self.previous)
+        ready: dict[int, float] = {}
+        for line in self.out.read_text().splitlines()[1:]:
+            response_id, when = line.split()
+            ready.setdefault(int(response_id), float(when))  # the first mark; a repeat changes nothing
+        self.ready = ready
+        return ready
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -224,7 +271,7 @@ class Learner:
 
 
 def run_phase(learners: list[Learner], answers: int, think_ms: float, groups: dict[str, set[int]],
-              env: dict[str, str]) -> dict:
+              env: dict[str, str], watcher: ReadyWatcher) -> dict:
     """Every learner answers ``answers`` questions with the given mean think time; the latencies."""
     sent: dict[str, float] = {}
     errors: list[str] = []
@@ -243,24 +290,25 @@ def run_phase(learners: list[Learner], answers: int, think_ms: float, groups: di
     cpu_after = cpu_seconds_by_program(groups)
     elapsed = time.time() - started
     time.sleep(2)  # let the last decisions land
+    ready = watcher.stop()
 
     code = """
 import json
 from adaptive.models import Decision
 rows = Decision.objects.filter(kind="question", response__isnull=False).values_list(
-    "response__submission_id", "created", "source", "response__created")
-print(json.dumps([[str(s), c.timestamp(), src, r.timestamp()] for s, c, src, r in rows]))
+    "response_id", "response__submission_id", "source", "response__created")
+print(json.dumps([[pk, str(s), src, r.timestamp()] for pk, s, src, r in rows]))
 """
     out = subprocess.run([PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True).stdout
     decided = json.loads(out.strip().splitlines()[-1])
     latencies, to_stored, stored_to_decided = [], [], []
     sources: dict[str, int] = {}
-    for submission, created, source, stored in decided:
-        if submission in sent:
-            latencies.append((created - sent[submission]) * 1000)
+    for response_id, submission, source, stored in decided:
+        if submission in sent and response_id in ready:
+            latencies.append((ready[response_id] - sent[submission]) * 1000)
             to_stored.append((stored - sent[submission]) * 1000)
-            stored_to_decided.append((created - stored) * 1000)
+            stored_to_decided.append((ready[response_id] - stored) * 1000)
             sources[source] = sources.get(source, 0) + 1
     total = sum(counts)
     cpu = {label: round((cpu_after[label] - cpu_before.get(label, 0.0)) / max(1, total) * 1000, 2)
@@ -291,7 +339,7 @@ def print_phase(phase: dict, args: argparse.Namespace) -> None:
     print("|---|---|---|---|")
     print(f"| answer → decision ready | {phase['p50_ms']} | {phase['p95_ms']} | {phase['p99_ms']} |")
     for label, values in (("… answer sent → answer stored (web)", phase["stored_ms"]),
-                          ("… answer stored → decision (queue + worker)", phase["stored_to_decision_ms"])):
+                          ("… answer stored → decision ready (queue + worker)", phase["stored_to_decision_ms"])):
         print(f"| {label} | {values[50]} | {values[95]} | {values[99]} |")
     print(f"| no-op task round trip | {phase['noop_p50_ms']} | {phase['noop_p95_ms']} | – |")
     print(f"decided by: {phase['decided_by']}; errors: {phase['errors']}; "
@@ -405,7 +453,9 @@ print(json.dumps(times))
                   "default worker": {workers[-1].pid}}
         phases = []
         for think_ms in args.think_ms:
-            phase = run_phase(learners, args.answers, think_ms, groups, env)
+            watcher = ReadyWatcher(args.redis, 12, work / "ready.txt")
+            stack.callback(watcher.stop)  # restores the server's setting even if the phase fails
+            phase = run_phase(learners, args.answers, think_ms, groups, env, watcher)
             phase.update(noop_p50_ms=round(percentile(noop_ms, 50), 1), noop_p95_ms=round(percentile(noop_ms, 95), 1))
             print_phase(phase, args)
             phases.append(phase)
