@@ -134,3 +134,27 @@ def test_training_is_deterministic_given_a_seed(simulated: SimulatedLearners, na
     other = create(name, **options).fit(train, valid, device="cpu", seed=6)
     np.testing.assert_array_equal(first.predict_sequences(valid), second.predict_sequences(valid))
     assert not np.array_equal(first.predict_sequences(valid), other.predict_sequences(valid))
+
+
+def test_state_bytes_keep_every_array_exactly_and_read_the_earlier_format() -> None:
+    import io
+
+    state = {"hidden": np.linspace(-1, 1, 7, dtype=np.float32), "counts": np.arange(6, dtype=np.int64).reshape(2, 3),
+             "position": np.array(4, dtype=np.int64), "flags": np.array([True, False])}
+    restored = state_from_bytes(state_to_bytes(state))
+    assert list(restored) == list(state)
+    for key, value in state.items():
+        assert restored[key].dtype == value.dtype and restored[key].shape == value.shape
+        np.testing.assert_array_equal(restored[key], value)
+    restored["hidden"][0] = 5.0  # a restored state is the caller's to change
+
+    earlier = io.BytesIO()
+    np.savez(earlier, **state)
+    assert set(state_from_bytes(earlier.getvalue())) == set(state)
+
+
+def test_state_bytes_refuse_what_is_not_a_state() -> None:
+    data = state_to_bytes({"hidden": np.zeros(3, dtype=np.float32)})
+    for bad in (b"not a state", data[:-1], data + b"\x00", data.replace(b"<f4", b"|O8")):
+        with pytest.raises(ValueError):
+            state_from_bytes(bad)

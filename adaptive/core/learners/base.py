@@ -66,17 +66,40 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device(device)
 
 
+_STATE_MAGIC = b"PWS1"
+_STATE_DTYPES = frozenset({"<f4", "<f8", "<i4", "<i8", "|b1", "|u1"})
+
+
 def state_to_bytes(state: State) -> bytes:
-    """Serialise a learner state for storage (an ``.npz`` archive; no pickle)."""
-    buffer = io.BytesIO()
-    np.savez(buffer, **{key: np.asarray(value) for key, value in state.items()})
-    return buffer.getvalue()
+    """Serialise a learner state for storage: a short JSON header (name, dtype and shape of each
+    array) and the arrays' raw bytes. No pickle, and fast: it runs twice for every answer."""
+    arrays = {key: np.asarray(value) for key, value in state.items()}
+    arrays = {key: a.astype(a.dtype.newbyteorder("<")) if a.dtype.byteorder == ">" else a for key, a in arrays.items()}
+    header = json.dumps([[key, a.dtype.str, list(a.shape)] for key, a in arrays.items()]).encode()
+    return b"".join([_STATE_MAGIC, len(header).to_bytes(4, "little"), header, *(a.tobytes() for a in arrays.values())])
 
 
 def state_from_bytes(data: bytes) -> State:
-    """Inverse of :func:`state_to_bytes`; refuses pickled objects."""
-    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
+    """Inverse of :func:`state_to_bytes` (it also reads the ``.npz`` archives stored before);
+    refuses anything else, pickled objects included."""
+    if data[:2] == b"PK":  # the earlier format
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            return {key: archive[key] for key in archive.files}
+    if data[:4] != _STATE_MAGIC:
+        raise ValueError("not a stored learner state")
+    size = int.from_bytes(data[4:8], "little")
+    offset = 8 + size
+    state: State = {}
+    for key, dtype, shape in json.loads(data[8:offset]):
+        if dtype not in _STATE_DTYPES:
+            raise ValueError(f"a stored learner state may not hold {dtype} arrays")
+        count = math.prod(shape)
+        array = np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(tuple(shape))
+        state[key] = array.copy()  # writable, and independent of ``data``
+        offset += array.nbytes
+    if offset != len(data):
+        raise ValueError("a stored learner state has trailing or missing bytes")
+    return state
 
 
 class LearnerModel(ABC):
