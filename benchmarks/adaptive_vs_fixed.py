@@ -201,15 +201,20 @@ def run_fixed(run: Run) -> Run:
 
 
 def run_adaptive(run: Run, model: LearnerModel) -> Run:
+    """The product's decisions (``adaptive.decisions``) on one simulated learner.
+
+    As in ``adaptive.services.learner_state_advance``, every answer updates the learner's state, the
+    mastery of every skill of the course and the highest mastery each skill has reached (the peak,
+    from which a skill counts as mastered before); the next question and the next module are chosen
+    from them.
+    """
     course = run.course
     state = model.init_state()
+    mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills))))
     completed: set[str] = set()
-    peak: dict[str, float] = {}
+    peak: dict[str, float] = {}  # none before the first answer, as in the product
     units = {u.slug: u for u in course.units}
     while not run.done():
-        mastery = {s: float(model.predict_skill(state, s)) for s in course.skills}
-        for s, m in mastery.items():
-            peak[s] = max(peak.get(s, 0.0), m)
         candidates = [ModuleCandidate(u.slug, u.title, u.order, u.skills, u.prerequisites, u.slug in completed)
                       for u in course.units]
         decision = choose_next_module(candidates, mastery=mastery, mastery_threshold=course.threshold,
@@ -227,7 +232,7 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
             keys = list(unit.quiz)
             predicted = model.predict(state, keys, [course.items[k].skills[0] for k in keys])
             pool = [QuestionCandidate(k, float(p), course.items[k].skills) for k, p in zip(keys, predicted)]
-            module_mastery = {s: float(model.predict_skill(state, s)) for s in unit.skills}
+            module_mastery = {s: mastery[s] for s in unit.skills}
             choice = choose_next_question(pool, asked=asked, module_mastery=module_mastery,
                                           target_success=course.target, mastery_threshold=course.threshold)
             if choice.question is None:
@@ -235,6 +240,9 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
             key = str(choice.question)
             correct = run.answer(key)
             state = model.update(state, key, int(correct), skill=course.items[key].skills[0])
+            mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills))))
+            for s, m in mastery.items():
+                peak[s] = max(peak.get(s, 0.0), m)
             asked.append(key)
         completed.add(slug)
         run.between_sittings()
