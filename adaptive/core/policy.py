@@ -56,11 +56,14 @@ def choose_next_question(
     min_questions: int = 3,
     avoid_recent: int = 2,
 ) -> QuestionDecision:
-    """Pick the question whose predicted success is closest to ``target_success``.
+    """Pick the question whose predicted success is closest to ``target_success``, among those that
+    practise a skill of ``module_mastery`` still below ``mastery_threshold`` when there are any.
 
     ``candidates`` is the module's pool; ``asked`` the questions asked in this quiz so far, oldest
     first (they are not asked again while others remain, and the last ``avoid_recent`` never
-    immediately again). The quiz stops once every skill in ``module_mastery`` is at or above
+    immediately again). Without the preference for unmastered skills, a module teaching two skills
+    would keep asking about the one already mastered whenever its questions sit closer to the
+    target. The quiz stops once every skill in ``module_mastery`` is at or above
     ``mastery_threshold`` and at least ``min_questions`` were asked, or when the pool is used up.
     """
     names = skill_names or {}
@@ -76,18 +79,30 @@ def choose_next_question(
     recent = set(asked[-avoid_recent:]) if avoid_recent else set()
     pool = [c for c in fresh if c.id not in recent] or fresh
 
+    unmastered = {s for s, m in module_mastery.items() if m < mastery_threshold}
+
+    def practises_unmastered(c: QuestionCandidate) -> bool:
+        return not unmastered.isdisjoint(c.skills)
+
     def weakest_mastery(c: QuestionCandidate) -> float:
         return min((module_mastery.get(s, 0.0) for s in c.skills), default=1.0)
 
-    ranked = sorted(pool, key=lambda c: (round(abs(c.predicted - target_success), 6), weakest_mastery(c), str(c.id)))
-    scored = tuple(
-        ScoredCandidate(c.id, round(abs(c.predicted - target_success), 4), {"predicted": round(c.predicted, 4)})
-        for c in ranked
-    )
+    ranked = sorted(pool, key=lambda c: (not practises_unmastered(c), round(abs(c.predicted - target_success), 6),
+                                         weakest_mastery(c), str(c.id)))
+
+    def detail(c: QuestionCandidate) -> dict[str, float | str]:
+        shown: dict[str, float | str] = {"predicted": round(c.predicted, 4)}
+        if unmastered:
+            shown["practises_unmastered"] = "yes" if practises_unmastered(c) else "no"
+        return shown
+
+    scored = tuple(ScoredCandidate(c.id, round(abs(c.predicted - target_success), 4), detail(c)) for c in ranked)
     chosen = ranked[0]
+    among = (" among questions on skills not mastered yet"
+             if practises_unmastered(chosen) and not all(map(practises_unmastered, pool)) else "")
     reason = (
         f"Predicted {chosen.predicted:.0%} chance of success, the closest to the {target_success:.0%} "
-        f"this course aims for."
+        f"this course aims for{among}."
     )
     weak = [s for s in chosen.skills if module_mastery.get(s, 0.0) < mastery_threshold]
     if weak:

@@ -49,6 +49,21 @@ def test_it_avoids_an_immediate_repeat_even_when_the_pool_has_been_used() -> Non
     assert decision.question == "a"
 
 
+def test_it_practises_a_skill_not_mastered_yet_before_one_that_is() -> None:
+    pool = [QuestionCandidate("mean-near-target", 0.71, ("mean",)), QuestionCandidate("spread-easy", 0.9, ("spread",))]
+    decision = choose_next_question(pool, asked=[], module_mastery={"mean": 0.9, "spread": 0.6}, skill_names=NAMES)
+    assert decision.question == "spread-easy"
+    assert [c.detail["practises_unmastered"] for c in decision.candidates] == ["yes", "no"]
+    assert decision.reason == ("Predicted 90% chance of success, the closest to the 70% this course aims for among "
+                               "questions on skills not mastered yet. It practises Spread.")
+
+
+def test_it_counts_a_question_on_two_skills_as_practising_either() -> None:
+    pool = [QuestionCandidate("mean-only", 0.7, ("mean",)), QuestionCandidate("both", 0.5, ("mean", "spread"))]
+    decision = choose_next_question(pool, asked=[], module_mastery={"mean": 0.9, "spread": 0.6})
+    assert decision.question == "both"
+
+
 def test_it_stops_when_the_module_skills_are_mastered() -> None:
     decision = choose_next_question(_pool(), asked=["x", "y", "z"], module_mastery={"mean": 0.9, "spread": 0.86},
                                     skill_names=NAMES)
