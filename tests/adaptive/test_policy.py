@@ -65,8 +65,8 @@ def test_it_counts_a_question_on_two_skills_as_practising_either() -> None:
 
 
 def test_it_stops_when_the_module_skills_are_mastered() -> None:
-    decision = choose_next_question(_pool(), asked=["x", "y", "z"], module_mastery={"mean": 0.9, "spread": 0.86},
-                                    skill_names=NAMES)
+    decision = choose_next_question(_pool(), asked=["u", "v", "w", "x", "y", "z"],
+                                    module_mastery={"mean": 0.9, "spread": 0.86}, skill_names=NAMES)
     assert decision.question is None and decision.stop == "mastered"
     assert "Averages 90%" in decision.reason
 
@@ -74,6 +74,13 @@ def test_it_stops_when_the_module_skills_are_mastered() -> None:
 def test_it_asks_a_minimum_before_declaring_mastery() -> None:
     decision = choose_next_question(_pool(), asked=["hard"], module_mastery={"mean": 0.95}, min_questions=3)
     assert decision.question is not None
+
+
+def test_it_asks_six_questions_before_declaring_mastery_unless_told_otherwise() -> None:
+    five = choose_next_question(_pool(), asked=["u", "v", "w", "x", "y"], module_mastery={"mean": 0.95})
+    six = choose_next_question(_pool(), asked=["u", "v", "w", "x", "y", "z"], module_mastery={"mean": 0.95})
+    assert five.question is not None
+    assert six.question is None and six.stop == "mastered"
 
 
 def test_it_stops_when_the_pool_is_used_up() -> None:
