@@ -117,7 +117,10 @@ def choose_next_question(
 
 @dataclass(frozen=True)
 class ModuleCandidate:
-    """A module of the course: the skills it teaches and the skills it needs first."""
+    """A module of the course: the skills it teaches and the skills it needs first.
+
+    ``last_studied`` is when the learner last finished its quiz (None: never, or not known).
+    """
 
     id: Hashable
     title: str
@@ -125,6 +128,7 @@ class ModuleCandidate:
     skills: tuple[SkillId, ...]
     prerequisites: tuple[SkillId, ...] = ()
     completed: bool = False
+    last_studied: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,11 @@ def choose_next_module(
     first); a review of a skill the learner had mastered that is now predicted below the threshold
     (spaced review, the most slipped first); among modules whose prerequisite skills are mastered,
     the one with the most to gain (the sum of ``threshold - mastery`` over its unmastered skills);
-    else the first module not completed in course order. The recommendation guides; it locks nothing.
+    else the first module not completed in course order; else, once every module is completed, a
+    review of the module studied longest ago when ``last_studied`` is known. The learner models see
+    the order of answers but not the time between them, so a skill fading over weeks away stays
+    mastered in their eyes; reviewing by age reaches it anyway. The recommendation guides; it locks
+    nothing.
     """
     names = skill_names or {}
     by_id = {m.id: m for m in modules}
@@ -214,7 +222,15 @@ def choose_next_module(
         scored = tuple(ScoredCandidate(m.id, round(gain(m), 4), {"title": m.title}) for m in scored_modules)
         return ModuleDecision(chosen.id, "learn", reason, scored)
 
-    return next_in_order(modules)
+    in_order = next_in_order(modules)
+    dated = sorted(((m, m.last_studied) for m in modules if m.last_studied is not None),
+                   key=lambda pair: (pair[1], pair[0].order))
+    if in_order.module is None and dated:
+        oldest, when = dated[0]
+        scored = tuple(ScoredCandidate(m.id, float(i), {"last_studied": at.isoformat()}) for i, (m, at) in enumerate(dated))
+        return ModuleDecision(oldest.id, "review", f"Time for a review: you last studied {oldest.title} on "
+                              f"{when:%-d %b}, longer ago than any other module.", scored)
+    return in_order
 
 
 def next_in_order(modules: Sequence[ModuleCandidate]) -> ModuleDecision:

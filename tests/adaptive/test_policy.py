@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from adaptive.core.policy import (
@@ -119,6 +120,36 @@ def test_it_brings_back_a_skill_that_slipped() -> None:
                                   previously_mastered={"tables", "mean"}, skill_names=NAMES)
     assert decision.module == "m-mean" and decision.kind == "review"
     assert decision.reason == "Time for a short review: Averages was mastered but is now at 70%."
+
+
+def _studied(days: dict[str, int]) -> list[ModuleCandidate]:
+    """Every module completed, each last studied on the given day of December 2026."""
+    return [replace(m, completed=True, last_studied=datetime(2026, 12, days[m.id], tzinfo=timezone.utc))
+            for m in _course()]
+
+
+def test_once_everything_is_done_it_reviews_the_module_studied_longest_ago() -> None:
+    mastery = {"tables": 0.97, "mean": 0.9, "spread": 0.88, "charts": 0.95}
+    modules = _studied({"m-tables": 9, "m-mean": 12, "m-spread": 3, "m-charts": 7})
+    decision = choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery), skill_names=NAMES)
+    assert decision.module == "m-spread" and decision.kind == "review"
+    assert decision.reason == "Time for a review: you last studied Spread on 3 Dec, longer ago than any other module."
+    assert [c.id for c in decision.candidates] == ["m-spread", "m-charts", "m-tables", "m-mean"]
+
+
+def test_it_says_done_when_it_does_not_know_when_modules_were_studied() -> None:
+    mastery = {"tables": 0.97, "mean": 0.9, "spread": 0.88, "charts": 0.95}
+    everything = frozenset({"m-tables", "m-mean", "m-spread", "m-charts"})
+    decision = choose_next_module(_course(everything), mastery=mastery, previously_mastered=set(mastery))
+    assert decision.module is None and decision.kind == "done"
+
+
+def test_a_skill_that_slipped_comes_before_a_review_by_age() -> None:
+    mastery = {"tables": 0.97, "mean": 0.7, "spread": 0.88, "charts": 0.95}
+    modules = _studied({"m-tables": 9, "m-mean": 12, "m-spread": 3, "m-charts": 7})
+    decision = choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery), skill_names=NAMES)
+    assert decision.module == "m-mean" and decision.kind == "review"
+    assert "Averages was mastered but is now at 70%" in decision.reason
 
 
 def test_it_puts_assigned_modules_first_by_due_date() -> None:
