@@ -215,6 +215,7 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
     peak: dict[str, float] = {}  # none before the first answer, as in the product
     units = {u.slug: u for u in course.units}
     while not run.done():
+        # Without last_studied, as adaptive.decisions builds them so far: no review by age.
         candidates = [ModuleCandidate(u.slug, u.title, u.order, u.skills, u.prerequisites, u.slug in completed)
                       for u in course.units]
         decision = choose_next_module(candidates, mastery=mastery, mastery_threshold=course.threshold,
