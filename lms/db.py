@@ -80,9 +80,9 @@ def from_row(model: type[M], values: Sequence[Any], connection: BaseDatabaseWrap
     fields = model._meta.concrete_fields
     converted = []
     for field, value in zip(fields, values, strict=True):
-        for converter in (*connection.ops.get_db_converters(field.get_col(model._meta.db_table)),
-                          *field.get_db_converters(connection)):
-            value = converter(value, field.get_col(model._meta.db_table), connection)
+        column = field.get_col(model._meta.db_table)
+        for converter in (*connection.ops.get_db_converters(column), *field.get_db_converters(connection)):
+            value = converter(value, column, connection)
         converted.append(value)
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
