@@ -117,7 +117,8 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response_id: int | 
 
     ``asked`` (question ids answered so far, in order) and ``fixed`` (the learner follows the course
     order) are read from the database unless the caller already has them; ``mastery`` is the
-    predicted success per skill from the same state, computed here unless given.
+    predicted success per skill from the same state (any skills; those of the module are used),
+    computed here unless given.
     """
     if asked is None:
         asked = [question_id for _, question_id in answered_in_order(attempt)]
@@ -161,6 +162,7 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response_id: int | 
         module_skills = list(structure.module_skills.get(attempt.module_id, ()))
         if mastery is None or not set(module_skills) <= set(mastery):
             mastery = dict(zip(module_skills, map(float, model.predict_skills(state, module_skills))))
+        mastery = {skill: mastery[skill] for skill in module_skills}  # the quiz ends on its module's skills
         decision = choose_next_question(
             candidates, asked=asked, module_mastery=mastery, skill_names=names,
             target_success=course.target_success, mastery_threshold=course.mastery_threshold,

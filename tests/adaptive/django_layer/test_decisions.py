@@ -156,3 +156,22 @@ def test_reconciliation_catches_up_unprocessed_answers(trained, people) -> None:
     assert state.last_response_id == responses[-1].pk
     assert state.responses_seen == 3
     assert reconcile_learner_states() == 0, "nothing left to catch up"
+
+
+def test_a_quiz_ends_on_its_own_modules_mastery_whatever_the_rest_of_the_course(trained, people) -> None:
+    from adaptive.decisions import belief_from_row, decide_question
+    from adaptive.structure import course_structure
+
+    module = trained.modules.order_by("order").first()
+    attempt = quiz_attempt_start(user=people.learner, module=module)
+    structure = course_structure(trained)
+    own = set(structure.module_skills[module.pk])
+    others = set(structure.skills) - own
+    assert own and others
+    # The worker passes mastery of every skill of the course: only the module's may decide the stop.
+    mastery = {skill: 0.99 for skill in own} | {skill: 0.10 for skill in others}
+    asked = attempt.question_ids[:8]
+    decision = decide_question(attempt, belief_from_row(None), response_id=None, source=Decision.WORKER,
+                               asked=asked, fixed=False, mastery=mastery)
+    assert decision.question_id is None and decision.stop == "mastered"
+    assert all(structure.skill_names[skill] not in decision.reason for skill in others)
