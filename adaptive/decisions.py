@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from adaptive import registry
@@ -98,15 +97,10 @@ def answered_in_order(attempt: QuizAttempt) -> list[tuple[int, int]]:
     return list(attempt.responses.order_by("id").values_list("id", "question_id"))
 
 
-def fixed_order_enrollments(user_id: Any, course_id: Any) -> QuerySet[Enrollment]:
-    """The learner's enrolment in the course if it is on the fixed course order (the control group);
-    the ids may be ``OuterRef`` expressions."""
-    return Enrollment.objects.filter(user_id=user_id, course_id=course_id, path=Enrollment.FIXED)
-
-
 def follows_course_order(user_id: int, course_id: int) -> bool:
-    """Whether the learner's enrolment is on the fixed course order (the control group)."""
-    return fixed_order_enrollments(user_id, course_id).exists()
+    """Whether the learner's enrolment is on the fixed course order (the control group). The
+    worker reads the same condition with the answer (``adaptive.selectors.answer_context``)."""
+    return Enrollment.objects.filter(user_id=user_id, course_id=course_id, path=Enrollment.FIXED).exists()
 
 
 def decide_question(attempt: QuizAttempt, belief: Belief, *, response_id: int | None, source: str,

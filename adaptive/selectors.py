@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 
 from adaptive.core.data import ResponseLog
 from adaptive.models import LearnerState
-from lms.db import columns, from_row
+from lms.db import column, columns, from_row, table
 from lms.content.models import Course, Question
 from lms.learning.models import Enrollment, QuizAttempt, Response
 
@@ -57,14 +57,6 @@ def response_log(responses: Iterable[Response] | None = None) -> ResponseLog:
 
 
 # ----- the worker's reads after an answer -------------------------------------------------------
-def _table(model: type[models.Model]) -> str:
-    return f'"{model._meta.db_table}"'
-
-
-def _column(model: type[models.Model], name: str) -> str:
-    return f'"{model._meta.get_field(name).column}"'  # type: ignore[union-attr]
-
-
 @dataclass(frozen=True)
 class AnswerContext:
     """What deciding after an answer starts from: its learner, course and quiz attempt (``None`` for
@@ -81,12 +73,12 @@ class AnswerContext:
 def _answer_sql() -> str:
     r, e, a = Response, Enrollment, QuizAttempt
     return (
-        f"SELECT r.{_column(r, 'user')}, EXISTS (SELECT 1 FROM {_table(e)} e WHERE e.{_column(e, 'user')} = "
-        f"r.{_column(r, 'user')} AND e.{_column(e, 'course')} = r.{_column(r, 'course')} AND e.{_column(e, 'path')} = %s), "
-        f"r.{_column(r, 'quiz_attempt')}, {columns(Course, 'c')}, {columns(a, 'a')} "
-        f"FROM {_table(r)} r JOIN {_table(Course)} c ON c.{_column(Course, 'id')} = r.{_column(r, 'course')} "
-        f"LEFT JOIN {_table(a)} a ON a.{_column(a, 'id')} = r.{_column(r, 'quiz_attempt')} "
-        f"WHERE r.{_column(r, 'id')} = %s"
+        f"SELECT r.{column(r, 'user')}, EXISTS (SELECT 1 FROM {table(e)} e WHERE e.{column(e, 'user')} = "
+        f"r.{column(r, 'user')} AND e.{column(e, 'course')} = r.{column(r, 'course')} AND e.{column(e, 'path')} = %s), "
+        f"r.{column(r, 'quiz_attempt')}, {columns(Course, 'c')}, {columns(a, 'a')} "
+        f"FROM {table(r)} r JOIN {table(Course)} c ON c.{column(Course, 'id')} = r.{column(r, 'course')} "
+        f"LEFT JOIN {table(a)} a ON a.{column(a, 'id')} = r.{column(r, 'quiz_attempt')} "
+        f"WHERE r.{column(r, 'id')} = %s"
     )
 
 
@@ -111,7 +103,7 @@ def answer_context(response_id: int) -> AnswerContext | None:
 def learner_state_for_update(user_id: int) -> LearnerState:
     """The learner's state row, locked until the transaction ends (created when missing)."""
     connection = transaction.get_connection()
-    sql = f"SELECT * FROM {_table(LearnerState)} WHERE {_column(LearnerState, 'user')} = %s"
+    sql = f"SELECT * FROM {table(LearnerState)} WHERE {column(LearnerState, 'user')} = %s"
     if connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     row = next(iter(LearnerState.objects.raw(sql, [user_id])), None)
@@ -134,13 +126,13 @@ class NewResponse:
 @cache
 def _responses_sql() -> str:
     r, q = Response, Question
-    ident, attempt = f"r.{_column(r, 'id')}", f"r.{_column(r, 'quiz_attempt')}"
+    ident, attempt = f"r.{column(r, 'id')}", f"r.{column(r, 'quiz_attempt')}"
     return (
-        f"SELECT {ident}, r.{_column(r, 'question')}, q.{_column(q, 'key')}, r.{_column(r, 'is_correct')}, "
-        f"r.{_column(r, 'course')}, CASE WHEN {ident} > %s AND {ident} <= %s THEN 1 ELSE 0 END, "
+        f"SELECT {ident}, r.{column(r, 'question')}, q.{column(q, 'key')}, r.{column(r, 'is_correct')}, "
+        f"r.{column(r, 'course')}, CASE WHEN {ident} > %s AND {ident} <= %s THEN 1 ELSE 0 END, "
         f"CASE WHEN {attempt} = %s THEN 1 ELSE 0 END "
-        f"FROM {_table(r)} r JOIN {_table(q)} q ON q.{_column(q, 'id')} = r.{_column(r, 'question')} "
-        f"WHERE r.{_column(r, 'user')} = %s AND (({ident} > %s AND {ident} <= %s) OR {attempt} = %s) "
+        f"FROM {table(r)} r JOIN {table(q)} q ON q.{column(q, 'id')} = r.{column(r, 'question')} "
+        f"WHERE r.{column(r, 'user')} = %s AND (({ident} > %s AND {ident} <= %s) OR {attempt} = %s) "
         f"ORDER BY {ident}"
     )
 

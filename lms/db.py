@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, TypeVar
+
 from django.db import IntegrityError, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -21,6 +22,16 @@ M = TypeVar("M", bound=models.Model)
 
 def _quote(name: str) -> str:
     return f'"{name}"'  # as both PostgreSQL and SQLite quote names
+
+
+def table(model: type[models.Model]) -> str:
+    """``model``'s table name, quoted for SQL."""
+    return _quote(model._meta.db_table)
+
+
+def column(model: type[models.Model], name: str) -> str:
+    """The column of ``model``'s field ``name``, quoted for SQL."""
+    return _quote(model._meta.get_field(name).column)  # type: ignore[union-attr]
 
 
 def _can_insert_or_ignore(connection: BaseDatabaseWrapper) -> bool:
