@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from adaptive import registry
@@ -261,9 +262,14 @@ def quiz_attempt_finish(attempt: QuizAttempt) -> bool:
 
 # ----- the next module --------------------------------------------------------------------------
 def module_candidates(user_id: int, course: Course) -> list[ModuleCandidate]:
+    """The course's modules for the policy, each marked completed or not and with when the learner
+    last finished its quiz (``last_studied``, for reviews once the course is done)."""
     done = set(ModuleCompletion.objects.filter(user_id=user_id, module__course=course).values_list("module_id",
                                                                                                    flat=True))
-    return [replace(m, completed=m.id in done) for m in course_structure(course).modules]
+    studied = dict(QuizAttempt.objects.filter(user_id=user_id, course=course, kind=QuizAttempt.MODULE,
+                                              finished_at__isnull=False)
+                   .values("module_id").annotate(last=Max("finished_at")).values_list("module_id", "last"))
+    return [replace(m, completed=m.id in done, last_studied=studied.get(m.id)) for m in course_structure(course).modules]
 
 
 def assignments_for(user_id: int, course: Course) -> list[PolicyAssignment]:

@@ -175,3 +175,40 @@ def test_a_quiz_ends_on_its_own_modules_mastery_whatever_the_rest_of_the_course(
                                asked=asked, fixed=False, mastery=mastery)
     assert decision.question_id is None and decision.stop == "mastered"
     assert all(structure.skill_names[skill] not in decision.reason for skill in others)
+
+
+def test_once_every_module_is_done_the_review_is_the_module_studied_longest_ago(trained, people) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from adaptive.decisions import decide_module, module_candidates
+    from lms.learning.models import ModuleCompletion
+
+    modules = list(trained.modules.order_by("order"))
+    assert len(modules) >= 3
+    now = timezone.now()
+    # Finished in course order, days apart; the first module is then taken again, most recently.
+    for days_ago, module in zip(range(len(modules) + 10, 10, -1), modules):
+        finished = now - timedelta(days=days_ago)
+        QuizAttempt.objects.create(user=people.learner, course=trained, module=module, number=1,
+                                   question_ids=[], finished_at=finished)
+        ModuleCompletion.objects.create(user=people.learner, module=module, completed_at=finished)
+    QuizAttempt.objects.create(user=people.learner, course=trained, module=modules[0], number=2, question_ids=[],
+                               finished_at=now - timedelta(days=1))
+    QuizAttempt.objects.create(user=people.learner, course=trained, module=modules[2], number=2, question_ids=[])
+
+    candidates = {c.id: c for c in module_candidates(people.learner.pk, trained)}
+    assert candidates[modules[0].pk].last_studied == now - timedelta(days=1), "the latest finished attempt counts"
+    assert candidates[modules[2].pk].last_studied == now - timedelta(days=len(modules) + 8), "unfinished ones do not"
+    assert all(c.completed for c in candidates.values())
+
+    # Every skill is mastered in the model's eyes: nothing to learn, nothing seen slipping.
+    from adaptive.decisions import belief_from_row
+    from adaptive.structure import course_structure
+
+    mastery = {skill: 0.99 for skill in course_structure(trained).skills}
+    decision = decide_module(people.learner.pk, trained, belief_from_row(None), mastery=mastery, peak=mastery,
+                             response_id=None, source=Decision.WEB, fixed=False)
+    assert decision.decision_kind == "review" and decision.module_id == modules[1].pk
+    assert modules[1].title in decision.reason and "longer ago than any other module" in decision.reason
