@@ -118,3 +118,28 @@ def test_history_features_agree_with_the_online_state() -> None:
             online.append(HistoryState.features(state, skill[t : t + 1], 7)[0])
             state = HistoryState.update(state, int(skill[t]), int(correct[t]), 7)
     np.testing.assert_allclose(np.array(online), batch)
+
+
+def test_history_features_count_the_days_since_the_skill_was_last_practised() -> None:
+    rng = np.random.default_rng(1)
+    learner = np.sort(rng.integers(0, 5, 300))
+    skill = rng.integers(-1, 6, 300)
+    correct = rng.integers(0, 2, 300)
+    timestamp = np.cumsum(rng.exponential(3 * 86400, 300))
+    timestamp[rng.random(300) < 0.1] = np.nan  # some times unknown
+    batch = history_features(learner, skill, correct, n_skills=6, timestamp=timestamp)
+    online = []
+    for who in np.unique(learner):
+        state = HistoryState.init(6)
+        for t in np.flatnonzero(learner == who):
+            online.append(HistoryState.features(state, skill[t : t + 1], 6, timestamp[t])[0])
+            state = HistoryState.update(state, int(skill[t]), int(correct[t]), 6, timestamp[t])
+    np.testing.assert_allclose(np.array(online), batch, rtol=1e-6)
+
+    # One learner, skill 0 at day 0 and day 2, skill 1 at day 2.5 with no earlier time known.
+    days = history_features(np.zeros(4, dtype=np.int64), np.array([0, 0, 1, 1]), np.ones(4, dtype=np.int64), 2,
+                            np.array([0.0, 2 * 86400, np.nan, 2.5 * 86400]))[:, -1]
+    np.testing.assert_allclose(days, [0.0, np.log1p(2.0), 0.0, 0.0], rtol=1e-6)
+    # A state stored before times were kept reads as no time passed.
+    old = {k: v for k, v in HistoryState.update(HistoryState.init(2), 0, 1, 2, 0.0).items() if k != "hist_last_time"}
+    assert HistoryState.features(old, np.array([0]), 2, 5 * 86400.0)[0, -1] == 0.0

@@ -71,9 +71,10 @@ def test_vectorised_predictions_equal_replaying_the_online_api(fitted: dict, nam
     replay = []
     for seq in few.sequences():
         state = model.init_state()
-        for item, skill, correct in zip(few.raw_items()[seq], few.raw_skills()[seq], few.correct[seq]):
-            replay.append(model.predict(state, [item], [skill])[0])
-            state = model.update(state, item, int(correct), skill)
+        for item, skill, correct, at in zip(few.raw_items()[seq], few.raw_skills()[seq], few.correct[seq],
+                                            few.timestamp[seq]):
+            replay.append(model.predict(state, [item], [skill], at=at)[0])
+            state = model.update(state, item, int(correct), skill, at=at)
     np.testing.assert_allclose(replay, batch, rtol=1e-4, atol=1e-5)
 
 

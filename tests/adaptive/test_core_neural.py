@@ -86,3 +86,53 @@ def test_checkpoints_from_before_an_option_existed_still_load(fitted: dict, name
     assert getattr(loaded.config, option) is False
     state = loaded.update(loaded.init_state(), loaded.item_vocab.tokens[0], True)
     assert np.all(np.isfinite(loaded.predict(state, loaded.item_vocab.tokens)))
+
+
+def _forgetting_learners(n_learners: int, seed: int) -> list[tuple[int, str, str, int, float]]:
+    """Learners whose chance of success falls with the days since they last practised the skill."""
+    rng = np.random.default_rng(seed)
+    records = []
+    for learner in range(n_learners):
+        ability, clock = rng.normal(0, 0.5), 0.0
+        practice, last = np.zeros(3), np.full(3, np.nan)
+        for _ in range(40):
+            clock += rng.choice([60.0, 20 * 86400.0], p=[0.7, 0.3])  # a minute, or three weeks away
+            skill = int(rng.integers(3))
+            away = 0.0 if np.isnan(last[skill]) else (clock - last[skill]) / 86400
+            logit = ability + 0.8 * np.log1p(practice[skill]) - 1.2 * np.log1p(away)
+            correct = int(rng.random() < 1 / (1 + np.exp(-logit)))
+            records.append((learner, f"{skill}-{int(rng.integers(4))}", str(skill), correct, clock))
+            practice[skill] += 1
+            last[skill] = clock
+    return records
+
+
+def test_the_hybrid_predicts_forgetting_from_the_days_away() -> None:
+    from adaptive.core import ResponseLog
+
+    torch.set_num_threads(2)
+    log = ResponseLog.from_records(_forgetting_learners(150, seed=5))
+    train, valid = split_learners(log, 0.2, seed=0)
+    model = create("hybrid", **{**TINY["hybrid"], "max_epochs": 4}).fit(train, valid, device="cpu", seed=0)
+    assert model.uses_time
+    state, clock = model.init_state(), 1_000_000.0
+    for step in range(8):
+        state = model.update(state, f"0-{step % 4}", True, "0", at=clock + 60 * step)
+    items = [f"0-{i}" for i in range(4)]
+    soon = model.predict(state, items, at=clock + 600).mean()
+    later = model.predict(state, items, at=clock + 30 * 86400).mean()
+    assert later < soon - 0.05, (soon, later)
+    # Without times, nothing is forgotten.
+    np.testing.assert_allclose(model.predict(state, items), model.predict(state, items, at=clock + 60 * 7))
+
+
+def test_a_hybrid_saved_before_it_saw_elapsed_time_still_loads(simulated: SimulatedLearners, tmp_path: Path) -> None:
+    train, valid = split_learners(simulated.log, 0.2, seed=0)
+    old = create("hybrid", **TINY["hybrid"], elapsed_time=False).fit(train, valid, device="cpu", seed=0)
+    path = old.save(tmp_path / "hybrid.pt")
+    checkpoint = torch.load(path, weights_only=True)
+    del checkpoint["config"]["elapsed_time"]
+    torch.save(checkpoint, path)
+    loaded = load(path)
+    assert loaded.config.elapsed_time is False and not loaded.uses_time
+    np.testing.assert_array_equal(loaded.predict_sequences(valid), old.predict_sequences(valid))

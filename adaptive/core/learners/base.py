@@ -14,6 +14,7 @@ import io
 import json
 import math
 import time
+from datetime import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from adaptive.core.train import Callback
 
 State = dict[str, np.ndarray]
+#: When an answer is given or a prediction is for: a datetime, seconds since the epoch, or None (unknown).
+Moment = datetime | float | None
 CHECKPOINT_FORMAT = "pathwise-learner-model/1"
 
 MODEL_REGISTRY: dict[str, type[LearnerModel]] = {}
@@ -57,6 +60,15 @@ def create(name: str, config: Any | None = None, **overrides: Any) -> LearnerMod
     if overrides:
         config = dataclasses.replace(config, **overrides)
     return cls(config)
+
+
+def seconds(at: Moment) -> float:
+    """``at`` as seconds since the epoch, NaN when unknown."""
+    if at is None:
+        return math.nan
+    if isinstance(at, datetime):
+        return at.timestamp()
+    return float(at)
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -115,6 +127,11 @@ class LearnerModel(ABC):
     config_class: ClassVar[type] = object
     #: Whether ``item_difficulty`` means something for this model.
     exposes_difficulty: ClassVar[bool] = False
+
+    @property
+    def uses_time(self) -> bool:
+        """Whether predictions depend on the time since earlier answers (then pass ``at``)."""
+        return False
 
     def __init__(self, config: Any | None = None) -> None:
         self.config = config if config is not None else self.config_class()
@@ -214,34 +231,40 @@ class LearnerModel(ABC):
         """State of a learner with no answers yet: the prior learnt across learners."""
 
     @abstractmethod
-    def _update(self, state: State, item: int, skill: int, correct: int) -> State:
-        """New state after one answer (dense indices, -1 unknown); must not modify ``state``."""
+    def _update(self, state: State, item: int, skill: int, correct: int, at: float = math.nan) -> State:
+        """New state after one answer (dense indices, -1 unknown) given at ``at`` (seconds since
+        the epoch, NaN unknown); must not modify ``state``."""
 
     @abstractmethod
-    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray) -> np.ndarray:
-        """P(correct) for dense ``items``/``skills`` (-1 unknown)."""
+    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
+        """P(correct) for dense ``items``/``skills`` (-1 unknown) if answered at ``at`` (NaN unknown)."""
 
-    def update(self, state: State, item: RawId, correct: bool | int, skill: RawId | None = None) -> State:
-        """State after the learner answers ``item`` (raw id), ``correct`` 0/1; online, no refit."""
+    def update(self, state: State, item: RawId, correct: bool | int, skill: RawId | None = None,
+               at: Moment = None) -> State:
+        """State after the learner answers ``item`` (raw id), ``correct`` 0/1, at ``at`` (a datetime
+        or seconds since the epoch; None unknown); online, no refit. Models that see elapsed time
+        (see :attr:`uses_time`) forget between answers only when told the times."""
         items, skills = self._dense_query([item], None if skill is None else [skill])
-        return self._update(state, int(items[0]), int(skills[0]), int(bool(correct)))
+        return self._update(state, int(items[0]), int(skills[0]), int(bool(correct)), seconds(at))
 
-    def predict(self, state: State, items: Sequence[RawId], skills: Sequence[RawId | None] | None = None) -> np.ndarray:
-        """P(correct) on each of ``items`` (raw ids; unknown ids get the model's fallback)."""
+    def predict(self, state: State, items: Sequence[RawId], skills: Sequence[RawId | None] | None = None,
+                at: Moment = None) -> np.ndarray:
+        """P(correct) on each of ``items`` (raw ids; unknown ids get the model's fallback), if
+        answered at ``at`` (None: time unknown, as if straight after the last answer)."""
         item_index, skill_index = self._dense_query(items, skills)
         if len(item_index) == 0:
             return np.zeros(0, dtype=np.float64)
-        return np.asarray(self._predict(state, item_index, skill_index), dtype=np.float64)
+        return np.asarray(self._predict(state, item_index, skill_index, seconds(at)), dtype=np.float64)
 
-    def predict_skill(self, state: State, skill: RawId) -> float:
-        """Mastery of ``skill``: the mean predicted success on the items of that skill."""
+    def predict_skill(self, state: State, skill: RawId, at: Moment = None) -> float:
+        """Mastery of ``skill`` at ``at``: the mean predicted success on the items of that skill."""
         skill_index = self.skill_vocab.index(skill)
         items = np.flatnonzero(self.item_skill == skill_index) if skill_index >= 0 else np.zeros(0, dtype=np.int64)
         if len(items) == 0:
             items = np.array([-1], dtype=np.int64)
-        return float(np.mean(self._predict(state, items, np.full(len(items), skill_index, dtype=np.int64))))
+        return float(np.mean(self._predict(state, items, np.full(len(items), skill_index, dtype=np.int64), seconds(at))))
 
-    def predict_skills(self, state: State, skills: Sequence[RawId]) -> np.ndarray:
+    def predict_skills(self, state: State, skills: Sequence[RawId], at: Moment = None) -> np.ndarray:
         """:meth:`predict_skill` for many skills with one call to the model (for the real-time path)."""
         skill_index = np.fromiter((self.skill_vocab.index(s) for s in skills), dtype=np.int64, count=len(skills))
         groups = [np.flatnonzero(self.item_skill == k) if k >= 0 else np.zeros(0, dtype=np.int64) for k in skill_index]
@@ -250,7 +273,7 @@ class LearnerModel(ABC):
             return np.zeros(0, dtype=np.float64)
         items = np.concatenate(groups)
         owners = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-        predicted = np.asarray(self._predict(state, items, skill_index[owners]), dtype=np.float64)
+        predicted = np.asarray(self._predict(state, items, skill_index[owners], seconds(at)), dtype=np.float64)
         return np.bincount(owners, weights=predicted, minlength=len(groups)) / np.bincount(owners, minlength=len(groups))
 
     def predict_sequences(self, log: ResponseLog) -> np.ndarray:
@@ -263,8 +286,9 @@ class LearnerModel(ABC):
         for seq in log.sequences():
             state = self.init_state()
             for t in range(seq.start, seq.stop):
-                out[t] = self._predict(state, items[t : t + 1], skills[t : t + 1])[0]
-                state = self._update(state, int(items[t]), int(skills[t]), int(log.correct[t]))
+                at = float(log.timestamp[t])
+                out[t] = self._predict(state, items[t : t + 1], skills[t : t + 1], at)[0]
+                state = self._update(state, int(items[t]), int(skills[t]), int(log.correct[t]), at)
         return out
 
     def item_difficulty(self) -> np.ndarray:

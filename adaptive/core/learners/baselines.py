@@ -83,7 +83,7 @@ class SkillMeanModel(LearnerModel):
     def init_state(self) -> State:
         return {"attempts": np.zeros(self.n_skills + 1, dtype=np.int64), "wins": np.zeros(self.n_skills + 1, dtype=np.int64)}
 
-    def _update(self, state: State, item: int, skill: int, correct: int) -> State:
+    def _update(self, state: State, item: int, skill: int, correct: int, at: float = math.nan) -> State:
         new = {key: value.copy() for key, value in state.items()}
         slot = _slot(skill, self.n_skills)
         new["attempts"][slot] += 1
@@ -94,7 +94,7 @@ class SkillMeanModel(LearnerModel):
         prior = self.item_mean[_slot(items, self.n_items)]
         return (wins + self.prior_strength * prior) / (attempts + self.prior_strength)
 
-    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray) -> np.ndarray:
+    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
         slots = _slot(skills, self.n_skills)
         return self._probability(items, state["attempts"][slots], state["wins"][slots])
 
@@ -214,7 +214,7 @@ class EloModel(LearnerModel):
             "skill_count": np.zeros(self.n_skills + 1, dtype=np.int64),
         }
 
-    def _update(self, state: State, item: int, skill: int, correct: int) -> State:
+    def _update(self, state: State, item: int, skill: int, correct: int, at: float = math.nan) -> State:
         new = {key: value.copy() for key, value in state.items()}
         item_slot, skill_slot = _slot(item, self.n_items), _slot(skill, self.n_skills)
         p = _sigmoid(state["ability"] + state["skill_offset"][skill_slot] - self.difficulty[item_slot])
@@ -225,7 +225,7 @@ class EloModel(LearnerModel):
         new["skill_count"][skill_slot] += 1
         return new
 
-    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray) -> np.ndarray:
+    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
         return _sigmoid(state["ability"] + state["skill_offset"][_slot(skills, self.n_skills)] - self.difficulty[_slot(items, self.n_items)])
 
     def predict_sequences(self, log: ResponseLog) -> np.ndarray:
@@ -307,12 +307,12 @@ class PFAModel(LearnerModel):
     def init_state(self) -> State:
         return {"wins": np.zeros(self.n_skills + 1, dtype=np.int64), "fails": np.zeros(self.n_skills + 1, dtype=np.int64)}
 
-    def _update(self, state: State, item: int, skill: int, correct: int) -> State:
+    def _update(self, state: State, item: int, skill: int, correct: int, at: float = math.nan) -> State:
         new = {key: value.copy() for key, value in state.items()}
         new["wins" if correct else "fails"][_slot(skill, self.n_skills)] += 1
         return new
 
-    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray) -> np.ndarray:
+    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
         slots = _slot(skills, self.n_skills)
         return self._probability(items, skills, state["wins"][slots], state["fails"][slots])
 
@@ -421,7 +421,7 @@ class BKTModel(LearnerModel):
     def init_state(self) -> State:
         return {"mastery": self.params[:, 0].copy()}
 
-    def _update(self, state: State, item: int, skill: int, correct: int) -> State:
+    def _update(self, state: State, item: int, skill: int, correct: int, at: float = math.nan) -> State:
         slot = _slot(skill, self.n_skills)
         _, learn, guess, slip = self.params[slot]
         known = state["mastery"][slot]
@@ -433,7 +433,7 @@ class BKTModel(LearnerModel):
         mastery[slot] = posterior + (1 - posterior) * learn
         return {"mastery": mastery}
 
-    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray) -> np.ndarray:
+    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
         slots = _slot(skills, self.n_skills)
         known = state["mastery"][slots]
         return known * (1 - self.params[slots, 3]) + (1 - known) * self.params[slots, 2]

@@ -5,9 +5,10 @@ to adapt to a new one from its first answers.
   state *is* the learner state, so adaptation happens in context, with no gradient steps at use time.
   The initial hidden state is a learnt parameter: the prior for a learner with no answers.
 * ``hybrid``: the same GRU, also fed per-skill practice history (attempt and success counts, the
-  last three outcomes on the skill, how long ago), with the history features and a per-item and
-  per-skill bias in the output layer. The counts are exact long-term memory the GRU would otherwise
-  have to squeeze into its hidden state.
+  last three outcomes on the skill, how many answers and how many days ago), with the history
+  features and a per-item and per-skill bias in the output layer. The counts are exact long-term
+  memory the GRU would otherwise have to squeeze into its hidden state; the days let it predict
+  forgetting, which the order of answers alone cannot show.
 * ``maml``: multidimensional item response theory whose per-learner parameters (an ability vector
   and per-skill offsets) start from a meta-learnt initialisation and take one gradient step per
   answer, with meta-learnt per-parameter step sizes (Meta-SGD, streaming). The inner gradient is
@@ -18,6 +19,7 @@ to adapt to a new one from its first answers.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -85,7 +87,8 @@ class TorchLearnerModel(LearnerModel):
                 "position": log.positions(),
             }
             if self.uses_history_features:
-                prepared["features"] = history_features(log.learner, skills, log.correct, self.n_skills)
+                prepared["features"] = history_features(log.learner, skills, log.correct, self.n_skills,
+                                                         log.timestamp)[:, : self.n_history_features]
             else:
                 prepared["features"] = np.zeros((len(log), 0), dtype=np.float32)
             self._prepared = {key: prepared, **{k: v for k, v in list(self._prepared.items())[-2:]}}
@@ -254,6 +257,10 @@ class GRUConfig:
     early_scale: float = 10.0
     #: Fit PFA first and let the network learn the residual over its logit (needs history features).
     pfa_prior: bool = False
+    #: Add the days since the learner last practised the skill to the history features (needs
+    #: ``history_features``), so predictions fall with time away: forgetting. Answers without
+    #: timestamps read as no time passed.
+    elapsed_time: bool = False
     #: Predict a learner's very first response from the item's first-response success rate in
     #: training, shrunk towards PFA's estimate (empirical Bayes; needs ``pfa_prior``). With no
     #: answers a model can only rank items, and first responses differ from later first attempts.
@@ -263,7 +270,7 @@ class GRUConfig:
 class GRUTracerNet(nn.Module):
     def __init__(self, n_items: int, n_skills: int, config: GRUConfig) -> None:
         super().__init__()
-        n_features = N_HISTORY_FEATURES if config.history_features else 0
+        n_features = history_feature_count(config)
         size, hidden = config.embedding_size, config.hidden_size
         self.n_items = n_items
         self.interaction = nn.Embedding(2 * (n_items + 1), size)
@@ -319,6 +326,14 @@ class GRUTracer(TorchLearnerModel):
     def uses_history_features(self) -> bool:  # type: ignore[override]
         return bool(self.config.history_features)
 
+    @property
+    def n_history_features(self) -> int:
+        return history_feature_count(self.config)
+
+    @property
+    def uses_time(self) -> bool:
+        return bool(self.config.history_features and self.config.elapsed_time)
+
     def _build(self) -> nn.Module:
         return GRUTracerNet(self.n_items, self.n_skills, self.config)
 
@@ -349,6 +364,8 @@ class GRUTracer(TorchLearnerModel):
     def _upgrade_weights(self, weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         if self.config.cold_start_prior and "cold_start_logit" not in weights:
             self.config = dataclasses.replace(self.config, cold_start_prior=False)
+        if self.uses_time and weights["gru.weight_ih_l0"].shape[1] == self.config.embedding_size + N_HISTORY_FEATURES - 1:
+            self.config = dataclasses.replace(self.config, elapsed_time=False)  # saved before times were seen
         return weights
 
     def _sequence_logits(self, batch: SequenceBatch) -> torch.Tensor:
@@ -366,29 +383,31 @@ class GRUTracer(TorchLearnerModel):
             state.update(HistoryState.init(self.n_skills))
         return state
 
-    def _features(self, state: State, skills: np.ndarray) -> torch.Tensor:
+    def _features(self, state: State, skills: np.ndarray, at: float) -> torch.Tensor:
         if self.uses_history_features:
-            return torch.as_tensor(HistoryState.features(state, skills, self.n_skills), device=self.device)
+            features = HistoryState.features(state, skills, self.n_skills, at)[:, : self.n_history_features]
+            return torch.as_tensor(features, device=self.device)
         return torch.zeros((len(skills), 0), device=self.device)
 
-    def _update(self, state: State, item: int, skill: int, correct: int) -> State:
+    def _update(self, state: State, item: int, skill: int, correct: int, at: float = math.nan) -> State:
         net: GRUTracerNet = self.module  # type: ignore[assignment]
         items, skills = self._slots(np.array([item]), np.array([skill]))
         with torch.no_grad():
-            x = net.step_input(items, torch.tensor([float(correct)], device=self.device), self._features(state, np.array([skill])))
+            x = net.step_input(items, torch.tensor([float(correct)], device=self.device),
+                               self._features(state, np.array([skill]), at))
             hidden = torch.as_tensor(state["hidden"], device=self.device).view(1, 1, -1)
             _, new_hidden = net.gru(x.view(1, 1, -1), hidden)
         new_state = {"hidden": new_hidden.view(-1).cpu().numpy().astype(np.float32)}
         if self.uses_history_features:
-            new_state.update(HistoryState.update(state, skill, correct, self.n_skills))
+            new_state.update(HistoryState.update(state, skill, correct, self.n_skills, at))
         return new_state
 
-    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray) -> np.ndarray:
+    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
         net: GRUTracerNet = self.module  # type: ignore[assignment]
         item_slots, skill_slots = self._slots(items, skills)
         with torch.no_grad():
             hidden = torch.as_tensor(state["hidden"], device=self.device).expand(len(items), -1)
-            logits = net.readout(hidden, item_slots, skill_slots, self._features(state, skills))
+            logits = net.readout(hidden, item_slots, skill_slots, self._features(state, skills, at))
         return torch.sigmoid(logits).cpu().numpy().astype(np.float64)
 
 
@@ -434,6 +453,14 @@ class HybridConfig(GRUConfig):
     burn_in: int = 10
     early_weight: float = 2.0
     cold_start_prior: bool = True
+    elapsed_time: bool = True
+
+
+def history_feature_count(config: GRUConfig) -> int:
+    """History features a GRU tracer with ``config`` reads: none, all, or all but elapsed days (last)."""
+    if not config.history_features:
+        return 0
+    return N_HISTORY_FEATURES if config.elapsed_time else N_HISTORY_FEATURES - 1
 
 
 @register("hybrid")
@@ -711,7 +738,7 @@ class MAMLModel(TorchLearnerModel):
             offset_key: precision["offset"][0].detach().cpu().numpy().astype(np.float32).copy(),
         }
 
-    def _update(self, state: State, item: int, skill: int, correct: int) -> State:
+    def _update(self, state: State, item: int, skill: int, correct: int, at: float = math.nan) -> State:
         items, skills = self._slots(np.array([item]), np.array([skill]))
 
         def tensor(key: str) -> torch.Tensor:
@@ -725,7 +752,7 @@ class MAMLModel(TorchLearnerModel):
                 items, skills, torch.tensor([float(correct)], device=self.device), torch.tensor([True], device=self.device))
         return self._to_state(learner, precision)
 
-    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray) -> np.ndarray:
+    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
         net: MAMLNet = self.module  # type: ignore[assignment]
         item_slots, skill_slots = self._slots(items, skills)
         with torch.no_grad():
