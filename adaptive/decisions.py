@@ -140,8 +140,9 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response_id: int | 
     assert state is not None
     structure = course_structure(course)
     ids = [q for q in attempt.question_ids if q in structure.question_keys]
+    now = timezone.now()  # a model that sees elapsed time predicts what the learner still knows now
     predicted = model.predict(state, [item_id(structure.question_keys[q]) for q in ids],
-                              [structure.primary(q) for q in ids])
+                              [structure.primary(q) for q in ids], at=now)
     candidates = [QuestionCandidate(q, float(p), structure.question_skills.get(q, ())) for q, p in zip(ids, predicted)]
     names = structure.skill_names
     if attempt.kind == QuizAttempt.PLACEMENT:
@@ -156,7 +157,7 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response_id: int | 
     else:
         module_skills = list(structure.module_skills.get(attempt.module_id, ()))
         if mastery is None or not set(module_skills) <= set(mastery):
-            mastery = dict(zip(module_skills, map(float, model.predict_skills(state, module_skills))))
+            mastery = dict(zip(module_skills, map(float, model.predict_skills(state, module_skills, at=now))))
         mastery = {skill: mastery[skill] for skill in module_skills}  # the quiz ends on its module's skills
         decision = choose_next_question(
             candidates, asked=asked, module_mastery=mastery, skill_names=names,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.db import transaction
 
 from adaptive.core.data import ResponseLog
 from adaptive.models import LearnerState
-from lms.db import column, columns, from_row, table
+from lms.db import column, columns, convert, from_row, table
 from lms.content.models import Course, Question
 from lms.learning.models import Enrollment, QuizAttempt, Response
 
@@ -121,6 +122,7 @@ class NewResponse:
     question_key: str
     is_correct: bool
     course_id: int
+    created: datetime
 
 
 @cache
@@ -129,7 +131,7 @@ def _responses_sql() -> str:
     ident, attempt = f"r.{column(r, 'id')}", f"r.{column(r, 'quiz_attempt')}"
     return (
         f"SELECT {ident}, r.{column(r, 'question')}, q.{column(q, 'key')}, r.{column(r, 'is_correct')}, "
-        f"r.{column(r, 'course')}, CASE WHEN {ident} > %s AND {ident} <= %s THEN 1 ELSE 0 END, "
+        f"r.{column(r, 'course')}, r.{column(r, 'created')}, CASE WHEN {ident} > %s AND {ident} <= %s THEN 1 ELSE 0 END, "
         f"CASE WHEN {attempt} = %s THEN 1 ELSE 0 END "
         f"FROM {table(r)} r JOIN {table(q)} q ON q.{column(q, 'id')} = r.{column(r, 'question')} "
         f"WHERE r.{column(r, 'user')} = %s AND (({ident} > %s AND {ident} <= %s) OR {attempt} = %s) "
@@ -150,9 +152,12 @@ def responses_since(user_id: int, after_id: int, up_to_id: int | None = None,
     answered: list[tuple[int, int]] = []
     with connection.cursor() as cursor:
         cursor.execute(_responses_sql(), [after_id, up_to, attempt_key, user_id, after_id, up_to, attempt_key])
-        for pk, question_id, key, correct, course_id, is_new, in_attempt in cursor.fetchall():
-            if is_new:
-                new.append(NewResponse(pk, question_id, key, bool(correct), course_id))
-            if in_attempt:
-                answered.append((pk, question_id))
+        rows = cursor.fetchall()
+    created_field = Response._meta.get_field("created")
+    for pk, question_id, key, correct, course_id, created, is_new, in_attempt in rows:
+        if is_new:
+            new.append(NewResponse(pk, question_id, key, bool(correct), course_id,
+                                   convert(created_field, created, connection)))
+        if in_attempt:
+            answered.append((pk, question_id))
     return new, answered

@@ -211,10 +211,12 @@ def _advance_locked(*, user_id: int, up_to_response_id: int | None, courses: dic
     fallback = primary_skills(missing) if missing else {}
     for p in pending:
         skill = structures[p.course_id].primary(p.question_id) or fallback.get(p.question_id)
-        state = model.update(state, item_id(p.question_key), int(p.is_correct), skill=skill)
+        state = model.update(state, item_id(p.question_key), int(p.is_correct), skill=skill, at=p.created)
+    # Mastery as of the latest answer: a model that sees elapsed time has skills practised long ago fade.
     mastery = dict(state_row.mastery)
     slugs = sorted({slug for st in structures.values() for slug in st.skills})
-    for slug, value in zip(slugs, model.predict_skills(state, slugs)):
+    latest = pending[-1].created if pending else None
+    for slug, value in zip(slugs, model.predict_skills(state, slugs, at=latest)):
         mastery[slug] = round(float(value), 4)
     peak = dict(state_row.peak_mastery)
     for slug, value in mastery.items():

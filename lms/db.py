@@ -89,13 +89,16 @@ def from_row(model: type[M], values: Sequence[Any], connection: BaseDatabaseWrap
     a cursor: the values pass through the same converters as the ORM's own reads."""
     connection = connection or transaction.get_connection()
     fields = model._meta.concrete_fields
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        for converter in (*connection.ops.get_db_converters(column), *field.get_db_converters(connection)):
-            value = converter(value, column, connection)
-        converted.append(value)
+    converted = [convert(field, value, connection) for field, value in zip(fields, values, strict=True)]
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def convert(field: models.Field, value: Any, connection: BaseDatabaseWrapper) -> Any:
+    """A value of ``field`` as read with a cursor, passed through the ORM's converters for it."""
+    column = field.get_col(field.model._meta.db_table)
+    for converter in (*connection.ops.get_db_converters(column), *field.get_db_converters(connection)):
+        value = converter(value, column, connection)
+    return value
 
 
 def columns(model: type[models.Model], alias: str) -> str:

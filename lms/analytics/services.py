@@ -410,9 +410,9 @@ def model_health_check(*, window_days: int = HEALTH_WINDOW_DAYS, max_learners: i
             state, current = model.init_state(), user_id
         skill = skills.get(question_id)
         if created >= window_start:
-            predicted.append(float(model.predict(state, [item_id(key)], [skill])[0]))
+            predicted.append(float(model.predict(state, [item_id(key)], [skill], at=created)[0]))
             observed.append(int(is_correct))
-        state = model.update(state, item_id(key), int(is_correct), skill=skill)
+        state = model.update(state, item_id(key), int(is_correct), skill=skill, at=created)
     y = np.asarray(observed, dtype=np.float64)
     p = np.clip(np.nan_to_num(np.asarray(predicted, dtype=np.float64), nan=0.5), 1e-7, 1 - 1e-7)
     live_auc = float(roc_auc_score(y, p)) if len(y) and len(np.unique(y)) == 2 else None

@@ -65,6 +65,8 @@ def test_it_splits_new_responses_from_the_attempts_answers(quiz) -> None:  # typ
     new, answered = responses_since(user.pk, outside.pk, second.pk, attempt)
     assert [r.id for r in new] == [first.pk, second.pk]
     assert new[0].question_key == questions[0].key and new[0].is_correct is True
+    first.refresh_from_db()
+    assert new[0].created == first.created and new[0].created.tzinfo is not None, "when it was answered, as stored"
     assert answered == [(first.pk, questions[0].pk), (second.pk, questions[1].pk)]
 
     new, answered = responses_since(user.pk, 0, first.pk, attempt)
