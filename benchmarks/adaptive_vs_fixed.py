@@ -129,7 +129,7 @@ class Run:
         self.minutes_to_mastery: float | None = None
         self.mastery_when_reached: float | None = None
         self.read: set[str] = set()
-        self.log: list[tuple[str, str, bool]] = []
+        self.log: list[tuple[str, str, bool, datetime]] = []
 
     def true_success(self, skill: str) -> float:
         """The learner's real chance of answering a typical (difficulty 3) question on ``skill`` now."""
@@ -153,7 +153,7 @@ class Run:
         correct = self.learner.answer(item.skills, item.difficulty, self.clock, self.rng)
         self.questions += 1
         self.minutes += QUESTION_MINUTES
-        self.log.append((key, item.skills[0], correct))
+        self.log.append((key, item.skills[0], correct, self.clock))
         if self.questions_to_mastery is None and self.mastered():
             self.questions_to_mastery, self.minutes_to_mastery = self.questions, self.minutes
             self.mastery_when_reached = self.final_mastery()
@@ -210,7 +210,7 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
     """
     course = run.course
     state = model.init_state()
-    mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills))))
+    mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills, at=run.clock))))
     completed: set[str] = set()
     studied: dict[str, datetime] = {}  # when each module's quiz last ended, as adaptive.decisions reads it
     peak: dict[str, float] = {}  # none before the first answer, as in the product
@@ -228,8 +228,10 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
         asked: list[str] = []
         while not run.done():
             keys = list(unit.quiz)
-            predicted = model.predict(state, keys, [course.items[k].skills[0] for k in keys])
+            predicted = model.predict(state, keys, [course.items[k].skills[0] for k in keys], at=run.clock)
             pool = [QuestionCandidate(k, float(p), course.items[k].skills) for k, p in zip(keys, predicted)]
+            if not asked:  # the quiz's first question is decided when it starts, after the break
+                mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills, at=run.clock))))
             module_mastery = {s: mastery[s] for s in unit.skills}
             choice = choose_next_question(pool, asked=asked, module_mastery=module_mastery,
                                           target_success=course.target, mastery_threshold=course.threshold)
@@ -237,8 +239,8 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
                 break
             key = str(choice.question)
             correct = run.answer(key)
-            state = model.update(state, key, int(correct), skill=course.items[key].skills[0])
-            mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills))))
+            state = model.update(state, key, int(correct), skill=course.items[key].skills[0], at=run.clock)
+            mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills, at=run.clock))))
             for s, m in mastery.items():
                 peak[s] = max(peak.get(s, 0.0), m)
             asked.append(key)
@@ -265,8 +267,8 @@ def training_log(course: Course, n: int, seed: int, budget: int) -> ResponseLog:
     records = []
     for index, (learner, answer_seed) in enumerate(population(course, n, seed)):
         run = run_fixed(Run(course, learner, random.Random(answer_seed), budget, stop_at_mastery=True))
-        for t, (key, skill, correct) in enumerate(run.log):
-            records.append((index, key, skill, int(correct), float(t)))
+        for key, skill, correct, at in run.log:
+            records.append((index, key, skill, int(correct), at))
     return ResponseLog.from_records(records)
 
 
