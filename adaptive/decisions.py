@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from adaptive import registry
@@ -34,8 +33,8 @@ from adaptive.core.policy import (
     choose_next_question,
     next_in_order,
 )
-from adaptive.models import Assignment, Decision, LearnerState, ModelVersion
-from adaptive.selectors import item_id
+from adaptive.models import Decision, LearnerState, ModelVersion
+from adaptive.selectors import ModuleStanding, item_id, module_standing
 from adaptive.structure import course_structure
 from lms.content.models import Course, Question
 from lms.db import insert_unless_duplicate
@@ -262,24 +261,17 @@ def quiz_attempt_finish(attempt: QuizAttempt) -> bool:
 
 
 # ----- the next module --------------------------------------------------------------------------
-def module_candidates(user_id: int, course: Course) -> list[ModuleCandidate]:
+def module_candidates(course: Course, standing: ModuleStanding) -> list[ModuleCandidate]:
     """The course's modules for the policy, each marked completed or not and with when the learner
     last finished its quiz (``last_studied``, for reviews once the course is done)."""
-    done = set(ModuleCompletion.objects.filter(user_id=user_id, module__course=course).values_list("module_id",
-                                                                                                   flat=True))
-    studied = dict(QuizAttempt.objects.filter(user_id=user_id, course=course, kind=QuizAttempt.MODULE,
-                                              finished_at__isnull=False)
-                   .values("module_id").annotate(last=Max("finished_at")).values_list("module_id", "last"))
-    return [replace(m, completed=m.id in done, last_studied=studied.get(m.id)) for m in course_structure(course).modules]
+    return [replace(m, completed=m.id in standing.completed, last_studied=standing.last_studied.get(m.id))
+            for m in course_structure(course).modules]
 
 
-def assignments_for(user_id: int, course: Course) -> list[PolicyAssignment]:
-    from django.db.models import Q
-
-    rows = Assignment.objects.filter(module__course=course).filter(
-        Q(learner_id=user_id) | Q(team__members__id=user_id)).values_list("module_id", "due")
+def assignments_for(standing: ModuleStanding) -> list[PolicyAssignment]:
+    """The learner's assignments in the course, one per module (the earliest due date wins)."""
     result: dict[int, PolicyAssignment] = {}
-    for module_id, due in rows:
+    for module_id, due in standing.assigned:
         when = timezone.make_aware(datetime.combine(due, datetime.min.time())) if due else None
         known = result.get(module_id)
         if known is None or (when and (known.due is None or when < known.due)):
@@ -292,8 +284,9 @@ def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict
                   fixed: bool | None = None) -> Decision:
     """Choose (and store) the module to recommend next in ``course`` (after the answer ``response_id``,
     if any)."""
-    candidates = module_candidates(user_id, course)
-    assigned = assignments_for(user_id, course)
+    standing = module_standing(user_id, course.pk)
+    candidates = module_candidates(course, standing)
+    assigned = assignments_for(standing)
     if fixed is None:
         fixed = follows_course_order(user_id, course.pk)
     names = course_structure(course).skill_names

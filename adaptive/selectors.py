@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from django.db import transaction
 
 from adaptive.core.data import ResponseLog
-from adaptive.models import LearnerState
+from adaptive.models import Assignment, LearnerState
 from lms.db import column, columns, convert, from_row, table
-from lms.content.models import Course, Question
-from lms.learning.models import Enrollment, QuizAttempt, Response
+from lms.accounts.models import Team
+from lms.content.models import Course, Module, Question
+from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 
 _NO_LIMIT = 2**63 - 1
 
@@ -161,3 +162,51 @@ def responses_since(user_id: int, after_id: int, up_to_id: int | None = None,
         if in_attempt:
             answered.append((pk, question_id))
     return new, answered
+
+
+# ----- the next module ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ModuleStanding:
+    """Where a learner stands with a course's modules: those completed, when each module's quiz last
+    ended, and the modules assigned to them (directly or through a team) with their due dates."""
+
+    completed: frozenset[int]
+    last_studied: dict[int, datetime]
+    assigned: tuple[tuple[int, date | None], ...]
+
+
+@cache
+def _standing_sql() -> str:
+    c, m, a, x = ModuleCompletion, Module, QuizAttempt, Assignment
+    members = Team.members.through
+    return (
+        f"SELECT 1, c.{column(c, 'module')}, MAX(a.{column(a, 'finished_at')}), NULL "
+        f"FROM {table(c)} c JOIN {table(m)} m ON m.{column(m, 'id')} = c.{column(c, 'module')} "
+        f"LEFT JOIN {table(a)} a ON a.{column(a, 'user')} = c.{column(c, 'user')} "
+        f"AND a.{column(a, 'module')} = c.{column(c, 'module')} AND a.{column(a, 'kind')} = %s "
+        f"AND a.{column(a, 'finished_at')} IS NOT NULL "
+        f"WHERE c.{column(c, 'user')} = %s AND m.{column(m, 'course')} = %s GROUP BY c.{column(c, 'module')} "
+        f"UNION ALL "
+        f"SELECT 2, x.{column(x, 'module')}, NULL, x.{column(x, 'due')} "
+        f"FROM {table(x)} x JOIN {table(m)} m ON m.{column(m, 'id')} = x.{column(x, 'module')} "
+        f"WHERE m.{column(m, 'course')} = %s AND (x.{column(x, 'learner')} = %s OR x.{column(x, 'team')} IN "
+        f"(SELECT t.{column(members, 'team')} FROM {table(members)} t WHERE t.{column(members, 'user')} = %s))"
+    )
+
+
+def module_standing(user_id: int, course_id: int) -> ModuleStanding:
+    """:class:`ModuleStanding` in one read (it runs after every answer)."""
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(_standing_sql(), [QuizAttempt.MODULE, user_id, course_id, course_id, user_id, user_id])
+        rows = cursor.fetchall()
+    finished, due = QuizAttempt._meta.get_field("finished_at"), Assignment._meta.get_field("due")
+    completed, last_studied, assigned = set(), {}, []
+    for kind, module_id, last, when in rows:
+        if kind == 1:
+            completed.add(module_id)
+            if last is not None:
+                last_studied[module_id] = convert(finished, last, connection)
+        else:
+            assigned.append((module_id, convert(due, when, connection)))
+    return ModuleStanding(frozenset(completed), last_studied, tuple(assigned))

@@ -183,6 +183,7 @@ def test_once_every_module_is_done_the_review_is_the_module_studied_longest_ago(
     from django.utils import timezone
 
     from adaptive.decisions import decide_module, module_candidates
+    from adaptive.selectors import module_standing
     from lms.learning.models import ModuleCompletion
 
     modules = list(trained.modules.order_by("order"))
@@ -198,7 +199,7 @@ def test_once_every_module_is_done_the_review_is_the_module_studied_longest_ago(
                                finished_at=now - timedelta(days=1))
     QuizAttempt.objects.create(user=people.learner, course=trained, module=modules[2], number=2, question_ids=[])
 
-    candidates = {c.id: c for c in module_candidates(people.learner.pk, trained)}
+    candidates = {c.id: c for c in module_candidates(trained, module_standing(people.learner.pk, trained.pk))}
     assert candidates[modules[0].pk].last_studied == now - timedelta(days=1), "the latest finished attempt counts"
     assert candidates[modules[2].pk].last_studied == now - timedelta(days=len(modules) + 8), "unfinished ones do not"
     assert all(c.completed for c in candidates.values())

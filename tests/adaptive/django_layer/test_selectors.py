@@ -82,3 +82,39 @@ def test_it_creates_a_missing_state_row(quiz) -> None:  # type: ignore[no-untype
     row = learner_state_for_update(user.pk)
     assert row.pk is not None and row.last_response_id == 0
     assert learner_state_for_update(user.pk).pk == row.pk
+
+
+def test_it_reads_where_a_learner_stands_with_a_courses_modules(db: None) -> None:
+    from datetime import date, datetime, timedelta, timezone
+
+    from adaptive.models import Assignment
+    from adaptive.selectors import module_standing
+    from lms.learning.models import ModuleCompletion
+    from tests.lms.factories import TeamFactory
+
+    first = ModuleFactory(course__published=True)
+    second, third = ModuleFactory(course=first.course), ModuleFactory(course=first.course)
+    elsewhere = ModuleFactory(course__published=True)
+    user, other = UserFactory(), UserFactory()
+    team, other_team = TeamFactory(), TeamFactory()
+    team.members.add(user)
+    other_team.members.add(other)
+    day = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+    for number, finished in enumerate([day, day + timedelta(days=3), None], start=1):
+        QuizAttempt.objects.create(user=user, course=first.course, module=first, number=number, question_ids=[],
+                                   finished_at=finished)
+    QuizAttempt.objects.create(user=other, course=first.course, module=second, number=1, question_ids=[],
+                               finished_at=day + timedelta(days=9))
+    ModuleCompletion.objects.create(user=user, module=first, completed_at=day)
+    ModuleCompletion.objects.create(user=user, module=third, completed_at=day)  # no attempt: date unknown
+    ModuleCompletion.objects.create(user=other, module=second, completed_at=day)
+    ModuleCompletion.objects.create(user=user, module=elsewhere, completed_at=day)
+    Assignment.objects.create(module=second, learner=user, due=date(2026, 12, 1))
+    Assignment.objects.create(module=third, team=team)
+    Assignment.objects.create(module=first, team=other_team, due=date(2026, 12, 5))  # not the learner's team
+    Assignment.objects.create(module=elsewhere, learner=user)  # another course
+
+    standing = module_standing(user.pk, first.course_id)
+    assert standing.completed == {first.pk, third.pk}
+    assert standing.last_studied == {first.pk: day + timedelta(days=3)}, "the latest finished attempt"
+    assert sorted(standing.assigned) == sorted([(second.pk, date(2026, 12, 1)), (third.pk, None)])
