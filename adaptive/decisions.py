@@ -281,10 +281,10 @@ def assignments_for(standing: ModuleStanding) -> list[PolicyAssignment]:
 
 def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict[str, float] | None,
                   peak: dict[str, float] | None, response_id: int | None, source: str,
-                  fixed: bool | None = None) -> Decision:
+                  fixed: bool | None = None, standing: ModuleStanding | None = None) -> Decision:
     """Choose (and store) the module to recommend next in ``course`` (after the answer ``response_id``,
-    if any)."""
-    standing = module_standing(user_id, course.pk)
+    if any); ``standing`` is read unless the caller has it."""
+    standing = standing or module_standing(user_id, course.pk)
     candidates = module_candidates(course, standing)
     assigned = assignments_for(standing)
     if fixed is None:
@@ -311,9 +311,8 @@ def recommended_module(user_id: int, course: Course) -> Decision:
     """The latest stored module recommendation, or one made now from the stored state."""
     latest = Decision.objects.filter(user_id=user_id, course=course, kind=Decision.MODULE).select_related(
         "module").first()
-    completed = set(ModuleCompletion.objects.filter(user_id=user_id, module__course=course).values_list(
-        "module_id", flat=True))
-    if latest is not None and (latest.module_id is None or latest.module_id not in completed
+    standing = module_standing(user_id, course.pk)
+    if latest is not None and (latest.module_id is None or latest.module_id not in standing.completed
                                or latest.decision_kind == "review"):
         return latest
     row = LearnerState.objects.filter(user_id=user_id).first()
@@ -324,5 +323,6 @@ def recommended_module(user_id: int, course: Course) -> Decision:
         skills = list(course_structure(course).skills)
         mastery = dict(zip(skills, map(float, belief.model.predict_skills(belief.state, skills))))
     return decide_module(user_id, course, belief, mastery=mastery,
-                         peak=dict(row.peak_mastery) if row else None, response_id=None, source=Decision.WEB)
+                         peak=dict(row.peak_mastery) if row else None, response_id=None, source=Decision.WEB,
+                         standing=standing)
 
