@@ -262,14 +262,31 @@ def clone(learner: SimulatedLearner) -> SimulatedLearner:
                             learner.prerequisites, {})
 
 
-def training_log(course: Course, n: int, seed: int, budget: int) -> ResponseLog:
-    """What the product would have logged from learners on the fixed order: the model's training data."""
+Record = tuple[int, str, str, int, datetime]
+
+
+def logged(course: Course, n: int, seed: int, budget: int, model: LearnerModel | None = None,
+           first_learner: int = 0) -> list[Record]:
+    """What the product would have logged from ``n`` learners who leave once they reach mastery: on
+    the fixed order, or under the adaptive policy with ``model`` when one is given."""
     records = []
-    for index, (learner, answer_seed) in enumerate(population(course, n, seed)):
-        run = run_fixed(Run(course, learner, random.Random(answer_seed), budget, stop_at_mastery=True))
-        for key, skill, correct, at in run.log:
-            records.append((index, key, skill, int(correct), at))
-    return ResponseLog.from_records(records)
+    for index, (learner, answer_seed) in enumerate(population(course, n, seed), start=first_learner):
+        run = Run(course, learner, random.Random(answer_seed), budget, stop_at_mastery=True)
+        run = run_adaptive(run, model) if model is not None else run_fixed(run)
+        records += [(index, key, skill, int(correct), at) for key, skill, correct, at in run.log]
+    return records
+
+
+def train_on(records: list[Record], args: argparse.Namespace) -> LearnerModel:
+    """Train the model as the product's retraining does: a sixth of the learners held out for early
+    stopping."""
+    log = ResponseLog.from_records(records)
+    learners = np.unique(log.learner)
+    valid_ids = learners[: max(1, len(learners) // 6)]
+    valid = log.subset_learners(valid_ids)
+    train = log.subset_learners(np.setdiff1d(learners, valid_ids))
+    overrides = {"max_epochs": args.max_epochs} if args.model in {"rl2", "hybrid", "maml"} else {}
+    return train_model(args.model, train, valid, device="cpu", seed=args.seed, progress=False, **overrides)
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -292,17 +309,22 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sitting-minutes", type=float, default=None,
                         help="Sittings of this many minutes of study for both policies (default: one module "
                              "per sitting, however long it takes).")
+    parser.add_argument("--retrain", action="store_true",
+                        help="Train the model, let as many other learners use the adaptive policy with it, then "
+                             "train it again on all those answers (one round of the product's retraining).")
     parser.add_argument("--json", type=Path, help="Write the results here.")
     args = parser.parse_args(argv)
 
     course = load_course(args.course)
     started = time.perf_counter()
-    log = training_log(course, args.train_learners, args.seed + 1000, args.budget)
-    valid_ids = np.unique(log.learner)[: max(1, args.train_learners // 6)]
-    valid = log.subset_learners(valid_ids)
-    train = log.subset_learners(np.setdiff1d(np.unique(log.learner), valid_ids))
-    overrides = {"max_epochs": args.max_epochs} if args.model in {"rl2", "hybrid", "maml"} else {}
-    model = train_model(args.model, train, valid, device="cpu", seed=args.seed, progress=False, **overrides)
+    records = logged(course, args.train_learners, args.seed + 1000, args.budget)
+    model = train_on(records, args)
+    if args.retrain:
+        # As the product's periodic retraining would: once learners have used the adaptive policy,
+        # the model is trained again on the whole log, their answers included.
+        records += logged(course, args.train_learners, args.seed + 2000, args.budget, model,
+                          first_learner=args.train_learners)
+        model = train_on(records, args)
     train_seconds = time.perf_counter() - started
 
     results: dict[str, list[Run]] = {"adaptive": [], "fixed": []}
@@ -313,7 +335,7 @@ def main(argv: list[str] | None = None) -> dict:
                                                     sitting_minutes=args.sitting_minutes), model))
 
     report: dict = {"course": str(args.course.name), "model": args.model, "budget": args.budget,
-                    "sitting_minutes": args.sitting_minutes,
+                    "sitting_minutes": args.sitting_minutes, "retrain": args.retrain,
                     "train_learners": args.train_learners, "train_seconds": round(train_seconds, 1)}
     for policy, runs in results.items():
         report[policy] = {
@@ -341,7 +363,9 @@ def main(argv: list[str] | None = None) -> dict:
 
     print(f"\nAdaptive vs fixed on {course.units[0].slug}… ({len(course.units)} modules, {len(course.items)} questions, "
           f"{len(course.skills)} skills); {args.learners} simulated learners per policy; model {args.model} "
-          f"trained on {args.train_learners} learners in {train_seconds:.0f}s\n")
+          f"trained on {args.train_learners} learners"
+          f"{f' then retrained with {args.train_learners} adaptive learners as well' if args.retrain else ''} "
+          f"in {train_seconds:.0f}s\n")
     print("| measure (mean [95% interval]) | adaptive | fixed |")
     print("|---|---|---|")
     print(row("questions to mastery", "questions_to_mastery", ".1f"))

@@ -78,3 +78,17 @@ def test_a_module_read_again_is_skimmed_on_the_clock_too(bench: ModuleType, cour
     before = run.clock
     run.read_unit(unit)
     assert run.clock - before == bench.timedelta(minutes=bench.REVIEW_MINUTES)
+
+
+def test_retraining_adds_the_adaptive_learners_answers_with_their_times(bench: ModuleType, course: Any) -> None:
+    from argparse import Namespace
+
+    fixed = bench.logged(course, 6, 1, 40)
+    model = bench.train_on(fixed, Namespace(model="pfa", max_epochs=1, seed=0))
+    adaptive = bench.logged(course, 3, 1, 40, model, first_learner=6)
+    assert {r[0] for r in fixed} == set(range(6)) and {r[0] for r in adaptive} == {6, 7, 8}
+    first_fixed = [r[1] for r in fixed if r[0] == 0]
+    first_adaptive = [r[1] for r in adaptive if r[0] == 6]
+    assert first_adaptive != first_fixed, "the same learner, but the adaptive policy chose the questions"
+    times = [r[4] for r in adaptive if r[0] == 6]
+    assert times == sorted(times) and times[-1] > times[0], "each answer at its simulated time"
