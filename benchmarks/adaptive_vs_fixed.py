@@ -280,8 +280,7 @@ def logged(course: Course, n: int, seed: int, budget: int, model: LearnerModel |
 
 
 def train_on(records: list[Record], args: argparse.Namespace) -> LearnerModel:
-    """Train the model as the product's retraining does: a sixth of the learners held out for early
-    stopping."""
+    """Train the model on ``records``, a sixth of the learners held out for early stopping."""
     log = ResponseLog.from_records(records)
     learners = np.unique(log.learner)
     valid_ids = learners[: max(1, len(learners) // 6)]
