@@ -64,11 +64,15 @@ def choose_next_question(
     immediately again). Without the preference for unmastered skills, a module teaching two skills
     would keep asking about the one already mastered whenever its questions sit closer to the
     target. The quiz stops once every skill in ``module_mastery`` is at or above
-    ``mastery_threshold`` and at least ``min_questions`` were asked, or when the pool is used up.
+    ``mastery_threshold`` and at least ``min_questions`` were asked, or when the pool is used up:
+    when no question is left, or (after ``min_questions``) when every question left practises only
+    skills already mastered, while a skill below the threshold has none left. Asking those would
+    only go over what the learner knows; the module decision brings the weak skill back.
 
     The minimum matters most for a module the model already believed mastered when the quiz began
-    (a review): the learner models see the order of answers, not the days between them, so the
-    quiz's own answers are the only sign of what was forgotten. Three right answers in a row come
+    (a review): a model learns forgetting only where its training answers show it (the hybrid sees
+    the days between answers, but learners who never leave a skill for long teach it nothing about
+    them), so the quiz's own answers are the surest sign of what was forgotten. Three right answers in a row come
     from a learner at 70% a third of the time; six, one time in eight.
     """
     names = skill_names or {}
@@ -88,6 +92,13 @@ def choose_next_question(
 
     def practises_unmastered(c: QuestionCandidate) -> bool:
         return not unmastered.isdisjoint(c.skills)
+
+    if unmastered and len(asked) >= min_questions and not any(map(practises_unmastered, fresh)):
+        weak = sorted(unmastered, key=lambda s: str(names.get(s, s)))
+        listed = ", ".join(f"{names.get(s, s)} {module_mastery[s]:.0%}" for s in weak)
+        verb = "needs" if len(weak) == 1 else "need"
+        return QuestionDecision(None, "pool_exhausted", "The questions left in this module practise only skills "
+                                f"already mastered. {listed} {verb} more practice; your next recommendation brings it.", ())
 
     def weakest_mastery(c: QuestionCandidate) -> float:
         return min((module_mastery.get(s, 0.0) for s in c.skills), default=1.0)
@@ -161,9 +172,9 @@ def choose_next_module(
     (spaced review, the most slipped first); among modules whose prerequisite skills are mastered,
     the one with the most to gain (the sum of ``threshold - mastery`` over its unmastered skills);
     else the first module not completed in course order; else, once every module is completed, a
-    review of the module studied longest ago when ``last_studied`` is known. The learner models see
-    the order of answers but not the time between them, so a skill fading over weeks away stays
-    mastered in their eyes; reviewing by age reaches it anyway. The recommendation guides; it locks
+    review of the module studied longest ago when ``last_studied`` is known. A model that has not
+    learnt forgetting from its training answers keeps a skill fading over weeks away mastered in its
+    eyes; reviewing by age reaches it anyway. The recommendation guides; it locks
     nothing.
     """
     names = skill_names or {}

@@ -90,6 +90,30 @@ def test_it_stops_when_the_pool_is_used_up() -> None:
     assert decision.question is None and decision.stop == "pool_exhausted"
 
 
+def test_it_stops_when_no_question_left_practises_the_skill_still_below_the_threshold() -> None:
+    pool = [QuestionCandidate(f"mean-{i}", 0.7, ("mean",)) for i in range(6)] + [
+        QuestionCandidate("spread-1", 0.6, ("spread",)), QuestionCandidate("spread-2", 0.65, ("spread",))]
+    asked = ["spread-1", "spread-2", "mean-0", "mean-1", "mean-2", "mean-3"]
+    decision = choose_next_question(pool, asked=asked, module_mastery={"mean": 0.9, "spread": 0.7}, skill_names=NAMES)
+    assert decision.question is None and decision.stop == "pool_exhausted"
+    assert decision.reason == ("The questions left in this module practise only skills already mastered. "
+                               "Spread 70% needs more practice; your next recommendation brings it.")
+
+
+def test_it_asks_the_minimum_even_when_only_mastered_skills_are_left_to_practise() -> None:
+    pool = [QuestionCandidate(f"mean-{i}", 0.7, ("mean",)) for i in range(6)] + [QuestionCandidate("spread-1", 0.6, ("spread",))]
+    decision = choose_next_question(pool, asked=["spread-1", "mean-0"], module_mastery={"mean": 0.9, "spread": 0.7})
+    assert decision.question is not None and decision.question.startswith("mean-")
+
+
+def test_a_question_on_two_skills_keeps_the_quiz_going_for_the_weak_one() -> None:
+    pool = [QuestionCandidate(f"mean-{i}", 0.7, ("mean",)) for i in range(6)] + [
+        QuestionCandidate("both", 0.5, ("mean", "spread"))]
+    asked = [f"mean-{i}" for i in range(6)]
+    decision = choose_next_question(pool, asked=asked, module_mastery={"mean": 0.9, "spread": 0.7})
+    assert decision.question == "both"
+
+
 def _course(completed: frozenset[str] = frozenset()) -> list[ModuleCandidate]:
     return [
         ModuleCandidate("m-tables", "Reading tables", 0, ("tables",), (), "m-tables" in completed),
