@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +43,9 @@ from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt
 logger = logging.getLogger(__name__)
 
 PLACEMENT_TARGET = 0.5  # a question the learner is as likely to get right as wrong tells the most
+#: How long a stored module recommendation stands. An older one was made in an earlier sitting: with
+#: a model that sees time it is made again, for now, when the learner comes back.
+RECOMMENDATION_STANDS = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -307,21 +310,37 @@ def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict
     ))
 
 
-def recommended_module(user_id: int, course: Course) -> Decision:
-    """The latest stored module recommendation, or one made now from the stored state."""
+def recommended_module(user_id: int, course: Course, *, now: datetime | None = None) -> Decision:
+    """The latest stored module recommendation, or one made now from the stored state.
+
+    The stored one stands while its module is still to do (or it is a review, or the course is
+    done). When it is older than ``RECOMMENDATION_STANDS`` and the champion sees time, it is made
+    again with the mastery the model predicts for ``now`` (default: the present): the stored mastery
+    is as of the learner's last answer, so a skill mastered then that has slipped during the days
+    away comes back as a spaced review when the learner returns, not after their next answer.
+    """
+    now = now or timezone.now()
     latest = Decision.objects.filter(user_id=user_id, course=course, kind=Decision.MODULE).select_related(
         "module").first()
     standing = module_standing(user_id, course.pk)
-    if latest is not None and (latest.module_id is None or latest.module_id not in standing.completed
-                               or latest.decision_kind == "review"):
+    stands = latest is not None and (latest.module_id is None or latest.module_id not in standing.completed
+                                     or latest.decision_kind == "review")
+    if stands and now - latest.created < RECOMMENDATION_STANDS:
         return latest
     row = LearnerState.objects.filter(user_id=user_id).first()
     belief = belief_from_row(row)
+    evidence = (row is not None and bool(row.state) and belief.version is not None
+                and row.model_version_id == belief.version.pk)
+    model = belief.model
+    if stands and not (evidence and model is not None and model.uses_time):
+        return latest
     mastery = dict(row.mastery) if row else None
-    if belief.model is not None and belief.state is not None and (row is None or not row.state):
-        # A new learner: the model's prior (its meta-learned starting point) stands in for evidence.
+    no_answers = row is None or not row.state
+    if model is not None and belief.state is not None and (no_answers or (evidence and model.uses_time)):
+        # Mastery for now: from the model's meta-learned prior for a learner with no answers yet, or
+        # from the learner's state with a model that sees time (forgetting since the last answer).
         skills = list(course_structure(course).skills)
-        mastery = dict(zip(skills, map(float, belief.model.predict_skills(belief.state, skills))))
+        mastery = dict(zip(skills, map(float, model.predict_skills(belief.state, skills, at=now))))
     return decide_module(user_id, course, belief, mastery=mastery,
                          peak=dict(row.peak_mastery) if row else None, response_id=None, source=Decision.WEB,
                          standing=standing)

@@ -11,7 +11,7 @@ from adaptive.decisions import recommended_module, resolve_current_question
 from adaptive.models import Assignment, Decision, LearnerState
 from adaptive.services import assignment_create, model_version_train
 from adaptive.tasks import process_response, reconcile_learner_states
-from lms.content.models import Course, Module
+from lms.content.models import Course, Module, Question
 from lms.learning.models import Enrollment, QuizAttempt, Response
 from lms.learning.services import placement_start, quiz_attempt_start, response_submit
 from lms.learning.simulation import simulated_answer
@@ -213,3 +213,85 @@ def test_once_every_module_is_done_the_review_is_the_module_studied_longest_ago(
                              response_id=None, source=Decision.WEB, fixed=False)
     assert decision.decision_kind == "review" and decision.module_id == modules[1].pk
     assert modules[1].title in decision.reason and "longer ago than any other module" in decision.reason
+
+
+def _forgetting_log(course: Course, path, learners: int = 150, seed: int = 5):  # type: ignore[no-untyped-def]
+    """Answers on ``course``'s questions from learners who forget: their chance of success grows
+    with practice on the skill and falls with the days since they last practised it."""
+    import csv
+
+    import numpy as np
+
+    from adaptive.selectors import item_id, primary_skills
+
+    questions = list(Question.objects.filter(modules__course=course).distinct().values_list("pk", "key"))
+    skills = primary_skills(pk for pk, _ in questions)
+    rng = np.random.default_rng(seed)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["learner", "item", "skill", "correct", "timestamp"])
+        for learner in range(learners):
+            ability, clock, practice, last = rng.normal(0, 0.5), 1.7e9, {}, {}
+            for _ in range(40):
+                clock += rng.choice([60.0, 20 * 86400.0], p=[0.7, 0.3])  # a minute, or three weeks away
+                pk, key = questions[int(rng.integers(len(questions)))]
+                skill = skills[pk]
+                away = (clock - last[skill]) / 86400 if skill in last else 0.0
+                logit = 1.0 + ability + 0.8 * np.log1p(practice.get(skill, 0)) - 1.2 * np.log1p(away)
+                writer.writerow([learner, item_id(key), skill, int(rng.random() < 1 / (1 + np.exp(-logit))), clock])
+                practice[skill] = practice.get(skill, 0) + 1
+                last[skill] = clock
+    return path
+
+
+def test_a_learner_back_after_weeks_away_is_offered_a_review_of_what_slipped(db, people, tmp_path) -> None:
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from adaptive import registry
+    from adaptive.core.learners import state_from_bytes
+    from lms.content.packages import course_package_import
+
+    course_package_import(path=settings.DEMO_COURSES_DIR / "data-literacy")
+    course = Course.objects.get(slug="data-literacy")
+    result = model_version_train(model_name="hybrid", source=_forgetting_log(course, tmp_path / "log.csv"),
+                                 hidden_size=16, embedding_size=8, max_epochs=6, batch_size=16)
+    assert result.promoted and registry.champion().model.uses_time
+    Enrollment.objects.create(user=people.learner, course=course)
+    first = course.modules.order_by("order").first()  # What is data? (Data types)
+    attempt = quiz_attempt_start(user=people.learner, module=first)
+    for _ in range(8):
+        process_response(_answer(attempt, correct=True).pk)
+    latest = Decision.objects.filter(user=people.learner, kind=Decision.MODULE).first()
+
+    # What the champion makes of Data types now and after four weeks away; the course's threshold
+    # goes between the two, so the skill was mastered at the last answer and has slipped since.
+    row = LearnerState.objects.get(user=people.learner)
+    model, state, now = registry.champion().model, state_from_bytes(bytes(row.state)), timezone.now()
+    soon = float(model.predict_skills(state, ["data-types"], at=now)[0])
+    later = float(model.predict_skills(state, ["data-types"], at=now + timedelta(days=28))[0])
+    assert later < soon - 0.05, (soon, later)
+    course.mastery_threshold = (soon + later) / 2
+    course.save(update_fields=["mastery_threshold"])
+    assert row.peak_mastery["data-types"] >= course.mastery_threshold
+
+    assert recommended_module(people.learner.pk, course, now=now + timedelta(minutes=5)).pk == latest.pk
+    back = recommended_module(people.learner.pk, course, now=now + timedelta(days=28))
+    assert back.pk != latest.pk and back.source == Decision.WEB
+    assert back.decision_kind == "review" and back.module_id == first.pk
+    assert back.reason.startswith("Time for a short review: Types of data was mastered but is now at")
+
+
+def test_a_model_blind_to_time_keeps_the_recommendation_of_the_last_sitting(trained, people) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Enrollment.objects.create(user=people.learner, course=trained)
+    attempt = quiz_attempt_start(user=people.learner, module=trained.modules.order_by("order").first())
+    process_response(_answer(attempt).pk)
+    latest = Decision.objects.filter(user=people.learner, kind=Decision.MODULE).first()
+    later = recommended_module(people.learner.pk, trained, now=timezone.now() + timedelta(days=28))
+    assert later.pk == latest.pk
