@@ -126,14 +126,27 @@ class TrainableModel(Protocol):
 
 
 class Trainer:
-    """Mini-batch gradient descent with AdamW, gradient clipping, callbacks and a progress bar."""
+    """Mini-batch gradient descent with AdamW, gradient clipping, callbacks and a progress bar.
+
+    With ``average_epochs`` (such as 3), a moving average of the weights is kept alongside them
+    (Polyak averaging): it starts from the weights at the end of the first epoch and then follows
+    them with a time constant of that many epochs (an exponential moving average whose decay per
+    step is ``1 - 1 / (average_epochs * steps in the first epoch)``, so the same on a small log as
+    on a large one). The callbacks see the average at the end of every epoch, so validation and
+    early stopping judge it, and it is the model that training leaves behind; the steps themselves
+    go on from the raw weights.
+    """
 
     def __init__(self, *, max_epochs: int, learning_rate: float, weight_decay: float = 0.0,
-                 gradient_clip: float = 1.0, seed: int = 0, progress: bool = True) -> None:
+                 gradient_clip: float = 1.0, average_epochs: float = 0.0, seed: int = 0,
+                 progress: bool = True) -> None:
+        if not (average_epochs >= 0.0 and math.isfinite(average_epochs)):
+            raise ValueError(f"average_epochs must be a number of epochs, 0 or more, not {average_epochs}")
         self.max_epochs = max_epochs
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.gradient_clip = gradient_clip
+        self.average_epochs = average_epochs
         self.seed = seed
         self.progress = progress
 
@@ -143,6 +156,8 @@ class Trainer:
         rng = np.random.default_rng(self.seed)
         module = model.module
         optimizer = torch.optim.AdamW(module.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+        average: dict[str, torch.Tensor] | None = None
+        steps, horizon = 0, 1.0
         logs: dict[str, float] = {}
         self.history: list[dict[str, float]] = []
         for callback in callbacks:
@@ -160,14 +175,26 @@ class Trainer:
                 if self.gradient_clip:
                     torch.nn.utils.clip_grad_norm_(module.parameters(), self.gradient_clip)
                 optimizer.step()
+                steps += 1
+                if average is not None:
+                    _move_average(average, module, 1.0 / horizon)
                 total += float(loss.detach())
                 count += 1
             module.eval()
             logs = {"epoch": epoch, "train_loss": total / max(count, 1)}
             stop = False
+            raw = None
+            if self.average_epochs:  # the callbacks judge (and early stopping keeps) the average
+                if average is None:  # it starts from the first epoch's last weights
+                    average = {key: value.detach().clone() for key, value in module.state_dict().items()}
+                    horizon = max(1.0, self.average_epochs * steps)
+                raw = copy.deepcopy(module.state_dict())
+                module.load_state_dict(average)
             with torch.no_grad():
                 for callback in callbacks:
                     stop = callback.on_epoch_end(model, epoch, logs) or stop
+            if raw is not None and not stop and epoch < self.max_epochs:
+                module.load_state_dict(raw)
             self.history.append(dict(logs))
             if isinstance(bar, tqdm):
                 bar.set_postfix(loss=f"{logs['train_loss']:.4f}", valid_auc=f"{logs.get('valid_auc', math.nan):.4f}")
@@ -178,6 +205,16 @@ class Trainer:
         if isinstance(bar, tqdm):
             bar.close()
         return logs
+
+
+def _move_average(average: dict[str, torch.Tensor], module: torch.nn.Module, weight: float) -> None:
+    """Move ``average`` a share ``weight`` of the way towards ``module``'s current weights."""
+    with torch.no_grad():
+        for key, value in module.state_dict().items():
+            if value.is_floating_point():
+                average[key].lerp_(value, weight)
+            else:
+                average[key].copy_(value)
 
 
 def train_model(

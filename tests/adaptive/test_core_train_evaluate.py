@@ -68,3 +68,62 @@ def test_compare_promotes_only_a_finite_better_candidate() -> None:
     assert not compare({**better, "finite": False}, champion).promote
     assert not compare({**better, "logloss": 0.60}, champion).promote  # much worse calibrated
     assert not compare(better, champion, min_improvement=0.05).promote
+
+
+class _Line:
+    """A one-weight model fitted to y = 2x, one step per epoch, so every step can be replayed."""
+
+    name = "line"
+
+    def __init__(self) -> None:
+        import torch
+
+        self.net = torch.nn.Linear(1, 1, bias=False)
+        torch.nn.init.zeros_(self.net.weight)
+
+    @property
+    def module(self):  # type: ignore[no-untyped-def]
+        return self.net
+
+    def training_batches(self, log: object, rng: np.random.Generator) -> list:
+        import torch
+
+        return [torch.ones(1, 1)]
+
+    def training_loss(self, x):  # type: ignore[no-untyped-def]
+        return ((self.net(x) - 2 * x) ** 2).mean()
+
+
+def _fit_line(average_epochs: float, epochs: int = 6) -> tuple[list[float], float]:
+    from adaptive.core.train import Callback, Trainer
+
+    model, seen = _Line(), []
+
+    class Record(Callback):
+        def on_epoch_end(self, m: object, epoch: int, logs: dict[str, float]) -> bool:
+            seen.append(float(model.net.weight.detach()))
+            return False
+
+    Trainer(max_epochs=epochs, learning_rate=0.1, gradient_clip=0.0, average_epochs=average_epochs,
+            progress=False).fit(model, None, [Record()])
+    return seen, float(model.net.weight.detach())
+
+
+def test_weight_averaging_judges_and_keeps_the_moving_average_while_steps_go_on_from_the_raw_weights() -> None:
+    raw, raw_final = _fit_line(0.0)
+    averaged, final = _fit_line(2.0)  # one step per epoch: each step moves the average half way
+    expected, average = [], None
+    for weight in raw:  # the same steps, averaged from the first epoch's weights on
+        average = weight if average is None else 0.5 * average + 0.5 * weight
+        expected.append(average)
+    assert raw_final == pytest.approx(raw[-1])
+    assert averaged == pytest.approx(expected)
+    assert final == pytest.approx(expected[-1]) and final < raw_final - 0.05  # the average lags behind
+
+
+@pytest.mark.parametrize("epochs", [-1.0, math.inf, math.nan])
+def test_weight_averaging_refuses_a_horizon_that_is_not_a_number_of_epochs(epochs: float) -> None:
+    from adaptive.core.train import Trainer
+
+    with pytest.raises(ValueError, match="average_epochs"):
+        Trainer(max_epochs=1, learning_rate=0.1, average_epochs=epochs)

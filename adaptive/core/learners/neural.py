@@ -167,6 +167,7 @@ class TorchLearnerModel(LearnerModel):
             learning_rate=self.config.learning_rate,
             weight_decay=self.config.weight_decay,
             gradient_clip=self.config.gradient_clip,
+            average_epochs=getattr(self.config, "average_epochs", 0.0),
             seed=seed,
             progress=progress,
         )
@@ -251,6 +252,10 @@ class GRUConfig:
     max_epochs: int = 25
     patience: int = 3
     gradient_clip: float = 1.0
+    #: Validate, early-stop and keep a moving average of the weights over about this many epochs
+    #: (0: the last weights; see ``Trainer``). Trainings that differ only in their seed then agree
+    #: more closely: see "Adaptive policy vs fixed course order" in docs/benchmarks.md.
+    average_epochs: float = 3.0
     num_threads: int = 2
     #: Extra loss weight on a learner's first responses: 1 + early_weight * exp(-position / early_scale).
     early_weight: float = 0.0
