@@ -171,7 +171,7 @@ course = Course.objects.get(slug="data-literacy")
 simulate_course_activity(course=course, learners={sim_learners}, seed=11, days=30)
 result = model_version_train(model_name="{model}", max_epochs=8) if "{model}" in ("hybrid", "rl2", "maml") \
     else model_version_train(model_name="{model}")
-print("model", result.version.pk, result.promoted)
+print(f"model {model} version {{result.version.pk}} trained;", "promoted to champion" if result.promoted else "NOT promoted")
 for i in range({learners}):
     user_create(username=f"bench-{{i:03d}}", password="bench-password-123", role="learner")
 """
