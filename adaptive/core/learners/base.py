@@ -37,6 +37,21 @@ MODEL_REGISTRY: dict[str, type[LearnerModel]] = {}
 ModelT = TypeVar("ModelT", bound="type[LearnerModel]")
 
 
+@dataclasses.dataclass(frozen=True)
+class ItemInfo:
+    """What the author says about a question, for models that can use it: every skill it practises
+    (the author's order, the first being the main one), its difficulty on the author's 1-5 scale
+    (3 = medium; None when not set, as in public data sets) and its type (``single``, ``numeric``…).
+
+    Models that know only one skill per answer take the first; models that read ``ItemInfo`` give a
+    question they never saw a prior from its difficulty and skills instead of a shared "unknown" slot.
+    """
+
+    skills: tuple[RawId, ...] = ()
+    difficulty: float | None = None
+    kind: str = ""
+
+
 def register(name: str) -> Callable[[ModelT], ModelT]:
     """Class decorator adding a learner model to :data:`MODEL_REGISTRY` under ``name``."""
 
@@ -240,17 +255,35 @@ class LearnerModel(ABC):
         """P(correct) for dense ``items``/``skills`` (-1 unknown) if answered at ``at`` (NaN unknown)."""
 
     def update(self, state: State, item: RawId, correct: bool | int, skill: RawId | None = None,
-               at: Moment = None) -> State:
+               at: Moment = None, *, info: ItemInfo | None = None) -> State:
         """State after the learner answers ``item`` (raw id), ``correct`` 0/1, at ``at`` (a datetime
         or seconds since the epoch; None unknown); online, no refit. Models that see elapsed time
-        (see :attr:`uses_time`) forget between answers only when told the times."""
-        items, skills = self._dense_query([item], None if skill is None else [skill])
-        return self._update(state, int(items[0]), int(skills[0]), int(bool(correct)), seconds(at))
+        (see :attr:`uses_time`) forget between answers only when told the times.
+
+        With ``info`` (the author's description of the question), every skill it lists receives the
+        evidence: models that trace one skill per step apply the answer once per skill, in order.
+        """
+        skills = list(info.skills) if info is not None and info.skills else [skill]
+        state_now = state
+        for one in skills:
+            items, dense = self._dense_query([item], None if one is None else [one])
+            state_now = self._update(state_now, int(items[0]), int(dense[0]), int(bool(correct)), seconds(at))
+        return state_now
 
     def predict(self, state: State, items: Sequence[RawId], skills: Sequence[RawId | None] | None = None,
-                at: Moment = None) -> np.ndarray:
+                at: Moment = None, *, infos: Sequence[ItemInfo | None] | None = None) -> np.ndarray:
         """P(correct) on each of ``items`` (raw ids; unknown ids get the model's fallback), if
-        answered at ``at`` (None: time unknown, as if straight after the last answer)."""
+        answered at ``at`` (None: time unknown, as if straight after the last answer).
+
+        ``infos`` (one per item, or None) describe the questions as their author did; models that do
+        not read them use the first skill listed there when ``skills`` does not say.
+        """
+        if infos is not None:
+            if len(infos) != len(items):
+                raise ValueError("items and infos must have the same length")
+            given = list(skills) if skills is not None else [None] * len(items)
+            skills = [g if g is not None else (i.skills[0] if i is not None and i.skills else None)
+                      for g, i in zip(given, infos)]
         item_index, skill_index = self._dense_query(items, skills)
         if len(item_index) == 0:
             return np.zeros(0, dtype=np.float64)

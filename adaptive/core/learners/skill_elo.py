@@ -1,0 +1,342 @@
+"""An interpretable per-skill learner model that reads the author's difficulty: Elo with uncertainty.
+
+Each skill a learner meets has its own belief about their ability on it: a Gaussian over a logit,
+mean ``mu`` and variance ``var`` (the Glicko extension of Elo; Glickman 1999; the same closed form is
+a one-step Laplace/Kalman update of a logistic model, as in Pelánek's review of Elo for education,
+2016). A question's difficulty is the author's 1-5 rating on the same logit scale
+(``difficulty_step`` per step from medium) plus, once answers exist, a per-question offset learnt
+from them and shrunk toward zero. The chance of a right answer on a question of skills ``S`` is the
+product over ``S`` of ``sigmoid((mu_s - b) / sqrt(1 + pi var_s / 8))`` lifted by a guessing floor.
+
+After an answer every skill of the question moves in closed form:
+
+* the evidence step ``var' = 1 / (1 / var + I)``, ``mu' = mu + var' * g`` where ``g`` is the slope
+  of the answer's log-likelihood at ``mu`` (positive for a right answer, negative for a wrong one)
+  and ``I`` its Fisher information;
+* learning: a right answer adds ``practice_gain``; ``drift`` is added to the variance, so the belief
+  never freezes and a learner who improves is followed;
+* forgetting (when ``forget_days`` > 0): between answers the belief relaxes toward the skill's prior
+  with that time constant.
+
+So, whatever the parameters (they are constrained to be non-negative where it matters): a right
+answer never lowers the mastery of a skill the question practises and a wrong one never raises it;
+a skill never seen starts from its own prior (``prior_mean`` plus the skill's own offset when its
+first answers were seen in training), never from another skill's history; a question never seen
+starts from its author's difficulty. Mastery of a skill is the chance of answering a typical
+(medium, difficulty 3) question of it, from the point estimate ``mu``.
+
+Fitting is empirical Bayes and closed form: the population's first-attempt success gives the
+prior, each skill's and each question's own answers give shrunk offsets, and a small search on
+validation learners (when given) picks the variance, drift and gain. No gradient, no GPU; it serves
+the product whenever no trained model passes the invariants (``adaptive.core.invariants``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from adaptive.core.data import RawId, ResponseLog
+from adaptive.core.learners.base import ItemInfo, LearnerModel, Moment, State, register, seconds
+
+_PI_8 = math.pi / 8.0
+_DAY = 86400.0
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+@dataclass
+class SkillEloConfig:
+    """Population parameters; the defaults serve a course nobody has answered yet."""
+
+    prior_mean: float = 0.0  # a new learner's ability on a skill, in logits against a medium question
+    prior_var: float = 1.0  # how unsure that prior is
+    drift: float = 0.1  # variance added after each answer: skills move as learners learn
+    practice_gain: float = 0.05  # logits gained with each right answer, beyond the evidence itself
+    difficulty_step: float = 0.5  # logits per step of the author's difficulty (1-5; 3 is medium)
+    guess: float = 0.0  # floor on the chance of a right answer (guessing a choice)
+    forget_days: float = 0.0  # time constant of relaxing toward the prior between answers; 0: no forgetting
+    skill_shrinkage: float = 20.0  # pseudo-learners weighing a skill's own first answers against the prior
+    item_shrinkage: float = 20.0  # pseudo-answers weighing a question's own answers against its author's rating
+    search: bool = True  # fit: choose prior_var, drift and practice_gain on validation learners
+
+    def __post_init__(self) -> None:
+        for name in ("prior_var", "drift", "practice_gain", "difficulty_step", "guess", "forget_days",
+                     "skill_shrinkage", "item_shrinkage"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, not {value!r}")
+        if self.prior_var <= 0:
+            raise ValueError("prior_var must be > 0")
+        if self.guess >= 0.5:
+            raise ValueError("guess must be below 0.5")
+        if not math.isfinite(self.prior_mean):
+            raise ValueError("prior_mean must be finite")
+
+
+@register("skill_elo")
+class SkillEloModel(LearnerModel):
+    """Elo with uncertainty per skill, reading the author's difficulty; see the module docstring."""
+
+    config_class = SkillEloConfig
+    exposes_difficulty = True
+    config: SkillEloConfig
+
+    def __init__(self, config: SkillEloConfig | None = None) -> None:
+        super().__init__(config)
+        self.skill_offset: dict[str, float] = {}
+        self.item_offset: dict[str, float] = {}
+        #: Author's descriptions of the questions seen in training (difficulty, skills), if given.
+        self.catalogue: dict[str, ItemInfo] = {}
+
+    @property
+    def uses_time(self) -> bool:
+        return self.config.forget_days > 0
+
+    def set_catalogue(self, catalogue: Mapping[RawId, ItemInfo]) -> SkillEloModel:
+        """The author's description of questions, read when fitting (difficulty, every skill)."""
+        self.catalogue = {str(k): v for k, v in catalogue.items()}
+        return self
+
+    # ----- the belief of one skill -------------------------------------------------------------
+    def skill_prior(self, skill: str) -> float:
+        return self.config.prior_mean + self.skill_offset.get(skill, 0.0)
+
+    def _belief(self, state: State, skill: str, at: float) -> tuple[float, float]:
+        """(mu, var) of ``skill`` at time ``at`` (forgetting since its last answer applied)."""
+        row = state.get("s:" + skill)
+        prior = self.skill_prior(skill)
+        if row is None:
+            return prior, self.config.prior_var
+        mu, var, last = float(row[0]), float(row[1]), float(row[2])
+        tau = self.config.forget_days
+        if tau > 0 and math.isfinite(at) and math.isfinite(last) and at > last:
+            keep = math.exp(-(at - last) / _DAY / tau)
+            mu = prior + (mu - prior) * keep
+            var = self.config.prior_var - (self.config.prior_var - var) * keep
+        return mu, var
+
+    def difficulty(self, item: str, info: ItemInfo | None) -> float:
+        """The question's difficulty in logits: the author's rating and the learnt offset."""
+        rating = info.difficulty if info is not None and info.difficulty is not None else None
+        if rating is None:
+            known = self.catalogue.get(item)
+            rating = known.difficulty if known is not None else None
+        base = self.config.difficulty_step * (float(rating) - 3.0) if rating is not None and math.isfinite(rating) else 0.0
+        return base + self.item_offset.get(item, 0.0)
+
+    def _skills_of(self, item: str, skill: RawId | None, info: ItemInfo | None) -> list[str]:
+        if info is not None and info.skills:
+            return [str(s) for s in info.skills]
+        if skill is not None:
+            return [str(skill)]
+        known = self.catalogue.get(item)
+        if known is not None and known.skills:
+            return [str(s) for s in known.skills]
+        index = self.item_vocab.index(item)
+        if index >= 0 and self.item_skill[index] >= 0:
+            return [self.skill_vocab.tokens[int(self.item_skill[index])]]
+        return ["?" + item]  # a question of no known skill: its own slot, never another skill's
+
+    def _p(self, mu: float, var: float, b: float) -> float:
+        g = self.config.guess
+        return g + (1 - g) * _sigmoid((mu - b) / math.sqrt(1 + _PI_8 * var))
+
+    # ----- online use ---------------------------------------------------------------------------
+    def init_state(self) -> State:
+        return {}
+
+    def update(self, state: State, item: RawId, correct: bool | int, skill: RawId | None = None,
+               at: Moment = None, *, info: ItemInfo | None = None) -> State:
+        item = str(item)
+        t = seconds(at)
+        b = self.difficulty(item, info)
+        y = 1 if correct else 0
+        g, cfg = self.config.guess, self.config
+        new = dict(state)
+        for s in self._skills_of(item, skill, info):
+            mu, var = self._belief(state, s, t)
+            p = _sigmoid(mu - b)
+            pg = g + (1 - g) * p
+            slope = (1 - g) * p * (1 - p)
+            grad = slope / max(pg, 1e-9) if y else -slope / max(1 - pg, 1e-9)
+            info_ = slope * slope / max(pg * (1 - pg), 1e-12)
+            var_post = 1.0 / (1.0 / var + info_)
+            mu = mu + var_post * grad + (cfg.practice_gain if y else 0.0)
+            old = state.get("s:" + s)
+            count = (float(old[3]) if old is not None else 0.0) + 1
+            new["s:" + s] = np.array([mu, var_post + cfg.drift, t, count], dtype=np.float64)
+        return new
+
+    def predict(self, state: State, items: Sequence[RawId], skills: Sequence[RawId | None] | None = None,
+                at: Moment = None, *, infos: Sequence[ItemInfo | None] | None = None) -> np.ndarray:
+        t = seconds(at)
+        if infos is not None and len(infos) != len(items):
+            raise ValueError("items and infos must have the same length")
+        if skills is not None and len(skills) != len(items):
+            raise ValueError("items and skills must have the same length")
+        g = self.config.guess
+        out = np.empty(len(items), dtype=np.float64)
+        for n, raw in enumerate(items):
+            item = str(raw)
+            info = infos[n] if infos is not None else None
+            b = self.difficulty(item, info)
+            chance = 1.0
+            for s in self._skills_of(item, skills[n] if skills is not None else None, info):
+                mu, var = self._belief(state, s, t)
+                chance *= _sigmoid((mu - b) / math.sqrt(1 + _PI_8 * var))
+            out[n] = g + (1 - g) * chance
+        return out
+
+    def mastery(self, state: State, skill: RawId, at: Moment = None) -> float:
+        """The chance of answering a typical (medium) question of ``skill``, from the point estimate."""
+        mu, _ = self._belief(state, str(skill), seconds(at))
+        g = self.config.guess
+        return g + (1 - g) * _sigmoid(mu)
+
+    def predict_skill(self, state: State, skill: RawId, at: Moment = None) -> float:
+        return self.mastery(state, skill, at)
+
+    def predict_skills(self, state: State, skills: Sequence[RawId], at: Moment = None) -> np.ndarray:
+        return np.array([self.mastery(state, s, at) for s in skills], dtype=np.float64)
+
+    # The dense interface, for the trainer's and evaluator's generic paths.
+    def _update(self, state: State, item: int, skill: int, correct: int, at: float = math.nan) -> State:
+        raw_item = self.item_vocab.tokens[item] if item >= 0 else "?"
+        raw_skill = self.skill_vocab.tokens[skill] if skill >= 0 else None
+        return self.update(state, raw_item, correct, raw_skill, at)
+
+    def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
+        raw_items = [self.item_vocab.tokens[i] if i >= 0 else "?" for i in items]
+        raw_skills = [self.skill_vocab.tokens[s] if s >= 0 else None for s in skills]
+        return self.predict(state, raw_items, raw_skills, at)
+
+    def predict_sequences(self, log: ResponseLog) -> np.ndarray:
+        items = log.item_vocab.decode(log.item) if len(log) else []
+        skills = log.skill_vocab.decode(log.skill) if len(log) else []
+        return self._replay(items, skills, log.correct, log.timestamp, log.learner_bounds())
+
+    def _replay(self, items: Sequence[str], skills: Sequence[str], correct: np.ndarray, timestamp: np.ndarray,
+                bounds: np.ndarray) -> np.ndarray:
+        out = np.empty(len(items), dtype=np.float64)
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            state = self.init_state()
+            for t in range(int(start), int(stop)):
+                info = self.catalogue.get(items[t])
+                out[t] = self.predict(state, [items[t]], [skills[t]] if info is None else None, float(timestamp[t]),
+                                      infos=[info])[0]
+                state = self.update(state, items[t], int(correct[t]), skills[t] if info is None else None,
+                                    float(timestamp[t]), info=info)
+        return out
+
+    def item_difficulty(self) -> np.ndarray:
+        return np.array([self.difficulty(token, None) for token in self.item_vocab.tokens], dtype=np.float64)
+
+    # ----- fitting ------------------------------------------------------------------------------
+    def _fit(self, train_log: ResponseLog, valid_log: ResponseLog | None, *, seed: int,
+             callbacks: Sequence[Any], progress: bool) -> None:
+        cfg = self.config
+        skills = np.asarray(train_log.skill)
+        correct = np.asarray(train_log.correct, dtype=np.float64)
+        # First attempt of each learner at each skill: the prior, and each skill's own offset.
+        first = np.zeros(len(train_log), dtype=bool)
+        seen: set[tuple[int, int]] = set()
+        for n, (learner, skill) in enumerate(zip(train_log.learner.tolist(), skills.tolist())):
+            if (learner, skill) not in seen:
+                seen.add((learner, skill))
+                first[n] = True
+        if first.any():
+            rate = (correct[first].sum() + 1) / (first.sum() + 2)
+            cfg = dataclasses.replace(cfg, prior_mean=_logit(rate))
+        self.config = cfg
+        self.skill_offset = {}
+        for k, token in enumerate(train_log.skill_vocab.tokens):
+            mask = first & (skills == k)
+            n = int(mask.sum())
+            if n:
+                rate = (correct[mask].sum() + 0.5) / (n + 1)
+                self.skill_offset[token] = (n / (n + cfg.skill_shrinkage)) * (_logit(rate) - cfg.prior_mean)
+        # Each question's offset against its skill's success (after the author's rating), shrunk.
+        self.item_offset = {}
+        skill_rate = {k: (correct[skills == k].sum() + 0.5) / ((skills == k).sum() + 1) for k in np.unique(skills)}
+        for i, token in enumerate(train_log.item_vocab.tokens):
+            mask = train_log.item == i
+            n = int(mask.sum())
+            if not n:
+                continue
+            k = int(np.bincount(skills[mask]).argmax())
+            rate = (correct[mask].sum() + 0.5) / (n + 1)
+            residual = _logit(float(skill_rate[k])) - _logit(rate) - self.difficulty(token, None)
+            self.item_offset[token] = (n / (n + cfg.item_shrinkage)) * residual
+        if cfg.search and valid_log is not None and len(valid_log):
+            self.config = self._search(valid_log, seed)
+        self._run_single_epoch_callbacks(callbacks)
+
+    def _search(self, valid_log: ResponseLog, seed: int, limit: int = 20000) -> SkillEloConfig:
+        """The variance, drift and gain with the lowest log-loss on (up to ``limit`` answers of)
+        the validation learners."""
+        bounds = valid_log.learner_bounds()
+        keep = int(np.searchsorted(bounds, min(limit, len(valid_log)), side="right"))
+        bounds = bounds[: max(2, keep)]
+        stop = int(bounds[-1])
+        items = valid_log.item_vocab.decode(valid_log.item[:stop])
+        skills = valid_log.skill_vocab.decode(valid_log.skill[:stop])
+        correct, timestamp = valid_log.correct[:stop], valid_log.timestamp[:stop]
+        best, best_loss = self.config, math.inf
+        chosen = best
+        for prior_var, drift, gain in itertools.product((0.5, 1.0, 2.0), (0.02, 0.1, 0.3), (0.0, 0.05, 0.15)):
+            self.config = dataclasses.replace(best, prior_var=prior_var, drift=drift, practice_gain=gain)
+            p = np.clip(self._replay(items, skills, correct, timestamp, bounds), 1e-6, 1 - 1e-6)
+            loss = float(-np.mean(correct * np.log(p) + (1 - correct) * np.log(1 - p)))
+            if loss < best_loss:
+                best_loss, chosen = loss, self.config
+        self.training_info["search_logloss"] = best_loss
+        return chosen
+
+    # ----- checkpoints --------------------------------------------------------------------------
+    def _weights(self) -> dict[str, torch.Tensor]:
+        skills = list(self.skill_vocab.tokens)
+        items = list(self.item_vocab.tokens)
+        return {
+            "skill_offset": torch.tensor([self.skill_offset.get(s, 0.0) for s in skills], dtype=torch.float64),
+            "item_offset": torch.tensor([self.item_offset.get(i, 0.0) for i in items], dtype=torch.float64),
+            "item_difficulty": torch.tensor(
+                [_rating(self.catalogue.get(i)) for i in items], dtype=torch.float64),
+        }
+
+    def _load_weights(self, weights: dict[str, torch.Tensor]) -> None:
+        skills = list(self.skill_vocab.tokens)
+        items = list(self.item_vocab.tokens)
+        self.skill_offset = {s: float(v) for s, v in zip(skills, weights["skill_offset"].tolist()) if v != 0.0}
+        self.item_offset = {i: float(v) for i, v in zip(items, weights["item_offset"].tolist()) if v != 0.0}
+        ratings = weights.get("item_difficulty")
+        if ratings is not None:
+            skill_of = self.item_skill
+            self.catalogue = {
+                item: ItemInfo((skills[int(skill_of[n])],) if n < len(skill_of) and skill_of[n] >= 0 else (),
+                               None if math.isnan(r) else r)
+                for n, (item, r) in enumerate(zip(items, ratings.tolist()))
+            }
+
+
+def _rating(info: ItemInfo | None) -> float:
+    if info is None or info.difficulty is None:
+        return math.nan
+    return float(info.difficulty)
