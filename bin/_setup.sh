@@ -17,6 +17,7 @@ if [ ! -e "$stamp" ]; then
   echo "==> Installing $requirements (first run: a few minutes)"
   .venv/bin/python -m pip install --disable-pip-version-check -q --upgrade pip==25.2
   .venv/bin/python -m pip install --disable-pip-version-check -q -r "$requirements"
-  rm -f ".venv/.installed-${requirements%.txt}-"*
+  # Only this file's older stamps: requirements-* would also take requirements-dev's.
+  rm -f ".venv/.installed-${requirements%.txt}-"????????????????
   touch "$stamp"
 fi
