@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lms.accounts.apis import MeApi, TokenObtainApi
+from lms.accounts.apis import MeApi, TeamListApi, TeamMembersApi, TokenObtainApi, UserDetailApi, UserListApi
 from lms.content.apis import (
     CourseDetailApi,
     CourseListApi,
@@ -28,6 +28,10 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="token"),
     path("me/", MeApi.as_view(), name="me"),
+    path("users/", UserListApi.as_view(), name="users"),
+    path("users/<int:user_id>/", UserDetailApi.as_view(), name="user"),
+    path("teams/", TeamListApi.as_view(), name="teams"),
+    path("teams/<slug:slug>/members/", TeamMembersApi.as_view(), name="team_members"),
     path("courses/", CourseListApi.as_view(), name="courses"),
     path("courses/<slug:slug>/", CourseDetailApi.as_view(), name="course"),
     path("modules/", ModuleListApi.as_view(), name="modules"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from lms.accounts.models import ADMIN, MANAGER
+from lms.accounts.models import ADMIN, LEARNER, MANAGER
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -14,7 +14,9 @@ def _groups(user: AnyUser) -> set[str]:
         return set()
     cached = getattr(user, "_pathwise_groups", None)
     if cached is None:
-        cached = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+        prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")  # set when listing users
+        cached = ({group.name for group in prefetched} if prefetched is not None
+                  else set(user.groups.values_list("name", flat=True)))  # type: ignore[union-attr]
         user._pathwise_groups = cached  # type: ignore[union-attr]
     return cached
 
@@ -31,3 +33,8 @@ def is_manager(user: AnyUser) -> bool:
 def is_staff_role(user: AnyUser) -> bool:
     """Managers and admins: people who look at other learners' data, within their scope."""
     return is_admin(user) or is_manager(user)
+
+
+def role_of(user: AnyUser) -> str:
+    """The one role a user has, as the API reports it: admin, manager or learner."""
+    return ADMIN if is_admin(user) else MANAGER if is_manager(user) else LEARNER

@@ -32,5 +32,16 @@ def learners_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
     return User.objects.filter(pk=user.pk)
 
 
+def users_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
+    """Accounts ``user`` may look up (the users API): everyone for admins, the members of the teams
+    they manage for managers, nobody for learners."""
+    if is_admin(user):
+        return User.objects.all()
+    if is_manager(user):
+        members = Team.members.through.objects.filter(team__managers=user).values("user_id")
+        return User.objects.filter(pk__in=members)
+    return User.objects.none()
+
+
 def can_view_learner(viewer: AbstractBaseUser | AnonymousUser, learner_id: int) -> bool:
     return learners_visible_to(viewer).filter(pk=learner_id).exists()

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from lms.accounts.models import ADMIN, LEARNER, MANAGER, ROLES, Team
 
@@ -10,14 +13,27 @@ User = get_user_model()
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str, role: str = LEARNER, email: str = "", first_name: str = "",
-                last_name: str = "") -> AbstractUser:
-    """Create a user in one of the three roles. Admins also get ``is_staff`` for the Django admin."""
+def user_create(*, username: str, password: str | None = None, role: str = LEARNER, email: str = "", first_name: str = "",
+                last_name: str = "", teams: Iterable[Team] = (), managed_teams: Iterable[Team] = ()) -> AbstractUser:
+    """Create a user in one of the three roles, as a member of ``teams`` and manager of ``managed_teams``.
+
+    Admins also get ``is_staff`` for the Django admin. Without a password the user cannot sign in
+    with one (an unusable password) until someone sets it. A username taken already, in any case,
+    is a ValidationError: two accounts told apart only by case are a support call waiting to happen.
+    """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
-    user = User.objects.create_user(username=username, password=password, email=email,
-                                    first_name=first_name, last_name=last_name)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": [f"a user named {username!r} exists already"]})
+    try:
+        with transaction.atomic():  # a concurrent request may have taken the name since the check
+            user = User.objects.create_user(username=username, password=password, email=email,
+                                            first_name=first_name, last_name=last_name)
+    except IntegrityError:
+        raise ValidationError({"username": [f"a user named {username!r} exists already"]}) from None
     user_set_role(user=user, role=role)
+    user.teams.add(*teams)
+    user.managed_teams.add(*managed_teams)
     return user
 
 
@@ -35,12 +51,28 @@ def user_set_role(*, user: AbstractUser, role: str) -> None:
 
 
 @transaction.atomic
-def team_create(*, name: str, slug: str, members: list[AbstractUser] = (),  # type: ignore[assignment]
-                managers: list[AbstractUser] = ()) -> Team:  # type: ignore[assignment]
-    team = Team.objects.create(name=name, slug=slug)
+def team_create(*, name: str, slug: str, members: Iterable[AbstractUser] = (),
+                managers: Iterable[AbstractUser] = ()) -> Team:
+    """Create a team; a name or slug taken already is a ValidationError."""
+    if Team.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": [f"a team with the slug {slug!r} exists already"]})
+    if Team.objects.filter(name=name).exists():
+        raise ValidationError({"name": [f"a team named {name!r} exists already"]})
+    try:
+        with transaction.atomic():
+            team = Team.objects.create(name=name, slug=slug)
+    except IntegrityError:
+        raise ValidationError("a team with this name or slug exists already") from None
     team.members.add(*members)
     team.managers.add(*managers)
     return team
 
 
-__all__ = ["user_create", "user_set_role", "team_create", "LEARNER", "MANAGER", "ADMIN"]
+@transaction.atomic
+def team_add_members(*, team: Team, members: Iterable[AbstractUser]) -> Team:
+    """Add learners to a team; those in it already stay as they are."""
+    team.members.add(*members)
+    return team
+
+
+__all__ = ["user_create", "user_set_role", "team_create", "team_add_members", "LEARNER", "MANAGER", "ADMIN"]
