@@ -8,6 +8,7 @@ plain words, which the product stores and shows to the learner.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +18,10 @@ ItemId = Hashable
 
 DEFAULT_TARGET_SUCCESS = 0.7
 DEFAULT_MASTERY_THRESHOLD = 0.85
+#: How many of the latest finished quizzes are looked at for a learner going round in circles.
+LOOP_WINDOW = 6
+#: The rise in predicted success (on the 0-1 scale) that counts as progress on a module's skill.
+MEANINGFUL_GAIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -149,11 +154,80 @@ class Assignment:
 
 
 @dataclass(frozen=True)
+class Sitting:
+    """A module quiz the learner finished: the module, when it ended, and the mastery per skill the
+    learner model saw right after it (empty when not known)."""
+
+    module: Hashable
+    finished: datetime
+    mastery: Mapping[SkillId, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ModuleDecision:
     module: Hashable | None
-    kind: str  # "assigned", "review", "learn", "next_in_order", "done"
+    kind: str  # "assigned", "move_on", "review", "learn", "next_in_order", "done"
     reason: str
     candidates: tuple[ScoredCandidate, ...]
+
+
+@dataclass(frozen=True)
+class Loop:
+    """Modules a learner has gone round without progress: how often each was finished in the
+    latest sittings, and the largest rise of one of its skills since the first of them."""
+
+    modules: tuple[Hashable, ...]  # in course order
+    sittings: Mapping[Hashable, int]
+    gains: Mapping[Hashable, float]
+
+
+def find_loop(
+    modules: Sequence[ModuleCandidate],
+    history: Sequence[Sitting],
+    *,
+    mastery: Mapping[SkillId, float],
+    mastery_threshold: float = DEFAULT_MASTERY_THRESHOLD,
+    window: int = LOOP_WINDOW,
+    meaningful_gain: float = MEANINGFUL_GAIN,
+) -> Loop | None:
+    """The modules the learner keeps going back to without progress, or ``None``.
+
+    ``history`` holds the finished quizzes, oldest first. The latest sittings that stay within two
+    modules (at most ``window`` of them: one module taken again and again, or two taken in turn)
+    are the ones looked at; a module finished at least twice among them, with a skill still below
+    ``mastery_threshold``, is going round in circles when none of its skills rose by
+    ``meaningful_gain`` from just after its first sitting there to any point since (the later
+    sittings, or ``mastery`` now). A sitting whose mastery is not known starts no comparison, so a
+    module known only from such sittings is never called a loop.
+    """
+    by_id = {m.id: m for m in modules}
+    run: list[Sitting] = []
+    seen: set[Hashable] = set()
+    for sitting in reversed([s for s in history if s.module in by_id][-window:]):
+        if sitting.module not in seen and len(seen) == 2:
+            break
+        seen.add(sitting.module)
+        run.append(sitting)
+    run.reverse()
+    counts = Counter(s.module for s in run)
+    sittings: dict[Hashable, int] = {}
+    gains: dict[Hashable, float] = {}
+    for module_id, n in counts.items():
+        skills = by_id[module_id].skills
+        if n < 2 or all(mastery.get(s, 0.0) >= mastery_threshold for s in skills):
+            continue
+        firsts = [i for i, s in enumerate(run) if s.module == module_id][:-1]
+        start = next((i for i in firsts if any(k in run[i].mastery for k in skills)), None)
+        if start is None:
+            continue
+        before = run[start].mastery
+        later = [s.mastery for s in run[start + 1:]] + [mastery]
+        gain = max(later_m.get(k, before[k]) - before[k] for later_m in later for k in skills if k in before)
+        if gain < meaningful_gain:
+            sittings[module_id], gains[module_id] = n, gain
+    if not sittings:
+        return None
+    return Loop(tuple(sorted(sittings, key=lambda m: by_id[m].order)), sittings, gains)
 
 
 def choose_next_module(
@@ -162,28 +236,36 @@ def choose_next_module(
     mastery: Mapping[SkillId, float],
     previously_mastered: frozenset[SkillId] | set[SkillId] = frozenset(),
     assignments: Sequence[Assignment] = (),
+    history: Sequence[Sitting] = (),
     skill_names: Mapping[SkillId, str] | None = None,
     mastery_threshold: float = DEFAULT_MASTERY_THRESHOLD,
 ) -> ModuleDecision:
     """Recommend the next module of a course.
 
     In this order: a module a manager assigned and the learner has not completed (earliest due date
-    first); a review of a skill the learner had mastered that is now predicted below the threshold
-    (spaced review, the most slipped first); among modules whose prerequisite skills are mastered,
-    the one with the most to gain (the sum of ``threshold - mastery`` over its unmastered skills);
-    else the first module not completed in course order; else, once every module is completed, a
-    review of the module studied longest ago when ``last_studied`` is known. A model that has not
-    learnt forgetting from its training answers keeps a skill fading over weeks away mastered in its
-    eyes; reviewing by age reaches it anyway. The recommendation guides; it locks
-    nothing.
+    first); a change of course when the learner is going round in circles (:func:`find_loop` on
+    ``history``, the finished quizzes oldest first: see :func:`move_on`); a review of a skill the
+    learner had mastered that is now predicted below the threshold (spaced review, the most slipped
+    first); among modules whose prerequisite skills are mastered, the one with the most to gain
+    (the sum of ``threshold - mastery`` over its unmastered skills); else the first module not
+    completed in course order; else, once every module is completed, a review of the module
+    studied longest ago when ``last_studied`` is known. A model that has not learnt forgetting from
+    its training answers keeps a skill fading over weeks away mastered in its eyes; reviewing by
+    age reaches it anyway.
+
+    The module of the latest finished quiz comes back next only as a review (kind ``review``, with
+    a reason that says so and why): taking the same quiz again straight away is how learners went
+    round in circles. The recommendation guides; it locks nothing.
     """
     names = skill_names or {}
     by_id = {m.id: m for m in modules}
+    just = history[-1].module if history else None
 
     def name(skill: SkillId) -> str:
         return str(names.get(skill, skill))
 
-    open_assignments = [a for a in assignments if a.module in by_id and not by_id[a.module].completed]
+    open_assignments = [a for a in assignments
+                        if a.module in by_id and not by_id[a.module].completed and a.module != just]
     if open_assignments:
         far = datetime.max
         ranked_a = sorted(open_assignments, key=lambda a: (a.due.replace(tzinfo=None) if a.due else far, by_id[a.module].order))
@@ -193,6 +275,13 @@ def choose_next_module(
                        for i, a in enumerate(ranked_a))
         return ModuleDecision(chosen_a.module, "assigned",
                               f"{by_id[chosen_a.module].title} was assigned to you{due}.", scored)
+
+    loop = find_loop(modules, history, mastery=mastery, mastery_threshold=mastery_threshold)
+    if loop is not None:
+        moved = move_on(modules, loop, mastery=mastery, just_finished=just, skill_names=names,
+                        mastery_threshold=mastery_threshold)
+        if moved is not None:
+            return moved
 
     slipped = sorted(
         ((s, mastery.get(s, 0.0)) for s in previously_mastered if mastery.get(s, 0.0) < mastery_threshold),
@@ -204,9 +293,10 @@ def choose_next_module(
             module = teaching[0]
             scored = tuple(ScoredCandidate(s, round(mastery_threshold - lvl, 4), {"mastery": round(lvl, 4)})
                            for s, lvl in slipped)
+            which = f" of {module.title}, which you just finished" if module.id == just else ""
             return ModuleDecision(
                 module.id, "review",
-                f"Time for a short review: {name(skill)} was mastered but is now at {level:.0%}.", scored,
+                f"Time for a short review{which}: {name(skill)} was mastered but is now at {level:.0%}.", scored,
             )
 
     def unlocked(m: ModuleCandidate) -> bool:
@@ -215,14 +305,27 @@ def choose_next_module(
     def gain(m: ModuleCandidate) -> float:
         return sum(max(0.0, mastery_threshold - mastery.get(s, 0.0)) for s in m.skills)
 
+    def weakest(m: ModuleCandidate) -> SkillId:
+        return min(m.skills, key=lambda s: (mastery.get(s, 0.0), name(s)))
+
     scored_modules = sorted(
         (m for m in modules if unlocked(m) and gain(m) > 0),
         key=lambda m: (-round(gain(m), 6), m.order),
     )
     if scored_modules:
-        chosen = scored_modules[0]
-        weakest = min(chosen.skills, key=lambda s: (mastery.get(s, 0.0), name(s)))
-        reason = f"{name(weakest)} is at {mastery.get(weakest, 0.0):.0%}"
+        scored = tuple(ScoredCandidate(m.id, round(gain(m), 4),
+                                       {"title": m.title, **({"just_finished": "yes"} if m.id == just else {})})
+                       for m in scored_modules)
+        others = [m for m in scored_modules if m.id != just]
+        if not others:
+            again = scored_modules[0]
+            skill = weakest(again)
+            return ModuleDecision(again.id, "review", f"A review of {again.title}, which you just finished: "
+                                  f"{name(skill)} is at {mastery.get(skill, 0.0):.0%}, not mastered yet, and no "
+                                  "other module is ready for you yet.", scored)
+        chosen = others[0]
+        skill = weakest(chosen)
+        reason = f"{name(skill)} is at {mastery.get(skill, 0.0):.0%}"
         prereqs = [name(p) for p in chosen.prerequisites]
         if prereqs:
             verb = "is" if len(prereqs) == 1 else "are"
@@ -230,10 +333,15 @@ def choose_next_module(
             reason += f" and {noun} {', '.join(prereqs)} {verb} mastered."
         else:
             reason += " and it needs nothing you have not learnt."
-        scored = tuple(ScoredCandidate(m.id, round(gain(m), 4), {"title": m.title}) for m in scored_modules)
         return ModuleDecision(chosen.id, "learn", reason, scored)
 
     in_order = next_in_order(modules)
+    if in_order.module is not None and in_order.module == just:  # finished, yet not recorded as completed
+        rest = next_in_order([m for m in modules if m.id != just])
+        if rest.module is not None:
+            return rest
+        return ModuleDecision(just, "review", f"A review of {by_id[just].title}, which you just finished: it is "
+                              "the last module left to complete.", ())
     dated = sorted(((m, m.last_studied) for m in modules if m.last_studied is not None),
                    key=lambda pair: (pair[1], pair[0].order))
     if in_order.module is None and dated:
@@ -244,12 +352,69 @@ def choose_next_module(
     return in_order
 
 
+def move_on(
+    modules: Sequence[ModuleCandidate],
+    loop: Loop,
+    *,
+    mastery: Mapping[SkillId, float],
+    just_finished: Hashable | None = None,
+    skill_names: Mapping[SkillId, str] | None = None,
+    mastery_threshold: float = DEFAULT_MASTERY_THRESHOLD,
+) -> ModuleDecision | None:
+    """A way out of ``loop`` (kind ``move_on``), or ``None`` when the course has nowhere else to go.
+
+    In this order: the first module in course order, not completed, whose prerequisites are
+    mastered; else the first one not completed whose only prerequisites still missing are the
+    skills the learner has been going round on (the prerequisite is released, and the reason says
+    so); else the next module in course order (not completed first). Never a module of the loop,
+    nor the one just finished. The candidates name the modules of the loop (``looped``: yes, with
+    how often each was finished and its largest rise) and then the module chosen.
+    """
+    names = skill_names or {}
+    by_id = {m.id: m for m in modules}
+    looped = set(loop.modules)
+    stuck = {s for m in loop.modules for s in by_id[m].skills if mastery.get(s, 0.0) < mastery_threshold}
+    ordered = [m for m in sorted(modules, key=lambda m: m.order) if m.id not in looped and m.id != just_finished]
+
+    def missing(m: ModuleCandidate) -> list[SkillId]:
+        return [p for p in m.prerequisites if mastery.get(p, 0.0) < mastery_threshold]
+
+    titles = _listed([by_id[m].title for m in loop.modules])
+    it = "it" if len(loop.modules) == 1 else "them"
+    released: list[SkillId] = []
+    chosen = next((m for m in ordered if not m.completed and not missing(m)), None)
+    if chosen is None:
+        chosen = next((m for m in ordered if not m.completed and set(missing(m)) <= stuck), None)
+        released = missing(chosen) if chosen is not None else []
+    if chosen is None:
+        chosen = next((m for m in ordered if not m.completed), None) or next(iter(ordered), None)
+    if chosen is None:
+        return None
+    reason = f"You've practised {titles} several times; let's move on to {chosen.title} and come back to {it} later."
+    if released:
+        skills = _listed([str(names.get(s, s)) for s in released])
+        verb = "is" if len(released) == 1 else "are"
+        reason += f" {chosen.title} usually waits until {skills} {verb} mastered, but you can start it now."
+    scored = tuple(
+        ScoredCandidate(m, float(loop.sittings[m]), {"title": by_id[m].title, "looped": "yes",
+                                                    "sittings": loop.sittings[m], "gain": round(loop.gains[m], 4)})
+        for m in loop.modules
+    ) + (ScoredCandidate(chosen.id, 0.0, {"title": chosen.title, "looped": "no",
+                                          "released": ", ".join(str(names.get(s, s)) for s in released)}),)
+    return ModuleDecision(chosen.id, "move_on", reason, scored)
+
+
 def next_in_order(modules: Sequence[ModuleCandidate]) -> ModuleDecision:
     """The fallback with no model state: the first module not completed, in course order."""
     for module in sorted(modules, key=lambda m: m.order):
         if not module.completed:
             return ModuleDecision(module.id, "next_in_order", f"{module.title} is next in the course.", ())
     return ModuleDecision(None, "done", "You have completed every module of this course.", ())
+
+
+def _listed(words: Sequence[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _by_name(names: Mapping[SkillId, str]):  # type: ignore[no-untyped-def]

@@ -9,8 +9,10 @@ from adaptive.core.policy import (
     Assignment,
     ModuleCandidate,
     QuestionCandidate,
+    Sitting,
     choose_next_module,
     choose_next_question,
+    find_loop,
     next_in_order,
 )
 
@@ -199,3 +201,109 @@ def test_it_falls_back_to_course_order_and_says_when_done() -> None:
     everything = frozenset({"m-tables", "m-mean", "m-spread", "m-charts"})
     decision = next_in_order(_course(everything))
     assert decision.module is None and decision.kind == "done"
+
+
+# ----- going round in circles --------------------------------------------------------------------
+DEMO_NAMES = {"types": "Types of data", "tables": "Reading tables", "mean": "Averages", "charts": "Reading charts",
+              "change": "Relative change"}
+
+
+def _demo(completed: frozenset[str] = frozenset({"m-data", "m-tables"})) -> list[ModuleCandidate]:
+    """The start of the demo course: three modules wait on Reading tables."""
+    return [
+        ModuleCandidate("m-data", "What is data?", 0, ("types",), (), "m-data" in completed),
+        ModuleCandidate("m-tables", "Reading tables", 1, ("tables",), ("types",), "m-tables" in completed),
+        ModuleCandidate("m-mean", "Averages", 2, ("mean",), ("tables",), "m-mean" in completed),
+        ModuleCandidate("m-charts", "Charts", 3, ("charts",), ("tables", "change"), "m-charts" in completed),
+    ]
+
+
+def _sittings(*modules_and_mastery: tuple[str, dict[str, float]]) -> list[Sitting]:
+    """Finished quizzes a day apart in December 2026, oldest first."""
+    return [Sitting(module, datetime(2026, 12, day, tzinfo=timezone.utc), mastery)
+            for day, (module, mastery) in enumerate(modules_and_mastery, start=1)]
+
+
+def test_going_round_two_modules_without_progress_releases_the_prerequisite() -> None:
+    # Types of data slipped, so "What is data?" comes back as a review, then Reading tables, again and
+    # again; Reading tables never reaches the threshold, so Averages and Charts never open.
+    mastery = {"types": 0.80, "tables": 0.55}
+    history = _sittings(("m-data", {"types": 0.80, "tables": 0.52}), ("m-tables", {"types": 0.80, "tables": 0.55}),
+                        ("m-data", {"types": 0.81, "tables": 0.55}), ("m-tables", {}))
+    decision = choose_next_module(_demo(), mastery=mastery, previously_mastered={"types"}, history=history,
+                                  skill_names=DEMO_NAMES)
+    assert decision.module == "m-mean" and decision.kind == "move_on"
+    assert decision.reason == ("You've practised What is data? and Reading tables several times; let's move on to "
+                               "Averages and come back to them later. Averages usually waits until Reading tables "
+                               "is mastered, but you can start it now.")
+    assert [(c.id, c.detail["looped"]) for c in decision.candidates] == [
+        ("m-data", "yes"), ("m-tables", "yes"), ("m-mean", "no")]
+    assert decision.candidates[1].detail == {"title": "Reading tables", "looped": "yes", "sittings": 2, "gain": 0.0}
+    assert decision.candidates[2].detail["released"] == "Reading tables"
+
+
+def test_going_round_one_module_moves_on_to_the_next_open_module() -> None:
+    modules = [
+        ModuleCandidate("m-tables", "Reading tables", 0, ("tables",), (), True),
+        ModuleCandidate("m-mean", "Averages", 1, ("mean",), ("tables",), True),
+        ModuleCandidate("m-spread", "Spread", 2, ("spread",), ("mean",)),
+        ModuleCandidate("m-charts", "Charts", 3, ("charts",), ("tables",), True),
+        ModuleCandidate("m-pct", "Percentages", 4, ("pct",), ("tables",)),
+    ]
+    mastery = {"tables": 0.9, "mean": 0.35, "spread": 0.0, "charts": 0.6, "pct": 0.6}
+    # Averages twice, stuck at 35%; Charts in between, rising: only Averages is going round in circles.
+    history = _sittings(("m-mean", {"mean": 0.34, "charts": 0.1}), ("m-charts", {"mean": 0.35, "charts": 0.3}),
+                        ("m-mean", {"mean": 0.35, "charts": 0.3}), ("m-charts", {}))
+    assert choose_next_module(modules, mastery=mastery).module == "m-mean", "most to gain, without the history"
+    decision = choose_next_module(modules, mastery=mastery, history=history, skill_names=NAMES)
+    assert decision.module == "m-pct" and decision.kind == "move_on"
+    assert decision.reason == ("You've practised Averages several times; let's move on to Percentages and come back "
+                               "to it later.")
+    assert [c.id for c in decision.candidates if c.detail["looped"] == "yes"] == ["m-mean"]
+
+
+def test_progress_between_sittings_is_not_going_round_in_circles() -> None:
+    mastery = {"types": 0.80, "tables": 0.70}
+    history = _sittings(("m-data", {"types": 0.70, "tables": 0.40}), ("m-tables", {"types": 0.75, "tables": 0.55}),
+                        ("m-data", {"types": 0.80, "tables": 0.55}), ("m-tables", {}))
+    assert find_loop(_demo(), history, mastery=mastery) is None
+    decision = choose_next_module(_demo(), mastery=mastery, previously_mastered={"types"}, history=history,
+                                  skill_names=DEMO_NAMES)
+    assert decision.kind == "review" and decision.module == "m-data"
+
+
+def test_sittings_with_unknown_mastery_are_not_called_a_loop() -> None:
+    history = _sittings(("m-tables", {}), ("m-data", {}), ("m-tables", {}))
+    assert find_loop(_demo(), history, mastery={"types": 0.9, "tables": 0.5}) is None
+
+
+def test_a_module_just_finished_comes_back_only_as_a_labelled_review() -> None:
+    mastery = {"types": 0.9, "tables": 0.6}
+    history = _sittings(("m-data", {"types": 0.9}), ("m-tables", {}))
+    decision = choose_next_module(_demo(), mastery=mastery, history=history, skill_names=DEMO_NAMES)
+    assert decision.module == "m-tables" and decision.kind == "review"
+    assert decision.reason == ("A review of Reading tables, which you just finished: Reading tables is at 60%, not "
+                               "mastered yet, and no other module is ready for you yet.")
+
+
+def test_a_module_just_finished_gives_way_to_another_open_module() -> None:
+    mastery = {"tables": 0.9, "mean": 0.2, "spread": 0.0, "charts": 0.6}
+    assert choose_next_module(_course(frozenset({"m-tables", "m-mean"})), mastery=mastery).module == "m-mean"
+    decision = choose_next_module(_course(frozenset({"m-tables", "m-mean"})), mastery=mastery,
+                                  history=_sittings(("m-mean", {"mean": 0.2})), skill_names=NAMES)
+    assert decision.module == "m-charts" and decision.kind == "learn"
+
+
+def test_a_module_just_finished_never_comes_back_unlabelled() -> None:
+    states = [{"tables": t, "mean": m, "spread": s, "charts": c}
+              for t in (0.3, 0.9) for m in (0.2, 0.9) for s in (0.1, 0.95) for c in (0.5, 0.9)]
+    for completed in (frozenset({"m-tables"}), frozenset({"m-tables", "m-mean", "m-spread", "m-charts"})):
+        for just in ("m-tables", "m-mean", "m-spread", "m-charts"):
+            modules = [replace(m, last_studied=datetime(2026, 12, 1 + m.order, tzinfo=timezone.utc))
+                       for m in _course(completed | {just})]
+            for mastery in states:
+                for peak in (set(), {"tables", "mean"}):
+                    decision = choose_next_module(modules, mastery=mastery, previously_mastered=peak,
+                                                  history=_sittings((just, {})), skill_names=NAMES)
+                    if decision.module == just:
+                        assert decision.kind == "review" and "review" in decision.reason.lower(), decision
