@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lms.accounts.roles import is_admin, is_staff_role
 from lms.accounts.selectors import learners_visible_to
 from lms.api import Pagination, UserFilterSerializer, paginated_response, visible_learner_or_404
 from lms.content.apis import QuestionLearnerOutput, modules_visible_to
@@ -54,6 +55,16 @@ class EnrollmentListApi(APIView):
         course = serializers.SlugRelatedField(
             slug_field="slug", queryset=Course.objects.filter(published=True), help_text="Slug of a published course.",
         )
+        user = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_ID,
+            help_text="Enrol this user (an id) instead of yourself. Managers: a member of their teams; admins: "
+                      "anyone; learners: only themselves.",
+        )
+        path = serializers.ChoiceField(
+            choices=Enrollment.PATHS, required=False,
+            help_text="Managers and admins: put a new enrolment on this path. Left out, the path is drawn from the "
+                      "course's control share. An existing enrolment keeps its path.",
+        )
 
         class Meta:
             ref_name = "EnrollmentCreate"
@@ -63,6 +74,8 @@ class EnrollmentListApi(APIView):
         user = serializers.IntegerField(source="user_id")
         username = serializers.CharField(source="user.username")
         course = CourseRef()
+        path = serializers.ChoiceField(choices=Enrollment.PATHS,
+                                       help_text="Adaptive, or the course's fixed order (the control group).")
         created = serializers.DateTimeField()
         completed_at = serializers.DateTimeField(allow_null=True)
         modules_completed = serializers.IntegerField()
@@ -94,18 +107,44 @@ class EnrollmentListApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: OutputSerializer, 200: OpenApiResponse(OutputSerializer, description="Already enrolled.")},
+        responses={
+            201: OutputSerializer,
+            200: OpenApiResponse(OutputSerializer, description="Already enrolled: the enrolment as it was."),
+            400: OpenApiResponse(description="No such published course or user, or a bad path."),
+            403: OpenApiResponse(description="Someone else than yourself and not one of your teams' members, or "
+                                             "a path chosen by a learner."),
+        },
         tags=["enrollments"],
-        description="Enrol yourself in a course. Enrolling again returns the existing enrolment with a 200.",
+        description="Enrol yourself in a course, or (managers and admins) a learner on a chosen path. Enrolling "
+                    "again returns the existing enrolment with a 200 and never changes its path.",
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        course = serializer.validated_data["course"]
-        existed = Enrollment.objects.filter(user=request.user, course=course).exists()
-        enrollment = enrollment_create(user=request.user, course=course)
+        data = serializer.validated_data
+        if "path" in data and not is_staff_role(request.user):
+            raise exceptions.PermissionDenied("Only managers and admins may choose the path.")
+        learner = request.user
+        if data.get("user", learner.pk) != learner.pk:
+            learner = _enrollable_learner(request.user, data["user"])
+        course = data["course"]
+        existed = Enrollment.objects.filter(user=learner, course=course).exists()
+        enrollment = enrollment_create(user=learner, course=course, path=data.get("path"))
         return Response(self.OutputSerializer(enrollment).data,
                         status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+def _enrollable_learner(viewer: AbstractBaseUser, user_id: int) -> AbstractBaseUser:
+    """Someone ``viewer`` may enrol: anyone for admins (an unknown id is bad input), their teams'
+    members for managers; anyone else is refused, whether they exist or not."""
+    if not is_staff_role(viewer):
+        raise exceptions.PermissionDenied("You may enrol only yourself.")
+    learner = learners_visible_to(viewer).filter(pk=user_id).first()
+    if learner is None:
+        if is_admin(viewer):
+            raise serializers.ValidationError({"user": [f"no user with the id {user_id}"]})
+        raise exceptions.PermissionDenied("You may enrol only members of the teams you manage.")
+    return learner
 
 
 # --- Responses ----------------------------------------------------------------------------------

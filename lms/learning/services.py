@@ -35,13 +35,20 @@ class SubmitResult:
     created: bool
 
 
-def enrollment_create(*, user: AbstractBaseUser, course: Course) -> Enrollment:
-    """Enrol a learner; enrolling twice returns the same enrolment."""
+def enrollment_create(*, user: AbstractBaseUser, course: Course, path: str | None = None) -> Enrollment:
+    """Enrol a learner; enrolling twice returns the same enrolment.
+
+    ``path`` (adaptive or fixed) puts a new enrolment on that path, as an experiment assigning its
+    groups itself does; without it the path is drawn from the course's control share. An existing
+    enrolment keeps its path whatever is asked: changing it midway would mix the groups compared.
+    """
     if not course.published:
         raise NotAllowed("this course is not open for enrolment")
+    if path is not None and path not in dict(Enrollment.PATHS):
+        raise ValueError(f"unknown path {path!r}; expected one of {', '.join(dict(Enrollment.PATHS))}")
     enrollment, created = Enrollment.objects.get_or_create(
         user=user, course=course,
-        defaults={"modules_total": course.modules.count(), "path": enrollment_draw_path(course=course)},
+        defaults={"modules_total": course.modules.count(), "path": path or enrollment_draw_path(course=course)},
     )
     return enrollment
 
