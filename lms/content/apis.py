@@ -33,6 +33,9 @@ from lms.content.packages import KEY_RE
 from lms.content.skills import skill_set_prerequisites
 
 CONFLICT = OpenApiResponse(description="Still used by a quiz or by learners' answers; not deleted.")
+BAD_INPUT = OpenApiResponse(description="Invalid input; the body names each field's problem.")
+ADMINS_ONLY = OpenApiResponse(description="Only admins may change content.")
+NO_COURSE = OpenApiResponse(description="No such course (learners and managers see published courses only).")
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -247,6 +250,7 @@ class CourseOutput(serializers.Serializer):
     published = serializers.BooleanField()
     target_success = serializers.FloatField()
     mastery_threshold = serializers.FloatField()
+    control_share = serializers.FloatField(help_text="Share of new enrolments put on the fixed course order.")
     skills = RelatedSlugsField()
     created = serializers.DateTimeField()
     updated = serializers.DateTimeField()
@@ -287,6 +291,11 @@ class CourseInput(serializers.Serializer):
     published = serializers.BooleanField(required=False, default=True)
     target_success = FiniteFloatField(min_value=0.5, max_value=0.95, required=False, default=0.7)
     mastery_threshold = FiniteFloatField(min_value=0.5, max_value=0.99, required=False, default=0.85)
+    control_share = FiniteFloatField(
+        min_value=0.0, max_value=0.5, required=False, default=0.0,
+        help_text="Share (0 to 0.5) of new enrolments drawn onto the fixed course order, the control group that "
+                  "adaptive paths are compared with; 0 turns the comparison off. Existing enrolments keep their path.",
+    )
     skills = _skill_slugs()
 
 
@@ -318,13 +327,16 @@ class CourseDetailApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         return Response(CourseDetailOutput(self._get(request, slug)).data)
 
-    @extend_schema(request=CourseInput, responses=CourseDetailOutput, tags=["courses"])
+    @extend_schema(request=CourseInput, responses={200: CourseDetailOutput, 400: BAD_INPUT, 403: ADMINS_ONLY,
+                                                   404: NO_COURSE}, tags=["courses"])
     def put(self, request: Request, slug: str, partial: bool = False) -> Response:
         course = self._get(request, slug)
         return _update(request, course, CourseInput, lambda data: course_save(course=course, data=dict(data)),
                        lambda c: CourseDetailOutput(c).data, partial)
 
-    @extend_schema(request=CourseInput, responses=CourseDetailOutput, tags=["courses"])
+    @extend_schema(request=CourseInput, responses={200: CourseDetailOutput, 400: BAD_INPUT, 403: ADMINS_ONLY,
+                                                   404: NO_COURSE}, tags=["courses"],
+                   description="Admins. Change some of a course's settings, e.g. `{\"control_share\": 0.2}`.")
     def patch(self, request: Request, slug: str) -> Response:
         return self.put(request, slug, partial=True)
 
