@@ -18,12 +18,23 @@ After an answer every skill of the question moves in closed form:
 * forgetting (when ``forget_days`` > 0): between answers the belief relaxes toward the skill's prior
   with that time constant.
 
+What the author provides shapes the prior of a course nobody has answered yet: a skill's prior mean
+moves with the mean author difficulty of its questions and its number of prerequisites
+(``prior_difficulty_weight``, ``prior_prerequisite_weight``); a question's guessing floor can depend
+on its type (``guess_by_kind``: a true/false question is guessed more often than a numeric one) and
+``slip`` keeps the predicted success of a learner who knows the skill below 1, as real learners slip.
+These are population parameters like the others; ``adaptive.core.meta`` learns them across many
+courses and data sets (the meta-learned prior) and adapts them to a course's own answers. Their
+defaults (zero weights, no slip, one guessing floor) are the model as it was before they existed.
+
 So, whatever the parameters (they are constrained to be non-negative where it matters): a right
 answer never lowers the mastery of a skill the question practises and a wrong one never raises it;
-a skill never seen starts from its own prior (``prior_mean`` plus the skill's own offset when its
-first answers were seen in training), never from another skill's history; a question never seen
+a skill never seen starts from its own prior (``prior_mean``, the author features of the skill, plus
+the skill's own offset when its first answers were seen in training), never from another skill's
+history; a question never seen
 starts from its author's difficulty. Mastery of a skill is the chance of answering a typical
-(medium, difficulty 3) question of it, from the point estimate ``mu``.
+(medium, difficulty 3) question of it, from the point estimate ``mu``, with the global guessing
+floor but neither the type's floor nor the slip (a property of the learner, not of one question).
 
 Fitting is empirical Bayes and closed form: the population's first-attempt success gives the
 prior, each skill's and each question's own answers give shrunk offsets, and a small search on
@@ -37,7 +48,7 @@ import dataclasses
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -76,6 +87,10 @@ class SkillEloConfig:
     skill_shrinkage: float = 20.0  # pseudo-learners weighing a skill's own first answers against the prior
     item_shrinkage: float = 20.0  # pseudo-answers weighing a question's own answers against its author's rating
     search: bool = True  # fit: choose prior_var, drift and practice_gain on validation learners
+    slip: float = 0.0  # ceiling: a learner who knows the skill still answers wrong this often
+    guess_by_kind: dict[str, float] = field(default_factory=dict)  # guessing floor per question type
+    prior_difficulty_weight: float = 0.0  # prior logits per step of the mean author difficulty of a skill's questions above 3
+    prior_prerequisite_weight: float = 0.0  # prior logits per prerequisite of the skill
 
     def __post_init__(self) -> None:
         for name in ("prior_var", "drift", "practice_gain", "difficulty_step", "guess", "forget_days",
@@ -87,8 +102,19 @@ class SkillEloConfig:
             raise ValueError("prior_var must be > 0")
         if self.guess >= 0.5:
             raise ValueError("guess must be below 0.5")
-        if not math.isfinite(self.prior_mean):
-            raise ValueError("prior_mean must be finite")
+        for name in ("prior_mean", "prior_difficulty_weight", "prior_prerequisite_weight"):
+            if not (isinstance(getattr(self, name), (int, float)) and math.isfinite(getattr(self, name))):
+                raise ValueError(f"{name} must be finite")
+        if not (isinstance(self.slip, (int, float)) and 0 <= self.slip < 0.5):
+            raise ValueError("slip must be in [0, 0.5)")
+        self.guess_by_kind = {str(k): float(v) for k, v in dict(self.guess_by_kind).items()}
+        for kind, floor in self.guess_by_kind.items():
+            if not (math.isfinite(floor) and 0 <= floor < 0.5):
+                raise ValueError(f"guess_by_kind[{kind!r}] must be in [0, 0.5), not {floor!r}")
+
+    def floor(self, kind: str) -> float:
+        """The guessing floor of a question of type ``kind`` (``guess`` for a type not listed)."""
+        return self.guess_by_kind.get(kind, self.guess)
 
 
 @register("skill_elo")
@@ -105,19 +131,46 @@ class SkillEloModel(LearnerModel):
         self.item_offset: dict[str, float] = {}
         #: Author's descriptions of the questions seen in training (difficulty, skills), if given.
         self.catalogue: dict[str, ItemInfo] = {}
+        #: Author features of each skill known: (mean author difficulty of its questions or NaN, prerequisites).
+        self.skill_features: dict[str, tuple[float, float]] = {}
 
     @property
     def uses_time(self) -> bool:
         return self.config.forget_days > 0
 
-    def set_catalogue(self, catalogue: Mapping[RawId, ItemInfo]) -> SkillEloModel:
-        """The author's description of questions, read when fitting (difficulty, every skill)."""
-        self.catalogue = {str(k): v for k, v in catalogue.items()}
+    def set_catalogue(self, catalogue: Mapping[RawId, ItemInfo],
+                      prerequisites: Mapping[RawId, Sequence[RawId]] | None = None) -> SkillEloModel:
+        """The author's description of a course: its questions (difficulty, every skill, type) and,
+        optionally, each skill's prerequisites. Questions and skills already known are kept unless
+        described again; the skills' author features (the prior of a skill never answered) follow."""
+        self.catalogue.update({str(k): v for k, v in catalogue.items()})
+        ratings: dict[str, list[float]] = {}
+        for info in self.catalogue.values():
+            for s in info.skills:
+                if info.difficulty is not None and math.isfinite(info.difficulty):
+                    ratings.setdefault(str(s), []).append(float(info.difficulty))
+                else:
+                    ratings.setdefault(str(s), [])
+        counts = {str(k): float(len(set(v))) for k, v in (prerequisites or {}).items()}
+        for s in set(ratings) | set(counts) | set(self.skill_features):
+            old_mean, old_count = self.skill_features.get(s, (math.nan, 0.0))
+            values = ratings.get(s)
+            mean = float(np.mean(values)) if values else old_mean
+            self.skill_features[s] = (mean, counts.get(s, old_count))
         return self
 
     # ----- the belief of one skill -------------------------------------------------------------
+    def feature_prior(self, skill: str) -> float:
+        """The prior mean of ``skill`` from what the author says of it alone (no answers)."""
+        cfg = self.config
+        mean, prerequisites = self.skill_features.get(skill, (math.nan, 0.0))
+        value = cfg.prior_mean + cfg.prior_prerequisite_weight * prerequisites
+        if math.isfinite(mean):
+            value += cfg.prior_difficulty_weight * (mean - 3.0)
+        return value
+
     def skill_prior(self, skill: str) -> float:
-        return self.config.prior_mean + self.skill_offset.get(skill, 0.0)
+        return self.feature_prior(skill) + self.skill_offset.get(skill, 0.0)
 
     def _belief(self, state: State, skill: str, at: float) -> tuple[float, float]:
         """(mu, var) of ``skill`` at time ``at`` (forgetting since its last answer applied)."""
@@ -155,9 +208,11 @@ class SkillEloModel(LearnerModel):
             return [self.skill_vocab.tokens[int(self.item_skill[index])]]
         return ["?" + item]  # a question of no known skill: its own slot, never another skill's
 
-    def _p(self, mu: float, var: float, b: float) -> float:
-        g = self.config.guess
-        return g + (1 - g) * _sigmoid((mu - b) / math.sqrt(1 + _PI_8 * var))
+    def _kind_of(self, item: str, info: ItemInfo | None) -> str:
+        if info is not None and info.kind:
+            return info.kind
+        known = self.catalogue.get(item)
+        return known.kind if known is not None else ""
 
     # ----- online use ---------------------------------------------------------------------------
     def init_state(self) -> State:
@@ -169,13 +224,15 @@ class SkillEloModel(LearnerModel):
         t = seconds(at)
         b = self.difficulty(item, info)
         y = 1 if correct else 0
-        g, cfg = self.config.guess, self.config
+        cfg = self.config
+        g = cfg.floor(self._kind_of(item, info))
+        span = 1 - g - cfg.slip
         new = dict(state)
         for s in self._skills_of(item, skill, info):
             mu, var = self._belief(state, s, t)
             p = _sigmoid(mu - b)
-            pg = g + (1 - g) * p
-            slope = (1 - g) * p * (1 - p)
+            pg = g + span * p
+            slope = span * p * (1 - p)
             grad = slope / max(pg, 1e-9) if y else -slope / max(1 - pg, 1e-9)
             info_ = slope * slope / max(pg * (1 - pg), 1e-12)
             var_post = 1.0 / (1.0 / var + info_)
@@ -192,7 +249,7 @@ class SkillEloModel(LearnerModel):
             raise ValueError("items and infos must have the same length")
         if skills is not None and len(skills) != len(items):
             raise ValueError("items and skills must have the same length")
-        g = self.config.guess
+        cfg = self.config
         out = np.empty(len(items), dtype=np.float64)
         for n, raw in enumerate(items):
             item = str(raw)
@@ -202,7 +259,8 @@ class SkillEloModel(LearnerModel):
             for s in self._skills_of(item, skills[n] if skills is not None else None, info):
                 mu, var = self._belief(state, s, t)
                 chance *= _sigmoid((mu - b) / math.sqrt(1 + _PI_8 * var))
-            out[n] = g + (1 - g) * chance
+            g = cfg.floor(self._kind_of(item, info))
+            out[n] = g + (1 - g - cfg.slip) * chance
         return out
 
     def mastery(self, state: State, skill: RawId, at: Moment = None) -> float:
@@ -252,32 +310,46 @@ class SkillEloModel(LearnerModel):
     # ----- fitting ------------------------------------------------------------------------------
     def _fit(self, train_log: ResponseLog, valid_log: ResponseLog | None, *, seed: int,
              callbacks: Sequence[Any], progress: bool) -> None:
+        self.fit_offsets(train_log, refit_prior_mean=True)
         cfg = self.config
-        skills = np.asarray(train_log.skill)
-        correct = np.asarray(train_log.correct, dtype=np.float64)
+        if cfg.search and valid_log is not None and len(valid_log):
+            self.config = self._search(valid_log, seed)
+        self._run_single_epoch_callbacks(callbacks)
+
+    def fit_offsets(self, log: ResponseLog, *, refit_prior_mean: bool = False) -> SkillEloModel:
+        """Empirical Bayes, in closed form, on ``log`` (whose vocabularies must be the model's):
+        each skill's offset from its learners' first attempts, and each question's offset against its
+        skill's success after the author's rating, both shrunk toward zero by their pseudo-counts.
+
+        With ``refit_prior_mean`` the population's first-attempt success replaces ``prior_mean``
+        first (training from scratch); without it the prior stays (a learned initialisation).
+        """
+        cfg = self.config
+        skills = np.asarray(log.skill)
+        correct = np.asarray(log.correct, dtype=np.float64)
         # First attempt of each learner at each skill: the prior, and each skill's own offset.
-        first = np.zeros(len(train_log), dtype=bool)
+        first = np.zeros(len(log), dtype=bool)
         seen: set[tuple[int, int]] = set()
-        for n, (learner, skill) in enumerate(zip(train_log.learner.tolist(), skills.tolist())):
+        for n, (learner, skill) in enumerate(zip(log.learner.tolist(), skills.tolist())):
             if (learner, skill) not in seen:
                 seen.add((learner, skill))
                 first[n] = True
-        if first.any():
+        if refit_prior_mean and first.any():
             rate = (correct[first].sum() + 1) / (first.sum() + 2)
             cfg = dataclasses.replace(cfg, prior_mean=_logit(rate))
         self.config = cfg
         self.skill_offset = {}
-        for k, token in enumerate(train_log.skill_vocab.tokens):
+        for k, token in enumerate(log.skill_vocab.tokens):
             mask = first & (skills == k)
             n = int(mask.sum())
             if n:
                 rate = (correct[mask].sum() + 0.5) / (n + 1)
-                self.skill_offset[token] = (n / (n + cfg.skill_shrinkage)) * (_logit(rate) - cfg.prior_mean)
+                self.skill_offset[token] = (n / (n + cfg.skill_shrinkage)) * (_logit(rate) - self.feature_prior(token))
         # Each question's offset against its skill's success (after the author's rating), shrunk.
         self.item_offset = {}
         skill_rate = {k: (correct[skills == k].sum() + 0.5) / ((skills == k).sum() + 1) for k in np.unique(skills)}
-        for i, token in enumerate(train_log.item_vocab.tokens):
-            mask = train_log.item == i
+        for i, token in enumerate(log.item_vocab.tokens):
+            mask = log.item == i
             n = int(mask.sum())
             if not n:
                 continue
@@ -285,9 +357,7 @@ class SkillEloModel(LearnerModel):
             rate = (correct[mask].sum() + 0.5) / (n + 1)
             residual = _logit(float(skill_rate[k])) - _logit(rate) - self.difficulty(token, None)
             self.item_offset[token] = (n / (n + cfg.item_shrinkage)) * residual
-        if cfg.search and valid_log is not None and len(valid_log):
-            self.config = self._search(valid_log, seed)
-        self._run_single_epoch_callbacks(callbacks)
+        return self
 
     def _search(self, valid_log: ResponseLog, seed: int, limit: int = 20000) -> SkillEloConfig:
         """The variance, drift and gain with the lowest log-loss on (up to ``limit`` answers of)
@@ -319,6 +389,13 @@ class SkillEloModel(LearnerModel):
             "item_offset": torch.tensor([self.item_offset.get(i, 0.0) for i in items], dtype=torch.float64),
             "item_difficulty": torch.tensor(
                 [_rating(self.catalogue.get(i)) for i in items], dtype=torch.float64),
+            # The author's type of each question, as an index into the sorted types of guess_by_kind.
+            "item_kind": torch.tensor([_kind_index(self.config, self.catalogue.get(i)) for i in items],
+                                      dtype=torch.int64),
+            "skill_mean_difficulty": torch.tensor(
+                [self.skill_features.get(s, (math.nan, 0.0))[0] for s in skills], dtype=torch.float64),
+            "skill_prerequisites": torch.tensor(
+                [self.skill_features.get(s, (math.nan, 0.0))[1] for s in skills], dtype=torch.float64),
         }
 
     def _load_weights(self, weights: dict[str, torch.Tensor]) -> None:
@@ -329,14 +406,57 @@ class SkillEloModel(LearnerModel):
         ratings = weights.get("item_difficulty")
         if ratings is not None:
             skill_of = self.item_skill
+            kinds = sorted(self.config.guess_by_kind)
+            kind_index = weights.get("item_kind")
+            kind_list = kind_index.tolist() if kind_index is not None else [-1] * len(items)
             self.catalogue = {
                 item: ItemInfo((skills[int(skill_of[n])],) if n < len(skill_of) and skill_of[n] >= 0 else (),
-                               None if math.isnan(r) else r)
-                for n, (item, r) in enumerate(zip(items, ratings.tolist()))
+                               None if math.isnan(r) else r, kinds[k] if 0 <= k < len(kinds) else "")
+                for n, (item, r, k) in enumerate(zip(items, ratings.tolist(), kind_list))
             }
+        means, counts = weights.get("skill_mean_difficulty"), weights.get("skill_prerequisites")
+        if means is not None and counts is not None:
+            self.skill_features = {s: (float(m), float(c)) for s, m, c in zip(skills, means.tolist(), counts.tolist())}
+
+
+def _kind_index(config: SkillEloConfig, info: ItemInfo | None) -> int:
+    kinds = sorted(config.guess_by_kind)
+    return kinds.index(info.kind) if info is not None and info.kind in kinds else -1
 
 
 def _rating(info: ItemInfo | None) -> float:
     if info is None or info.difficulty is None:
         return math.nan
     return float(info.difficulty)
+
+
+def answers_to_mastery(config: SkillEloConfig, target: float = 0.85, limit: int = 50) -> int:
+    """Right answers on medium questions a new learner needs before the mastery of a skill with the
+    plain prior (``prior_mean``: no author features, no offset) reaches ``target``; ``limit + 1``
+    when it never does within ``limit``."""
+    model = SkillEloModel(dataclasses.replace(config, forget_days=0.0))
+    state = model.init_state()
+    info = ItemInfo(("skill",), 3.0, "")
+    for n in range(1, limit + 1):
+        state = model.update(state, "question", 1, info=info)
+        if model.mastery(state, "skill") >= target:
+            return n
+    return limit + 1
+
+
+def with_mastery_reach(config: SkillEloConfig, answers: int = 8, target: float = 0.85) -> SkillEloConfig:
+    """``config``, with ``practice_gain`` raised just enough (when needed) that a new learner answering
+    a skill's medium questions right reaches mastery ``target`` within ``answers`` answers. Applied to
+    every learned configuration (``adaptive.core.meta``), so none trades this promise for fit."""
+    if answers_to_mastery(config, target) <= answers:
+        return config
+    low, high = config.practice_gain, max(config.practice_gain, 0.05)
+    while answers_to_mastery(dataclasses.replace(config, practice_gain=high), target) > answers:
+        low, high = high, high * 2
+    for _ in range(30):
+        middle = (low + high) / 2
+        if answers_to_mastery(dataclasses.replace(config, practice_gain=middle), target) <= answers:
+            high = middle
+        else:
+            low = middle
+    return dataclasses.replace(config, practice_gain=high)
