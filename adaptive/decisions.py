@@ -286,13 +286,20 @@ def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict
                   peak: dict[str, float] | None, response_id: int | None, source: str,
                   fixed: bool | None = None, standing: ModuleStanding | None = None) -> Decision:
     """Choose (and store) the module to recommend next in ``course`` (after the answer ``response_id``,
-    if any); ``standing`` is read unless the caller has it."""
+    if any); ``standing`` is read unless the caller has it.
+
+    With a model, the learner's latest finished quizzes (``standing.history``) let the policy notice
+    a learner going round in circles; the decision stores the mastery of the course's skills it was
+    made from, which is how a later decision knows whether those quizzes brought any progress.
+    """
     standing = standing or module_standing(user_id, course.pk)
     candidates = module_candidates(course, standing)
     assigned = assignments_for(standing)
     if fixed is None:
         fixed = follows_course_order(user_id, course.pk)
-    names = course_structure(course).skill_names
+    structure = course_structure(course)
+    names = structure.skill_names
+    seen: dict[str, float] = {}
     if belief.model is None or mastery is None or fixed:
         decision = choose_next_module(candidates, mastery={}, assignments=assigned, skill_names=names,
                                       mastery_threshold=course.mastery_threshold) if assigned else next_in_order(candidates)
@@ -301,12 +308,14 @@ def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict
         threshold = course.mastery_threshold
         previously = {s for s, value in (peak or {}).items() if value >= threshold}
         decision = choose_next_module(candidates, mastery=mastery, previously_mastered=previously,
-                                      assignments=assigned, skill_names=names, mastery_threshold=threshold)
+                                      assignments=assigned, history=standing.history, skill_names=names,
+                                      mastery_threshold=threshold)
         version = belief.version
+        seen = {s: round(float(mastery[s]), 4) for s in structure.skills if s in mastery}
     return _store(Decision(
         user_id=user_id, kind=Decision.MODULE, course=course, response_id=response_id, module_id=decision.module,
         decision_kind=decision.kind, reason=decision.reason[:300], candidates=_scored_json(decision.candidates),
-        model_version=version, source=source,
+        mastery=seen, model_version=version, source=source,
     ))
 
 

@@ -83,9 +83,12 @@ class Decision(models.Model):
     question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     module = models.ForeignKey(Module, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     stop = models.CharField(max_length=20, blank=True, help_text="Why a quiz ends: mastered or pool_exhausted.")
-    decision_kind = models.CharField(max_length=20, blank=True, help_text="learn, review, assigned, next_in_order…")
+    decision_kind = models.CharField(max_length=20, blank=True,
+                                     help_text="learn, review, assigned, move_on, next_in_order…")
     reason = models.CharField(max_length=300)
     candidates = models.JSONField(default=list)
+    mastery = models.JSONField(default=dict, blank=True,
+                               help_text="Module decisions: skill slug → predicted success they were made from.")
     model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL)
     source = models.CharField(max_length=10, choices=SOURCES, default=WORKER)
     created = models.DateTimeField(auto_now_add=True, db_index=True)

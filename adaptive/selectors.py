@@ -7,6 +7,7 @@ own model instances, converted by the ORM.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +17,8 @@ from typing import Any
 from django.db import transaction
 
 from adaptive.core.data import ResponseLog
-from adaptive.models import Assignment, LearnerState
+from adaptive.core.policy import LOOP_WINDOW, Sitting
+from adaptive.models import Assignment, Decision, LearnerState
 from lms.db import column, columns, convert, from_row, table
 from lms.accounts.models import Team
 from lms.content.models import Course, Module, Question
@@ -168,29 +170,46 @@ def responses_since(user_id: int, after_id: int, up_to_id: int | None = None,
 @dataclass(frozen=True)
 class ModuleStanding:
     """Where a learner stands with a course's modules: those completed, when each module's quiz last
-    ended, and the modules assigned to them (directly or through a team) with their due dates."""
+    ended, the modules assigned to them (directly or through a team) with their due dates, and their
+    latest finished module quizzes, oldest first, each with the mastery stored by the last module
+    decision made after one of its answers (``history``, for noticing a learner going round in
+    circles)."""
 
     completed: frozenset[int]
     last_studied: dict[int, datetime]
     assigned: tuple[tuple[int, date | None], ...]
+    history: tuple[Sitting, ...] = ()
 
 
 @cache
 def _standing_sql() -> str:
-    c, m, a, x = ModuleCompletion, Module, QuizAttempt, Assignment
+    c, m, a, x, d, r = ModuleCompletion, Module, QuizAttempt, Assignment, Decision, Response
     members = Team.members.through
+    # The mastery comes back as text: PostgreSQL matches a UNION's column types pair by pair, and
+    # the two NULLs before it would make the column text anyway.
+    mastery_after = (
+        f"(SELECT CAST(d.{column(d, 'mastery')} AS TEXT) FROM {table(d)} d JOIN {table(r)} r "
+        f"ON r.{column(r, 'id')} = d.{column(d, 'response')} WHERE r.{column(r, 'quiz_attempt')} = a.{column(a, 'id')} "
+        f"AND d.{column(d, 'kind')} = %s ORDER BY d.{column(d, 'response')} DESC LIMIT 1)"
+    )
     return (
-        f"SELECT 1, c.{column(c, 'module')}, MAX(a.{column(a, 'finished_at')}), NULL "
+        f"SELECT 1, c.{column(c, 'module')}, MAX(a.{column(a, 'finished_at')}), NULL, NULL "
         f"FROM {table(c)} c JOIN {table(m)} m ON m.{column(m, 'id')} = c.{column(c, 'module')} "
         f"LEFT JOIN {table(a)} a ON a.{column(a, 'user')} = c.{column(c, 'user')} "
         f"AND a.{column(a, 'module')} = c.{column(c, 'module')} AND a.{column(a, 'kind')} = %s "
         f"AND a.{column(a, 'finished_at')} IS NOT NULL "
         f"WHERE c.{column(c, 'user')} = %s AND m.{column(m, 'course')} = %s GROUP BY c.{column(c, 'module')} "
         f"UNION ALL "
-        f"SELECT 2, x.{column(x, 'module')}, NULL, x.{column(x, 'due')} "
+        f"SELECT 2, x.{column(x, 'module')}, NULL, x.{column(x, 'due')}, NULL "
         f"FROM {table(x)} x JOIN {table(m)} m ON m.{column(m, 'id')} = x.{column(x, 'module')} "
         f"WHERE m.{column(m, 'course')} = %s AND (x.{column(x, 'learner')} = %s OR x.{column(x, 'team')} IN "
-        f"(SELECT t.{column(members, 'team')} FROM {table(members)} t WHERE t.{column(members, 'user')} = %s))"
+        f"(SELECT t.{column(members, 'team')} FROM {table(members)} t WHERE t.{column(members, 'user')} = %s)) "
+        f"UNION ALL "
+        f"SELECT 3, h.module_id, h.finished_at, NULL, h.mastery FROM (SELECT a.{column(a, 'module')} AS module_id, "
+        f"a.{column(a, 'finished_at')} AS finished_at, {mastery_after} AS mastery FROM {table(a)} a "
+        f"WHERE a.{column(a, 'user')} = %s AND a.{column(a, 'course')} = %s AND a.{column(a, 'kind')} = %s "
+        f"AND a.{column(a, 'finished_at')} IS NOT NULL AND a.{column(a, 'module')} IS NOT NULL "
+        f"ORDER BY a.{column(a, 'finished_at')} DESC LIMIT {LOOP_WINDOW}) h"
     )
 
 
@@ -198,15 +217,19 @@ def module_standing(user_id: int, course_id: int) -> ModuleStanding:
     """:class:`ModuleStanding` in one read (it runs after every answer)."""
     connection = transaction.get_connection()
     with connection.cursor() as cursor:
-        cursor.execute(_standing_sql(), [QuizAttempt.MODULE, user_id, course_id, course_id, user_id, user_id])
+        cursor.execute(_standing_sql(), [QuizAttempt.MODULE, user_id, course_id, course_id, user_id, user_id,
+                                         Decision.MODULE, user_id, course_id, QuizAttempt.MODULE])
         rows = cursor.fetchall()
     finished, due = QuizAttempt._meta.get_field("finished_at"), Assignment._meta.get_field("due")
-    completed, last_studied, assigned = set(), {}, []
-    for kind, module_id, last, when in rows:
+    completed, last_studied, assigned, history = set(), {}, [], []
+    for kind, module_id, last, when, mastery in rows:
         if kind == 1:
             completed.add(module_id)
             if last is not None:
                 last_studied[module_id] = convert(finished, last, connection)
-        else:
+        elif kind == 2:
             assigned.append((module_id, convert(due, when, connection)))
-    return ModuleStanding(frozenset(completed), last_studied, tuple(assigned))
+        else:
+            history.append(Sitting(module_id, convert(finished, last, connection), json.loads(mastery) if mastery else {}))
+    history.sort(key=lambda s: s.finished)
+    return ModuleStanding(frozenset(completed), last_studied, tuple(assigned), tuple(history))

@@ -215,6 +215,45 @@ def test_once_every_module_is_done_the_review_is_the_module_studied_longest_ago(
     assert modules[1].title in decision.reason and "longer ago than any other module" in decision.reason
 
 
+def test_a_learner_going_round_two_modules_is_moved_on_with_the_prerequisite_released(trained, people) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from adaptive.decisions import belief_from_row, decide_module
+    from adaptive.structure import course_structure
+    from lms.learning.models import ModuleCompletion
+
+    data, tables, averages = list(trained.modules.order_by("order"))[:3]
+    assert (data.title, tables.title) == ("What is data?", "Reading tables")
+    stuck = {"data-types": 0.80, "reading-tables": 0.55}
+    mastery = {skill: 0.2 for skill in course_structure(trained).skills} | stuck
+    now = timezone.now()
+    # What is data? and Reading tables in turn, four times, with the model's picture unchanged after each.
+    for number, (days_ago, module) in enumerate(zip((8, 6, 4, 2), (data, tables, data, tables)), start=1):
+        finished = now - timedelta(days=days_ago)
+        attempt = QuizAttempt.objects.create(user=people.learner, course=trained, module=module, number=number,
+                                             question_ids=[], finished_at=finished)
+        question = Question.objects.filter(modules=module).first()
+        response = Response.objects.create(
+            submission_id=uuid.uuid4(), user=people.learner, question=question, module=module, course=trained,
+            quiz_attempt=attempt, answer={}, is_correct=False, score=0.0, attempt_number=number, created=finished)
+        Decision.objects.create(user=people.learner, kind=Decision.MODULE, course=trained, response=response,
+                                module=tables if module == data else data, decision_kind="learn", reason="-",
+                                mastery=mastery)
+        ModuleCompletion.objects.get_or_create(user=people.learner, module=module, defaults={"completed_at": finished})
+
+    decision = decide_module(people.learner.pk, trained, belief_from_row(None), mastery=mastery,
+                             peak={"data-types": 0.9}, response_id=None, source=Decision.WEB, fixed=False)
+    assert decision.decision_kind == "move_on" and decision.module_id == averages.pk
+    assert decision.reason.startswith(f"You've practised What is data? and Reading tables several times; let's move "
+                                      f"on to {averages.title} and come back to them later.")
+    assert "usually waits until Reading tables is mastered, but you can start it now" in decision.reason
+    looped = [c for c in decision.candidates if c["looped"] == "yes"]
+    assert [(c["id"], c["sittings"]) for c in looped] == [(data.pk, 2), (tables.pk, 2)]
+    assert Decision.objects.get(pk=decision.pk).mastery["reading-tables"] == 0.55, "stored for the next decision"
+
+
 def _forgetting_log(course: Course, path, learners: int = 150, seed: int = 5):  # type: ignore[no-untyped-def]
     """Answers on ``course``'s questions from learners who forget: their chance of success grows
     with practice on the skill and falls with the days since they last practised it."""

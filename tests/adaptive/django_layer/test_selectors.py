@@ -118,3 +118,37 @@ def test_it_reads_where_a_learner_stands_with_a_courses_modules(db: None) -> Non
     assert standing.completed == {first.pk, third.pk}
     assert standing.last_studied == {first.pk: day + timedelta(days=3)}, "the latest finished attempt"
     assert sorted(standing.assigned) == sorted([(second.pk, date(2026, 12, 1)), (third.pk, None)])
+
+
+def test_it_reads_the_latest_finished_quizzes_with_the_mastery_decided_after_them(quiz) -> None:  # type: ignore[no-untyped-def]
+    from datetime import datetime, timedelta, timezone
+
+    from adaptive.core.policy import LOOP_WINDOW
+    from adaptive.models import Decision
+    from adaptive.selectors import module_standing
+    from lms.learning.models import Response
+
+    module, questions = quiz
+    other = ModuleFactory(course=module.course)
+    user = UserFactory()
+    day = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+    attempts = []
+    for number in range(1, LOOP_WINDOW + 3):
+        on = module if number % 2 else other
+        attempts.append(QuizAttempt.objects.create(user=user, course=module.course, module=on, number=number,
+                                                   question_ids=[], finished_at=day + timedelta(days=number)))
+    QuizAttempt.objects.create(user=user, course=module.course, module=module, number=99, question_ids=[])
+    last = attempts[-1]
+    first, second = (Response.objects.create(submission_id=new_submission_id(), user=user, question=q,
+                                             module=last.module, course=module.course, quiz_attempt=last,
+                                             answer={}, is_correct=True, score=1.0, attempt_number=1)
+                     for q in questions[:2])
+    for response, level in ((first, 0.4), (second, 0.5)):
+        Decision.objects.create(user=user, kind=Decision.MODULE, course=module.course, response=response,
+                                module=module, reason="-", mastery={"skill": level})
+
+    history = module_standing(user.pk, module.course_id).history
+    assert [s.finished for s in history] == [a.finished_at for a in attempts[-LOOP_WINDOW:]], "latest, oldest first"
+    assert [s.module for s in history] == [a.module_id for a in attempts[-LOOP_WINDOW:]]
+    assert history[-1].mastery == {"skill": 0.5}, "the decision after the quiz's last answer with one"
+    assert all(s.mastery == {} for s in history[:-1])
