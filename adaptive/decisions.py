@@ -284,9 +284,10 @@ def assignments_for(standing: ModuleStanding) -> list[PolicyAssignment]:
 
 def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict[str, float] | None,
                   peak: dict[str, float] | None, response_id: int | None, source: str,
-                  fixed: bool | None = None, standing: ModuleStanding | None = None) -> Decision:
+                  fixed: bool | None = None, standing: ModuleStanding | None = None, store: bool = True) -> Decision:
     """Choose (and store) the module to recommend next in ``course`` (after the answer ``response_id``,
-    if any); ``standing`` is read unless the caller has it.
+    if any); ``standing`` is read unless the caller has it. ``store=False`` returns the decision
+    unsaved, for a reader that must not write (an API GET).
 
     With a model, the learner's latest finished quizzes (``standing.history``) let the policy notice
     a learner going round in circles; the decision stores the mastery of the course's skills it was
@@ -312,15 +313,17 @@ def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict
                                       mastery_threshold=threshold)
         version = belief.version
         seen = {s: round(float(mastery[s]), 4) for s in structure.skills if s in mastery}
-    return _store(Decision(
+    made = Decision(
         user_id=user_id, kind=Decision.MODULE, course=course, response_id=response_id, module_id=decision.module,
         decision_kind=decision.kind, reason=decision.reason[:300], candidates=_scored_json(decision.candidates),
         mastery=seen, model_version=version, source=source,
-    ))
+    )
+    return _store(made) if store else made
 
 
-def recommended_module(user_id: int, course: Course, *, now: datetime | None = None) -> Decision:
-    """The latest stored module recommendation, or one made now from the stored state.
+def recommended_module(user_id: int, course: Course, *, now: datetime | None = None, store: bool = True) -> Decision:
+    """The latest stored module recommendation, or one made now from the stored state (and stored,
+    unless ``store=False``: then it is returned unsaved, with no ``pk`` and no ``created``).
 
     The stored one stands while its module is still to do (or it is a review, or the course is
     done). When it is older than ``RECOMMENDATION_STANDS`` and the champion sees time, it is made
@@ -352,5 +355,5 @@ def recommended_module(user_id: int, course: Course, *, now: datetime | None = N
         mastery = dict(zip(skills, map(float, model.predict_skills(belief.state, skills, at=now))))
     return decide_module(user_id, course, belief, mastery=mastery,
                          peak=dict(row.peak_mastery) if row else None, response_id=None, source=Decision.WEB,
-                         standing=standing)
+                         standing=standing, store=store)
 

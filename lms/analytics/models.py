@@ -72,6 +72,10 @@ class EnrollmentStats(models.Model):
     falling_skill = models.CharField(max_length=80, blank=True)
     falling_from = models.FloatField(null=True, blank=True)
     falling_to = models.FloatField(null=True, blank=True)
+    risk_looping = models.BooleanField(default=False)
+    looping_module = models.CharField(max_length=200, blank=True,
+                                      help_text="The module taken again and again without mastering it.")
+    looping_attempts = models.PositiveIntegerField(default=0, help_text="How often its quiz was finished.")
     inactive_after = models.DateTimeField(help_text="Flagged as inactive when no answer arrives by then.")
     usual_gap_days = models.FloatField(null=True, blank=True)
     refreshed_at = models.DateTimeField()

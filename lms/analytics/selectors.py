@@ -256,7 +256,7 @@ def learner_teams(user_id: int) -> list[Team]:
 def at_risk(scope: Scope, now: datetime | None = None) -> QuerySet[EnrollmentStats]:
     now = now or timezone.now()
     qs = scope.enrolments().filter(completed_at__isnull=True).filter(
-        Q(risk_low=True) | Q(risk_falling=True) | Q(inactive_after__lt=now))
+        Q(risk_low=True) | Q(risk_falling=True) | Q(risk_looping=True) | Q(inactive_after__lt=now))
     return qs.select_related("user", "course").order_by(F("mastery_avg").asc(nulls_last=True), "inactive_after", "pk")
 
 
@@ -269,6 +269,9 @@ def risk_reasons(row: EnrollmentStats, now: datetime | None = None) -> list[str]
     if row.risk_falling and row.falling_from is not None and row.falling_to is not None:
         reasons.append(f"Falling: {row.falling_skill} dropped from {row.falling_from:.0%} to {row.falling_to:.0%} "
                        f"(by {FALLING_DROP:.0%} or more).")
+    if row.risk_looping and row.looping_module:
+        reasons.append(f"Going round in circles on {row.looping_module}: {row.looping_attempts} attempts, "
+                       "still not mastered.")
     if row.inactive_after < now:
         if row.last_activity is None:
             reasons.append(f"Inactive: no answers since enrolling {(now - row.enrolled_at).days} days ago.")

@@ -43,6 +43,8 @@ CLOCK_OVERLAP = timedelta(minutes=2)  # re-read rows stamped just before the las
 LOW_MASTERY = 0.5
 LOW_MASTERY_MIN_RESPONSES = 10
 FALLING_DROP = 0.15
+LOOP_ATTEMPTS = 3  # finished quizzes of one module, its skills still not mastered
+LOOP_RECENT = timedelta(days=30)  # how long the module policy's "move on" keeps a learner flagged
 INACTIVE_MIN = timedelta(days=7)
 INACTIVE_GAP_FACTOR = 3
 
@@ -227,6 +229,7 @@ def enrollment_stats_refresh(*, enrollment_ids: list[int], now: datetime | None 
                 "user_id", "mastery", "peak_mastery", "last_response_id", "updated")
         }
         previous = {s.pk: s for s in EnrollmentStats.objects.filter(pk__in=ids)}
+        circles = _going_round(users, courses, now)
         rows = []
         for e in enrollments:
             key = (e.user_id, e.course_id)
@@ -251,6 +254,7 @@ def enrollment_stats_refresh(*, enrollment_ids: list[int], now: datetime | None 
                 row.responses_to_mastery = upto["n"]
                 row.mastered_at = upto["at"] or state.updated
             _flag(row, state, course_skills)
+            _flag_looping(row, circles.get(key, {}), state, thresholds[e.course_id])
             if before is None or _values(before) != _values(row):
                 rows.append(row)
         written += len(rows)
@@ -291,6 +295,63 @@ def _flag(row: EnrollmentStats, state: object, course_skills: list[str]) -> None
         row.usual_gap_days = round(gap.total_seconds() / 86400, 2)
         allowed = max(INACTIVE_MIN, INACTIVE_GAP_FACTOR * gap)
     row.inactive_after = last + allowed
+
+
+@dataclass(frozen=True)
+class _Circling:
+    """A module a learner keeps coming back to: its title and skills, how often its quiz was
+    finished, and whether the module policy moved the learner on from it recently."""
+
+    title: str
+    order: int
+    skills: tuple[str, ...]
+    finished: int
+    moved_on: bool
+
+
+def _going_round(users: set[int], courses: set[int], now: datetime) -> dict[tuple[int, int], dict[int, _Circling]]:
+    """(user, course) → module → :class:`_Circling`, for every module whose quiz the learner
+    finished at least twice: the finished quizzes, the recent "move on" decisions and the modules'
+    skills, read once for the whole batch."""
+    from adaptive.models import Decision
+    from lms.content.models import Module
+    from lms.learning.models import QuizAttempt
+
+    finished = (QuizAttempt.objects.filter(user_id__in=users, course_id__in=courses, kind=QuizAttempt.MODULE,
+                                           finished_at__isnull=False, module__isnull=False)
+                .values("user_id", "course_id", "module_id").annotate(n=Count("id")).filter(n__gte=2).order_by())
+    counts = {(r["user_id"], r["course_id"], r["module_id"]): r["n"] for r in finished}
+    if not counts:
+        return {}
+    moved: set[tuple[int, int, object]] = set()
+    for user_id, course_id, candidates in Decision.objects.filter(
+        user_id__in=users, course_id__in=courses, kind=Decision.MODULE, decision_kind="move_on",
+        created__gte=now - LOOP_RECENT,
+    ).values_list("user_id", "course_id", "candidates"):
+        moved.update((user_id, course_id, c.get("id")) for c in candidates or [] if c.get("looped") == "yes")
+    modules = {m.pk: m for m in Module.objects.filter(pk__in={m for _, _, m in counts}).prefetch_related("skills")}
+    result: dict[tuple[int, int], dict[int, _Circling]] = defaultdict(dict)
+    for (user_id, course_id, module_id), n in counts.items():
+        m = modules[module_id]
+        result[(user_id, course_id)][module_id] = _Circling(
+            m.title, m.order, tuple(s.slug for s in m.skills.all()), n, (user_id, course_id, module_id) in moved)
+    return result
+
+
+def _flag_looping(row: EnrollmentStats, modules: dict[int, _Circling], state: object, threshold: float) -> None:
+    """Flag a learner going round in circles: a module whose skills are still not all mastered,
+    finished ``LOOP_ATTEMPTS`` times or more, or that the module policy moved them on from in the
+    last ``LOOP_RECENT``. The one taken most often is named."""
+    mastery = getattr(state, "mastery", None) or {}
+
+    def mastered(c: _Circling) -> bool:
+        return bool(c.skills) and all(float(mastery.get(s, 0.0)) >= threshold for s in c.skills)
+
+    circling = [c for c in modules.values() if (c.finished >= LOOP_ATTEMPTS or c.moved_on) and not mastered(c)]
+    worst = min(circling, key=lambda c: (-c.finished, c.order), default=None)
+    row.risk_looping = worst is not None
+    row.looping_module = worst.title if worst else ""
+    row.looping_attempts = worst.finished if worst else 0
 
 
 # ----- content -----------------------------------------------------------------------------------

@@ -81,3 +81,46 @@ def test_it_exports_csv(flagged) -> None:
     lines = response.content.decode().splitlines()
     assert lines[0] == "learner,course,enrolled,answers,predicted_mastery,last_answer,reasons"
     assert sorted(line.split(",")[0] for line in lines[1:]) == ["alice", "bob"]
+
+
+def test_it_flags_a_learner_going_round_in_circles(world) -> None:
+    from adaptive.models import Decision
+    from lms.learning.models import QuizAttempt
+
+    p = world.people
+    first = world.course.modules.get(slug="m0")  # Module 0 teaches fractions
+
+    def finished(user, times: int) -> None:  # type: ignore[no-untyped-def]
+        for number in range(1, times + 1):
+            QuizAttempt.objects.create(user=user, course=world.course, module=first, number=number, question_ids=[],
+                                       finished_at=NOW - timedelta(days=4 - number))
+
+    # alice: Module 0 four times, fractions still below the course's 80%.
+    enrol(p.learner, world.course, days_ago=5)
+    finished(p.learner, 4)
+    state(p.learner, {"fractions": 0.6, "decimals": 0.7})
+    # bob: three times too, but fractions is mastered now: progress, not circles.
+    enrol(p.teammate, world.course, days_ago=5)
+    finished(p.teammate, 3)
+    state(p.teammate, {"fractions": 0.85, "decimals": 0.7})
+    # dora: twice, and the module policy moved her on from it.
+    dora = UserFactory(username="dora")
+    p.team.members.add(dora)
+    enrol(dora, world.course, days_ago=5)
+    finished(dora, 2)
+    state(dora, {"fractions": 0.6, "decimals": 0.7})
+    Decision.objects.create(user=dora, kind=Decision.MODULE, course=world.course, module=world.course.modules.get(
+        slug="m1"), decision_kind="move_on", reason="-", candidates=[
+            {"id": first.pk, "score": 2.0, "title": first.title, "looped": "yes", "sittings": 2, "gain": 0.0}])
+    # erik: twice, with no move on: not flagged yet.
+    erik = UserFactory(username="erik")
+    p.team.members.add(erik)
+    enrol(erik, world.course, days_ago=5)
+    finished(erik, 2)
+    state(erik, {"fractions": 0.6, "decimals": 0.7})
+    analytics_refresh()
+
+    rows = {r["stats"].user.username: r["reasons"]
+            for r in client_for(p.manager).get(URL).context["rows"]}
+    assert rows == {"alice": ["Going round in circles on Module 0: 4 attempts, still not mastered."],
+                    "dora": ["Going round in circles on Module 0: 2 attempts, still not mastered."]}
