@@ -15,8 +15,10 @@ from lms.content.apis import (
 )
 from lms.diary.apis import DiaryCountsApi, DiaryEntryDetailApi, DiaryEntryListApi
 from lms.learning.apis import (
+    CourseRecommendationApi,
     DecisionListApi,
     EnrollmentListApi,
+    LearnerMasteryApi,
     ProgressApi,
     QuizAttemptDetailApi,
     QuizAttemptListApi,
@@ -34,6 +36,7 @@ urlpatterns = [
     path("teams/<slug:slug>/members/", TeamMembersApi.as_view(), name="team_members"),
     path("courses/", CourseListApi.as_view(), name="courses"),
     path("courses/<slug:slug>/", CourseDetailApi.as_view(), name="course"),
+    path("courses/<slug:slug>/recommendation/", CourseRecommendationApi.as_view(), name="course_recommendation"),
     path("modules/", ModuleListApi.as_view(), name="modules"),
     path("modules/<int:module_id>/", ModuleDetailApi.as_view(), name="module"),
     path("questions/", QuestionListApi.as_view(), name="questions"),
@@ -43,6 +46,7 @@ urlpatterns = [
     path("enrollments/", EnrollmentListApi.as_view(), name="enrollments"),
     path("responses/", ResponseListApi.as_view(), name="responses"),
     path("progress/", ProgressApi.as_view(), name="progress"),
+    path("learners/<int:user_id>/mastery/", LearnerMasteryApi.as_view(), name="learner_mastery"),
     path("quiz-attempts/", QuizAttemptListApi.as_view(), name="quiz_attempts"),
     path("quiz-attempts/<uuid:attempt_id>/", QuizAttemptDetailApi.as_view(), name="quiz_attempt"),
     path("decisions/", DecisionListApi.as_view(), name="decisions"),

@@ -16,12 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from adaptive.decisions import recommended_module
+from adaptive.models import LearnerState
 from lms.accounts.roles import is_admin, is_staff_role
 from lms.accounts.selectors import learners_visible_to
 from lms.api import Pagination, UserFilterSerializer, paginated_response, visible_learner_or_404
-from lms.content.apis import QuestionLearnerOutput, modules_visible_to
+from lms.content.apis import QuestionLearnerOutput, courses_visible_to, modules_visible_to
 from lms.content.grading import InvalidAnswer, correct_answer_text, parse_answer
 from lms.content.models import Course, Question
+from lms.content.selectors import course_skills
 from lms.learning.models import Enrollment, QuizAttempt
 from lms.learning.models import Response as AnswerRecord
 from lms.learning.selectors import course_outline
@@ -530,3 +533,110 @@ class DecisionListApi(APIView):
         if "kind" in filters.validated_data:
             decisions = decisions.filter(kind=filters.validated_data["kind"])
         return paginated_response(request=request, view=self, queryset=decisions, serializer_class=DecisionOutput)
+
+
+# --- Mastery and recommendations ------------------------------------------------------------------
+
+class MasteryFilter(serializers.Serializer):
+    course = serializers.SlugField(help_text="Slug of the course whose skills to list.")
+
+
+class SkillMasteryOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "SkillMastery"
+
+    skill = serializers.SlugField()
+    name = serializers.CharField()
+    mastery = serializers.FloatField(allow_null=True, help_text="Predicted success on the skill; null if not estimated.")
+    estimated = serializers.BooleanField(help_text="Whether the learner model has an estimate for this learner yet.")
+
+
+class MasteryOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "LearnerMastery"
+
+    user = serializers.IntegerField()
+    course = serializers.SlugField()
+    model_version = serializers.IntegerField(allow_null=True, help_text="The model the estimates come from.")
+    responses_seen = serializers.IntegerField(help_text="Answers the learner model has taken in.")
+    skills = SkillMasteryOutput(many=True, help_text="Every skill of the course, by name.")
+
+
+def _visible_course_or_400(user: AbstractBaseUser, slug: str) -> Course:
+    course = courses_visible_to(user).filter(slug=slug).first()
+    if course is None:
+        raise serializers.ValidationError({"course": [f"no course with the slug {slug!r}"]})
+    return course
+
+
+class LearnerMasteryApi(APIView):
+    @extend_schema(
+        parameters=[MasteryFilter], responses={200: MasteryOutput, 400: OpenApiResponse(description="No such course."),
+                                                404: NOT_VISIBLE},
+        tags=["progress"],
+        description="The learner model's mastery of each skill of a course, as of the learner's last answer "
+                    "(as the dashboards show it). Learners: themselves; managers: their teams' members; admins: "
+                    "anyone.",
+    )
+    def get(self, request: Request, user_id: int) -> Response:
+        filters = MasteryFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        course = _visible_course_or_400(request.user, filters.validated_data["course"])
+        learner = visible_learner_or_404(request.user, user_id)
+        row = LearnerState.objects.filter(user=learner).first()
+        mastery = dict(row.mastery) if row else {}
+        return Response(MasteryOutput({
+            "user": learner.pk,
+            "course": course.slug,
+            "model_version": row.model_version_id if row else None,
+            "responses_seen": row.responses_seen if row else 0,
+            "skills": [
+                {"skill": skill.slug, "name": skill.name, "mastery": mastery.get(skill.slug),
+                 "estimated": skill.slug in mastery}
+                for skill in course_skills(course)
+            ],
+        }).data)
+
+
+class ModuleRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+
+
+class RecommendationOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Recommendation"
+
+    module = ModuleRef(allow_null=True, help_text="The module to study next; null once the course is done.")
+    kind = serializers.CharField(
+        source="decision_kind",
+        help_text="assigned, review, learn, move_on or next_in_order (the fixed order, or no model yet); done.",
+    )
+    reason = serializers.CharField(help_text="Why, in words the learner sees.")
+    decided_at = serializers.DateTimeField(
+        source="created", allow_null=True,
+        help_text="When the stored recommendation was made; null when it was made for this request.",
+    )
+    model_version = serializers.IntegerField(source="model_version_id", allow_null=True)
+
+
+class CourseRecommendationApi(APIView):
+    @extend_schema(
+        parameters=[UserFilterSerializer],
+        responses={200: RecommendationOutput, 400: OpenApiResponse(description="A malformed user id."),
+                   404: OpenApiResponse(description="No such course, or no such learner, or not one of yours.")},
+        tags=["progress"],
+        description="The module recommended next in a course, with its reason: the stored recommendation while it "
+                    "stands, else one made now from the learner's stored state (also before their first answer). "
+                    "Reading it stores nothing. Managers: `?user=` a member of their teams; admins: anyone.",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        filters = UserFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        course = courses_visible_to(request.user).filter(slug=slug).first()
+        if course is None:
+            raise exceptions.NotFound("No such course.")
+        learner = visible_learner_or_404(request.user, filters.validated_data.get("user"))
+        decision = recommended_module(learner.pk, course, store=False)
+        return Response(RecommendationOutput(decision).data)

@@ -51,3 +51,21 @@ def test_it_serves_redoc_without_third_party_fonts(people):
 def test_it_generates_the_schema_without_warnings(tmp_path):
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
     assert (tmp_path / "schema.yml").read_text().startswith("openapi: 3")
+
+
+def test_it_documents_the_experiment_and_integration_endpoints(people):
+    paths = client_for(people.admin).get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    expected = {
+        ("/api/v1/users/", "post"): {"201", "400", "403"},
+        ("/api/v1/users/", "get"): {"200", "403"},
+        ("/api/v1/users/{user_id}/", "get"): {"200", "403", "404"},
+        ("/api/v1/teams/", "post"): {"201", "400", "403"},
+        ("/api/v1/teams/", "get"): {"200", "403"},
+        ("/api/v1/teams/{slug}/members/", "post"): {"200", "400", "403", "404"},
+        ("/api/v1/enrollments/", "post"): {"200", "201", "400", "403"},
+        ("/api/v1/courses/{slug}/", "patch"): {"200", "400", "403", "404"},
+        ("/api/v1/learners/{user_id}/mastery/", "get"): {"200", "400", "404"},
+        ("/api/v1/courses/{slug}/recommendation/", "get"): {"200", "400", "404"},
+    }
+    for (path, method), codes in expected.items():
+        assert set(paths[path][method]["responses"]) == codes, (path, method)
