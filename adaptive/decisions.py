@@ -60,10 +60,8 @@ class Belief:
 def belief_from_row(row: LearnerState | None, loaded: registry.LoadedModel | None = None) -> Belief:
     """The champion (``loaded``, or looked up) with the learner's stored state (the prior when there
     is none yet)."""
-    loaded = loaded or registry.champion()
-    if loaded is None:
-        return Belief(None, None, None)
-    if row is not None and row.model_version_id == loaded.version.pk and row.state:
+    loaded = loaded or registry.serving()
+    if row is not None and row.model_version_id == loaded.version_id and row.state:
         state = getattr(row, "decoded_state", None)  # set when the row was just advanced
         return Belief(loaded.model, state if state is not None else state_from_bytes(bytes(row.state)),
                       loaded.version)
@@ -143,8 +141,8 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response_id: int | 
     structure = course_structure(course)
     ids = [q for q in attempt.question_ids if q in structure.question_keys]
     now = timezone.now()  # a model that sees elapsed time predicts what the learner still knows now
-    predicted = model.predict(state, [item_id(structure.question_keys[q]) for q in ids],
-                              [structure.primary(q) for q in ids], at=now)
+    predicted = model.predict(state, [item_id(structure.question_keys[q]) for q in ids], at=now,
+                              infos=[structure.info(q) for q in ids])
     candidates = [QuestionCandidate(q, float(p), structure.question_skills.get(q, ())) for q, p in zip(ids, predicted)]
     names = structure.skill_names
     if attempt.kind == QuizAttempt.PLACEMENT:
@@ -341,8 +339,8 @@ def recommended_module(user_id: int, course: Course, *, now: datetime | None = N
         return latest
     row = LearnerState.objects.filter(user_id=user_id).first()
     belief = belief_from_row(row)
-    evidence = (row is not None and bool(row.state) and belief.version is not None
-                and row.model_version_id == belief.version.pk)
+    evidence = (row is not None and bool(row.state) and belief.model is not None
+                and row.model_version_id == (belief.version.pk if belief.version is not None else None))
     model = belief.model
     if stands and not (evidence and model is not None and model.uses_time):
         return latest

@@ -1,9 +1,12 @@
 """The champion learner model, loaded once per process and swapped when a promotion happens.
 
-Workers call :func:`champion` for every response. It costs one cache read when nothing changed;
+Workers call :func:`serving` for every response. It costs one cache read when nothing changed;
 after a promotion (which bumps the cache key) the next call loads the new artifact, so workers pick
-it up without a restart. An artifact that is missing, altered or unreadable is logged and the
-previous champion that loads is used instead.
+it up without a restart. An artifact that is missing, altered or unreadable, or a model that fails
+the invariants on the published courses (``adaptive.core.invariants``), is logged, its reason is
+written on its row, and the previous champion that loads and passes is used instead; when none does,
+the interpretable fallback (``skill_elo`` with its defaults, which holds the invariants by
+construction) serves. Learners are never left without a model, and never given an untested one.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 
-from adaptive.core.learners import LearnerModel, load
+from adaptive.core.invariants import InvariantReport, check_invariants
+from adaptive.core.learners import LearnerModel, SkillEloModel, load
 from adaptive.models import ModelVersion
 
 logger = logging.getLogger(__name__)
@@ -26,12 +30,28 @@ CHAMPION_KEY = "adaptive:champion-version"
 
 @dataclass(frozen=True)
 class LoadedModel:
-    version: ModelVersion
+    """A model that serves learners: a registered version, or the fallback (``version`` None)."""
+
+    version: ModelVersion | None
     model: LearnerModel
+
+    @property
+    def version_id(self) -> int | None:
+        return self.version.pk if self.version is not None else None
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.version is None
+
+
+class ModelRefused(Exception):
+    """A model version may not serve learners; the message says why."""
 
 
 _lock = threading.Lock()
 _loaded: dict[int, LoadedModel] = {}
+_refused: dict[int, str] = {}
+_fallback: LoadedModel | None = None
 
 
 def artifact_path(version: ModelVersion) -> Path:
@@ -56,6 +76,33 @@ def load_version(version: ModelVersion) -> LearnerModel:
     return load(path)
 
 
+def invariants_report(model: LearnerModel) -> InvariantReport:
+    """The invariants of ``model`` on every published course (their questions as authored)."""
+    from adaptive.selectors import course_specs
+
+    return check_invariants(model, course_specs())
+
+
+def load_checked(version: ModelVersion) -> LearnerModel:
+    """Load a version's artifact and check the invariants; :class:`ModelRefused` says why not."""
+    try:
+        model = load_version(version)
+    except Exception as exc:  # noqa: BLE001 - any unreadable artifact is refused, with its reason
+        raise ModelRefused(f"its artifact cannot be loaded ({exc})") from exc
+    report = invariants_report(model)
+    if not report.passed:
+        raise ModelRefused(f"it {report.summary()}")
+    return model
+
+
+def fallback() -> LoadedModel:
+    """The interpretable fallback: ``skill_elo`` with its defaults, no trained weights."""
+    global _fallback
+    if _fallback is None:
+        _fallback = LoadedModel(None, SkillEloModel())
+    return _fallback
+
+
 def _candidates_in_order() -> list[ModelVersion]:
     """The champion first, then earlier champions, most recently promoted first."""
     champion = list(ModelVersion.objects.filter(status=ModelVersion.CHAMPION))
@@ -66,21 +113,24 @@ def _candidates_in_order() -> list[ModelVersion]:
 
 
 def champion() -> LoadedModel | None:
-    """The model to use now, or None when no version can be loaded (no model trained yet)."""
+    """The registered model to use now: the champion, or the latest earlier champion that loads and
+    passes the invariants; None when no registered version does (then :func:`serving` falls back)."""
     marker = cache.get(CHAMPION_KEY)
     if marker is not None and marker in _loaded:
         return _loaded[marker]
     with _lock:
         for version in _candidates_in_order():
+            if version.pk in _refused:
+                continue
             if version.pk in _loaded:
                 loaded = _loaded[version.pk]
             else:
                 try:
-                    loaded = LoadedModel(version, load_version(version))
-                except Exception as exc:  # noqa: BLE001 - any broken artifact means: try the previous one
-                    logger.error("cannot load learner model %s (%s); falling back to the previous champion",
-                                 version, exc)
-                    ModelVersion.objects.filter(pk=version.pk).update(load_error=str(exc)[:500])
+                    loaded = LoadedModel(version, load_checked(version))
+                except ModelRefused as exc:
+                    logger.error("learner model %s may not serve: %s; trying the previous champion", version, exc)
+                    _refused[version.pk] = str(exc)
+                    ModelVersion.objects.filter(pk=version.pk).update(load_error=f"Refused: {exc}"[:500])
                     continue
                 _loaded.clear()
                 _loaded[version.pk] = loaded
@@ -89,8 +139,14 @@ def champion() -> LoadedModel | None:
     return None
 
 
+def serving() -> LoadedModel:
+    """The model learners get now: :func:`champion`, else the interpretable fallback."""
+    return champion() or fallback()
+
+
 def forget() -> None:
     """Drop the loaded model and the shared marker (after a promotion or in tests)."""
     with _lock:
         _loaded.clear()
+        _refused.clear()
     cache.delete(CHAMPION_KEY)

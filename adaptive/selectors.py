@@ -17,14 +17,38 @@ from typing import Any
 from django.db import transaction
 
 from adaptive.core.data import ResponseLog
+from adaptive.core.invariants import CourseSpec
+from adaptive.core.learners.base import ItemInfo
 from adaptive.core.policy import LOOP_WINDOW, Sitting
 from adaptive.models import Assignment, Decision, LearnerState
+from adaptive.structure import course_structure
 from lms.db import column, columns, convert, from_row, table
 from lms.accounts.models import Team
 from lms.content.models import Course, Module, Question
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 
 _NO_LIMIT = 2**63 - 1
+
+
+def course_specs() -> list[CourseSpec]:
+    """Every published course as the model invariants check it: each question with every skill it
+    is tagged with, the author's difficulty and its type, and the course's mastery threshold."""
+    specs = []
+    for course in Course.objects.filter(published=True).order_by("slug"):
+        structure = course_structure(course)
+        specs.append(CourseSpec(course.slug, {item_id(key): structure.question_info[pk]
+                                              for pk, key in structure.question_keys.items()},
+                                course.mastery_threshold))
+    return specs
+
+
+def item_catalogue() -> dict[str, ItemInfo]:
+    """The author's description of every question, by the model's item id (for training)."""
+    skills: dict[int, list[str]] = {}
+    for question_id, slug in Question.skills.through.objects.order_by("id").values_list("question_id", "skill__slug"):
+        skills.setdefault(question_id, []).append(slug)
+    return {item_id(key): ItemInfo(tuple(skills.get(pk, ())), float(difficulty) if difficulty else None, kind)
+            for pk, key, difficulty, kind in Question.objects.values_list("pk", "key", "difficulty", "type")}
 
 
 def primary_skills(question_ids: Iterable[int] | None = None) -> dict[int, str]:

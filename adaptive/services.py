@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,12 +18,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from adaptive import registry
-from adaptive.core.data import ResponseLog, read_log, split_learners
-from adaptive.core.evaluate import compare, evaluate
-from adaptive.core.learners import resolve_device, state_from_bytes, state_to_bytes
+from adaptive.core.data import ResponseLog, read_log, split_learners_stably
+from adaptive.core.evaluate import compare_paired, evaluate
+from adaptive.core.learners import load, resolve_device, state_from_bytes, state_to_bytes
 from adaptive.core.train import train_model
 from adaptive.models import Assignment, Decision, LearnerState, ModelVersion, TrainingRun
-from adaptive.selectors import answer_context, item_id, learner_state_for_update, primary_skills, response_log, responses_since
+from adaptive.selectors import (
+    answer_context,
+    item_catalogue,
+    item_id,
+    learner_state_for_update,
+    primary_skills,
+    response_log,
+    responses_since,
+)
 from lms.content.models import Course
 from lms.db import save_fields
 from lms.learning.models import Enrollment, QuizAttempt
@@ -71,9 +80,13 @@ def model_version_train(
     **config_overrides: Any,
 ) -> TrainingResult:
     """Train a candidate on the product's responses (or a file), evaluate it on held-out learners,
-    register it, and promote it if it beats the champion on the same learners.
+    register it, and promote it if it beats the model serving now on the same learners.
 
-    Held-out learners are never used for training or early stopping.
+    Held-out learners are chosen by a hash of the learner (``split_learners_stably``), so they stay
+    held out as the log grows, and are never used for training or early stopping. The comparison is
+    paired, over those learners, against the model that serves now (the champion, or the fallback):
+    see :func:`adaptive.core.evaluate.compare_paired`. A candidate that wins still has to pass the
+    invariants to be promoted (:func:`model_version_promote`).
     """
     name = model_name or settings.PATHWISE_LEARNER_MODEL
     report = progress or (lambda fraction, message: None)
@@ -81,53 +94,94 @@ def model_version_train(
     log: ResponseLog = read_log(source) if source else response_log()
     if log.n_learners < min_learners:
         raise NotEnoughData(f"{log.n_learners} learners with responses; at least {min_learners} are needed")
-    rest, holdout = split_learners(log, holdout_fraction, seed=seed)
-    train, valid = split_learners(rest, valid_fraction, seed=seed + 1)
+    try:
+        rest, holdout = split_learners_stably(log, holdout_fraction, salt="pathwise-holdout")
+        train, valid = split_learners_stably(rest, valid_fraction, salt=f"pathwise-valid-{seed}")
+    except ValueError as exc:
+        raise NotEnoughData(str(exc)) from exc
+    catalogue = item_catalogue() if not source else {}
     resolved = str(resolve_device(device or settings.PATHWISE_TRAINING_DEVICE))
     report(0.15, f"training {name} on {train.n_learners} learners ({resolved})")
     artifact = f"{name}-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.pt"
     path = Path(settings.PATHWISE_MODEL_DIR) / artifact
     model = train_model(name, train, valid, device=resolved, seed=seed, checkpoint_path=path,
-                        progress=show_progress_bar, **config_overrides)
+                        progress=show_progress_bar, catalogue=catalogue, **config_overrides)
     report(0.8, "evaluating on held-out learners")
     metrics = _json_metrics({k: v for k, v in evaluate(model, holdout).items()})
-    current = registry.champion()
-    champion_metrics = None
-    if current is not None:
-        champion_metrics = _json_metrics(evaluate(current.model, holdout, timing=False))
-    decision = compare(metrics, champion_metrics)
+    serving = registry.serving()
+    serving_metrics = _json_metrics(evaluate(serving.model, holdout, timing=False))
+    decision, evidence = compare_paired(holdout, model.predict_sequences(holdout),
+                                        serving.model.predict_sequences(holdout),
+                                        margin=settings.PATHWISE_PROMOTION_MARGIN, seed=seed)
+    against = f"v{serving.version.pk}" if serving.version is not None else "the fallback"
+    note = f"against {against}: {decision.reason}"
     version = ModelVersion.objects.create(
         name=name,
         artifact=artifact,
         sha256=registry.file_sha256(path),
-        metrics=metrics,
-        champion_metrics=champion_metrics,
-        promotion_note=decision.reason[:300],
+        metrics={**metrics, "comparison": _json_metrics(evidence)},
+        champion_metrics=serving_metrics,
+        promotion_note=note[:300],
         training_data={
             "source": str(source) if source else "product responses",
             "responses": len(log), "learners": log.n_learners, "items": log.n_items, "skills": log.n_skills,
             "train_learners": train.n_learners, "valid_learners": valid.n_learners,
-            "holdout_learners": holdout.n_learners, "seed": seed,
+            "holdout_learners": holdout.n_learners, "holdout": "by a hash of the learner", "seed": seed,
         },
         device=resolved,
         train_seconds=float(model.training_info.get("train_seconds", 0.0)),
     )
     promoted = False
     if promote and decision.promote:
-        model_version_promote(version=version)
-        promoted = True
-    elif promote:
-        ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.REJECTED)
+        try:
+            model_version_promote(version=version)
+            promoted = True
+        except registry.ModelRefused as exc:
+            note = f"refused: {exc}"
+    if promote and not promoted:
         version.status = ModelVersion.REJECTED
-    report(1.0, decision.reason)
-    return TrainingResult(version, promoted, decision.reason)
+        version.promotion_note = note[:300]
+        version.save(update_fields=["status", "promotion_note"])
+    report(1.0, note)
+    return TrainingResult(version, promoted, note)
 
 
-@transaction.atomic
+def model_version_register(*, artifact: Path, note: str = "", training_data: dict[str, Any] | None = None) -> ModelVersion:
+    """Register a checkpoint file (copied into the model folder) as a candidate, with its held-out
+    metrics as recorded next to it, if any. It serves only once promoted."""
+    model = load(artifact)
+    target = Path(settings.PATHWISE_MODEL_DIR) / f"{model.name}-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.pt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(artifact, target)
+    return ModelVersion.objects.create(
+        name=model.name, artifact=target.name, sha256=registry.file_sha256(target),
+        metrics=_json_metrics(dict(model.training_info.get("metrics", {}))),
+        promotion_note=note[:300], training_data=training_data or {"source": artifact.name},
+        device="cpu", train_seconds=float(model.training_info.get("train_seconds", 0.0) or 0.0),
+    )
+
+
 def model_version_promote(*, version: ModelVersion) -> ModelVersion:
-    """Make ``version`` the champion (the current one is retired). Workers switch on their next answer."""
-    model = registry.load_version(version)  # refuse an artifact that does not load
-    del model
+    """Make ``version`` the champion (the current one is retired). Workers switch on their next answer.
+
+    Whatever asks for it (training, ``promote_model``, the admin), the version must load and pass
+    the invariants on the published courses; otherwise it is marked rejected with the reason, the
+    serving model stays, and :class:`adaptive.registry.ModelRefused` is raised.
+    """
+    try:
+        registry.load_checked(version)
+    except registry.ModelRefused as exc:
+        # Recorded before raising, outside the swap's transaction, so the reason stays on the row.
+        ModelVersion.objects.filter(pk=version.pk).update(
+            status=ModelVersion.REJECTED if version.status != ModelVersion.CHAMPION else version.status,
+            load_error=f"Refused: {exc}"[:500], promotion_note=f"Refused: {exc}"[:300])
+        transaction.on_commit(registry.forget)
+        raise
+    with transaction.atomic():
+        return _make_champion(version)
+
+
+def _make_champion(version: ModelVersion) -> ModelVersion:
     ModelVersion.objects.filter(status=ModelVersion.CHAMPION).exclude(pk=version.pk).update(status=ModelVersion.RETIRED)
     version.status = ModelVersion.CHAMPION
     version.promoted_at = timezone.now()
@@ -150,6 +204,10 @@ def model_version_rollback() -> ModelVersion:
     )
     if previous is None:
         raise ValueError("there is no earlier champion to roll back to")
+    try:
+        registry.load_checked(previous)
+    except registry.ModelRefused as exc:
+        raise ValueError(f"the earlier champion, version {previous.pk}, may not serve: {exc}") from exc
     ModelVersion.objects.filter(pk=current.pk).update(status=ModelVersion.RETIRED, promoted_at=None)
     ModelVersion.objects.filter(pk=previous.pk).update(status=ModelVersion.CHAMPION)
     previous.status = ModelVersion.CHAMPION
@@ -176,7 +234,7 @@ def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None,
     """
     with transaction.atomic(savepoint=False):
         row, _ = _advance_locked(user_id=user_id, up_to_response_id=up_to_response_id, courses=courses,
-                                 loaded=loaded or registry.champion())
+                                 loaded=loaded or registry.serving())
         return row
 
 
@@ -191,7 +249,7 @@ def _advance_locked(*, user_id: int, up_to_response_id: int | None, courses: dic
     if loaded is None:
         return state_row, (responses_since(user_id, 0, 0, attempt)[1] if attempt is not None else [])
     model, version = loaded.model, loaded.version
-    rebuild = not (state_row.model_version_id == version.pk and state_row.state)
+    rebuild = not (state_row.model_version_id == loaded.version_id and state_row.state)
     pending, answered = responses_since(user_id, 0 if rebuild else state_row.last_response_id, up_to_response_id,
                                         attempt)
     if rebuild:
@@ -210,8 +268,13 @@ def _advance_locked(*, user_id: int, up_to_response_id: int | None, courses: dic
     missing = {p.question_id for p in pending if structures[p.course_id].primary(p.question_id) is None}
     fallback = primary_skills(missing) if missing else {}
     for p in pending:
-        skill = structures[p.course_id].primary(p.question_id) or fallback.get(p.question_id)
-        state = model.update(state, item_id(p.question_key), int(p.is_correct), skill=skill, at=p.created)
+        # Every skill the question is tagged with receives the evidence, with the author's difficulty.
+        info = structures[p.course_id].info(p.question_id)
+        if info is not None and info.skills:
+            state = model.update(state, item_id(p.question_key), int(p.is_correct), at=p.created, info=info)
+        else:
+            state = model.update(state, item_id(p.question_key), int(p.is_correct),
+                                 skill=fallback.get(p.question_id), at=p.created)
     # Mastery as of the latest answer: a model that sees elapsed time has skills practised long ago fade.
     mastery = dict(state_row.mastery)
     slugs = sorted({slug for st in structures.values() for slug in st.skills})
@@ -267,7 +330,7 @@ def response_process(*, response_id: int) -> None:
         attempt = None  # a finished quiz needs no next question
     with transaction.atomic():
         _relax_durability()
-        loaded = registry.champion()
+        loaded = registry.serving()
         row, answered = _advance_locked(user_id=context.user_id, up_to_response_id=response_id,
                                         courses={course.pk: course}, loaded=loaded, attempt=attempt)
         belief = belief_from_row(row, loaded)

@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from adaptive.core.learners.base import ItemInfo
 from adaptive.core.policy import ModuleCandidate
 from lms.content.models import Course, Module, ModuleQuestion, Question, Skill
 
@@ -30,10 +31,14 @@ class CourseStructure:
     modules: tuple[ModuleCandidate, ...]  # completed=False; callers fill in completion
     skill_names: dict[str, str]
     skills: tuple[str, ...]  # every skill a module or question of the course uses
+    question_info: dict[int, ItemInfo]  # every skill, the author's difficulty and the type, for the model
 
     def primary(self, question_id: int) -> str | None:
         skills = self.question_skills.get(question_id)
         return skills[0] if skills else None
+
+    def info(self, question_id: int) -> ItemInfo | None:
+        return self.question_info.get(question_id)
 
 
 _lock = threading.Lock()
@@ -61,7 +66,10 @@ def forget_structures() -> None:
 def _build(course: Course) -> CourseStructure:
     modules = list(Module.objects.filter(course=course).order_by("order", "id").prefetch_related("skills__prerequisites"))
     question_ids = set(ModuleQuestion.objects.filter(module__course=course).values_list("question_id", flat=True))
-    keys = dict(Question.objects.filter(pk__in=question_ids).values_list("pk", "key"))
+    rows = Question.objects.filter(pk__in=question_ids).values_list("pk", "key", "difficulty", "type")
+    keys, rated = {}, {}
+    for pk, key, difficulty, kind in rows:
+        keys[pk], rated[pk] = key, (difficulty, kind)
     question_skills: dict[int, list[str]] = {}
     through = Question.skills.through.objects.filter(question_id__in=question_ids).order_by("id")
     for question_id, slug in through.values_list("question_id", "skill__slug"):
@@ -80,4 +88,6 @@ def _build(course: Course) -> CourseStructure:
         mastery_threshold=course.mastery_threshold, question_keys=keys,
         question_skills={q: tuple(s) for q, s in question_skills.items()}, module_skills=module_skills,
         modules=tuple(candidates), skill_names=names, skills=tuple(sorted(all_skills)),
+        question_info={q: ItemInfo(tuple(question_skills.get(q, ())), float(rated[q][0]) if rated[q][0] else None,
+                                   rated[q][1]) for q in keys},
     )

@@ -26,7 +26,7 @@ def _prepare_worker_process(**kwargs: object) -> None:
     try:
         from adaptive import registry
 
-        registry.champion()
+        registry.serving()
     except Exception:  # noqa: BLE001 - a cold start is slower, not broken; the first task retries
         logger.warning("could not load the learner model ahead of the first answer", exc_info=True)
     finally:
@@ -56,11 +56,9 @@ def reconcile_learner_states(limit: int = 500) -> int:
     from adaptive.services import learner_state_advance
     from lms.learning.models import Response
 
-    if registry.champion() is None:
-        return 0
     latest = Response.objects.values("user_id").annotate(last=Max("id"))
     seen = dict(LearnerState.objects.values_list("user_id", "last_response_id"))
-    current = registry.champion().version.pk
+    current = registry.serving().version_id
     versions = dict(LearnerState.objects.values_list("user_id", "model_version_id"))
     behind = [row["user_id"] for row in latest
               if row["last"] > seen.get(row["user_id"], 0) or versions.get(row["user_id"]) != current][:limit]

@@ -257,7 +257,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 # --- Pathwise ----------------------------------------------------------------------------------
 PATHWISE_MODEL_DIR = Path(env_str("PATHWISE_MODEL_DIR", str(VAR_DIR / "models")))
 # The learner model trained for the product; benchmark results (docs/benchmarks.md) pick it.
-PATHWISE_LEARNER_MODEL = env_str("PATHWISE_LEARNER_MODEL", "hybrid")
+PATHWISE_LEARNER_MODEL = env_str("PATHWISE_LEARNER_MODEL", "skill_elo")
+# A retrained model replaces the serving one only when the lower end of its AUC gain's 95% interval
+# on held-out learners is above this (adaptive.core.evaluate.compare_paired).
+PATHWISE_PROMOTION_MARGIN = env_float("PATHWISE_PROMOTION_MARGIN", 0.002)
 # How long the web process waits for the worker's decision before deciding itself (at most 1 s).
 PATHWISE_DECISION_DEADLINE_S = min(1.0, env_float("PATHWISE_DECISION_DEADLINE_S", 0.6))
 # An enrolment's progress summary is refreshed this long after an answer, once for all the answers

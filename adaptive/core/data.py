@@ -8,6 +8,7 @@ map them back to the product's raw ids travel with the log and, after training, 
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -321,6 +322,22 @@ def split_learners(log: ResponseLog, fraction: float, seed: int = 0) -> tuple[Re
     held = np.sort(rng.permutation(learners)[:n_held])
     kept = np.setdiff1d(learners, held)
     return log.subset_learners(kept), log.subset_learners(held)
+
+
+def split_learners_stably(log: ResponseLog, fraction: float, salt: str = "holdout") -> tuple[ResponseLog, ResponseLog]:
+    """Split into (kept, held_out) by a hash of each learner's raw id: a learner lands on the same side
+    however the log grows, so learners held out once are never trained on later (and a comparison
+    between two trainings sees the same held-out learners). ``salt`` names the split."""
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"fraction must be in (0, 1), got {fraction}")
+    learners = np.unique(log.learner)
+    tokens = log.learner_vocab.decode(learners)
+    draws = np.array([int.from_bytes(hashlib.sha256(f"{salt}:{t}".encode()).digest()[:8], "big") / 2**64
+                      for t in tokens])
+    held_mask = draws < fraction
+    if held_mask.all() or not held_mask.any():
+        raise ValueError(f"holding out {fraction:.0%} of {len(learners)} learners by hash leaves one side empty")
+    return log.subset_learners(learners[~held_mask]), log.subset_learners(learners[held_mask])
 
 
 def group_index_matrix(keys: np.ndarray, max_length: int | None = None) -> np.ndarray:

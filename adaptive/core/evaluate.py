@@ -144,3 +144,78 @@ def compare(candidate: dict[str, Any], champion: dict[str, Any] | None, *, metri
     if candidate["logloss"] - champion["logloss"] > max_logloss_increase:
         return PromotionDecision(False, f"logloss {candidate['logloss']:.4f} is worse than {champion['logloss']:.4f}")
     return PromotionDecision(True, f"{metric} {candidate[metric]:.4f} beats {champion[metric]:.4f}")
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Candidate minus champion on the same held-out learners, with a 95% bootstrap interval."""
+
+    mean: float
+    low: float
+    high: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {"mean": self.mean, "low": self.low, "high": self.high}
+
+
+def paired_bootstrap(log: ResponseLog, candidate: np.ndarray, champion: np.ndarray, *, first: int | None = None,
+                     n_boot: int = 400, seed: int = 0) -> PairedDifference:
+    """AUC(candidate) - AUC(champion) on the same responses, with an interval from resampling whole
+    learners (so one learner's many answers count as one draw). ``first``: only each learner's first
+    ``first`` responses (the new-learner case)."""
+    correct = np.asarray(log.correct, dtype=np.float64)
+    keep = np.ones(len(log), dtype=bool) if first is None else log.positions() < first
+    learner = np.unique(log.learner[keep], return_inverse=True)[1]
+    y, a, b = correct[keep], np.nan_to_num(candidate[keep], nan=0.5), np.nan_to_num(champion[keep], nan=0.5)
+    if len(y) == 0 or len(np.unique(y)) < 2:
+        return PairedDifference(math.nan, math.nan, math.nan)
+    observed = float(roc_auc_score(y, a) - roc_auc_score(y, b))
+    rng = np.random.default_rng(seed)
+    n_learners = int(learner.max()) + 1
+    draws = []
+    for _ in range(n_boot):
+        weight = np.bincount(rng.integers(0, n_learners, n_learners), minlength=n_learners)[learner].astype(np.float64)
+        positives = float((weight * y).sum())
+        if positives == 0 or positives == weight.sum():
+            continue
+        draws.append(roc_auc_score(y, a, sample_weight=weight) - roc_auc_score(y, b, sample_weight=weight))
+    if not draws:
+        return PairedDifference(observed, math.nan, math.nan)
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return PairedDifference(observed, float(low), float(high))
+
+
+def compare_paired(log: ResponseLog, candidate: np.ndarray, champion: np.ndarray, *, margin: float = 0.002,
+                   new_learner_first: int = 5, new_learner_slack: float = 0.01, max_ece_increase: float = 0.02,
+                   seed: int = 0) -> tuple[PromotionDecision, dict[str, Any]]:
+    """The registry's promotion rule, on predictions of the same held-out learners.
+
+    The candidate replaces the champion only when its predictions are finite, the lower end of the
+    95% interval of its AUC gain is above ``margin`` (a gain the held-out learners make credible,
+    not luck), it is not credibly worse for new learners (their first ``new_learner_first`` answers:
+    the interval's lower end is above ``-new_learner_slack``), and its calibration error is at most
+    ``max_ece_increase`` above the champion's.
+    """
+    candidate = np.asarray(candidate, dtype=np.float64)
+    champion = np.asarray(champion, dtype=np.float64)
+    if not np.all(np.isfinite(candidate)):
+        return PromotionDecision(False, "candidate has non-finite predictions"), {}
+    overall = paired_bootstrap(log, candidate, champion, seed=seed)
+    first = paired_bootstrap(log, candidate, champion, first=new_learner_first, seed=seed + 1)
+    correct = np.asarray(log.correct, dtype=np.float64)
+    ece_candidate = calibration_bins(correct, np.clip(candidate, 1e-7, 1 - 1e-7))[0]
+    ece_champion = calibration_bins(correct, np.clip(np.nan_to_num(champion, nan=0.5), 1e-7, 1 - 1e-7))[0]
+    evidence = {"auc_gain": overall.as_dict(), f"first_{new_learner_first}_auc_gain": first.as_dict(),
+                "ece": ece_candidate, "champion_ece": ece_champion, "margin": margin}
+    if not math.isfinite(overall.low):
+        return PromotionDecision(False, "too few held-out answers to compare the models"), evidence
+    gain = f"AUC gain {overall.mean:+.4f} (95% interval {overall.low:+.4f} to {overall.high:+.4f})"
+    if overall.low <= margin:
+        return PromotionDecision(False, f"{gain} is not credibly above {margin:+.3f}"), evidence
+    if math.isfinite(first.low) and first.low <= -new_learner_slack:
+        return PromotionDecision(False, f"{gain}, but for new learners' first {new_learner_first} answers the "
+                                        f"gain may be as low as {first.low:+.4f}"), evidence
+    if ece_candidate > ece_champion + max_ece_increase:
+        return PromotionDecision(False, f"{gain}, but calibration error {ece_candidate:.3f} is worse than "
+                                        f"{ece_champion:.3f}"), evidence
+    return PromotionDecision(True, gain), evidence

@@ -12,7 +12,7 @@ import copy
 import json
 import math
 import random
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from adaptive.core.data import ResponseLog
 from adaptive.core.evaluate import evaluate
-from adaptive.core.learners.base import LearnerModel, _jsonable, create, resolve_device
+from adaptive.core.learners.base import ItemInfo, LearnerModel, _jsonable, create, resolve_device
 
 
 def seed_everything(seed: int) -> None:
@@ -228,14 +228,18 @@ def train_model(
     checkpoint_path: str | Path | None = None,
     progress: bool = True,
     patience: int | None = None,
+    catalogue: Mapping[Any, ItemInfo] | None = None,
     **config_overrides: Any,
 ) -> LearnerModel:
     """Fit the registered model ``name`` and, with ``checkpoint_path``, save it plus its metrics JSON.
 
     ``valid_log`` should hold whole learners not in ``train_log``; it drives early stopping and the
-    validation metrics stored in ``model.training_info["valid"]`` and the JSON.
+    validation metrics stored in ``model.training_info["valid"]`` and the JSON. ``catalogue`` (item id
+    to :class:`ItemInfo`) reaches models that read the author's descriptions of the questions.
     """
     model = create(name, config, **config_overrides)
+    if catalogue and hasattr(model, "set_catalogue"):
+        model.set_catalogue(catalogue)  # models that read the author's descriptions of the questions
     callbacks: list[Callback] = []
     validation = None
     if valid_log is not None and len(valid_log):

@@ -13,13 +13,16 @@ def _learner_with_responses():
     return Response.objects.order_by("user_id").values_list("user_id", flat=True).first()
 
 
-def test_it_keeps_no_state_before_any_model(course_with_activity) -> None:
-    row = learner_state_advance(user_id=_learner_with_responses())
-    assert row.model_version is None and row.last_response_id == 0
+def test_before_any_model_the_fallback_traces_the_learner(course_with_activity) -> None:
+    user_id = _learner_with_responses()
+    row = learner_state_advance(user_id=user_id)
+    assert row.model_version is None, "the built-in fallback is no registered version"
+    assert row.responses_seen == Response.objects.filter(user_id=user_id).count()
+    assert row.mastery and all(0 < m < 1 for m in row.mastery.values())
 
 
 def test_it_applies_each_response_once(course_with_activity) -> None:
-    version = model_version_train(model_name="pfa").version
+    version = model_version_train(model_name="skill_elo").version
     user_id = _learner_with_responses()
     first = learner_state_advance(user_id=user_id)
     count = Response.objects.filter(user_id=user_id).count()
@@ -34,7 +37,7 @@ def test_it_applies_each_response_once(course_with_activity) -> None:
 
 
 def test_it_updates_mastery_online_with_a_new_answer(course_with_activity) -> None:
-    model_version_train(model_name="pfa")
+    model_version_train(model_name="skill_elo")
     user_id = _learner_with_responses()
     before = learner_state_advance(user_id=user_id)
     last = Response.objects.filter(user_id=user_id).latest("id")
@@ -52,10 +55,10 @@ def test_it_updates_mastery_online_with_a_new_answer(course_with_activity) -> No
 
 
 def test_it_rebuilds_the_state_for_a_new_champion(course_with_activity) -> None:
-    model_version_train(model_name="pfa")
+    model_version_train(model_name="skill_elo")
     user_id = _learner_with_responses()
     learner_state_advance(user_id=user_id)
-    newer = model_version_train(model_name="elo", promote=False).version
+    newer = model_version_train(model_name="skill_elo", promote=False, drift=0.3, search=False).version
     model_version_promote(version=newer)
     from adaptive import registry
 

@@ -9,7 +9,7 @@ from tests.lms.conftest import client_for
 
 def test_a_queued_run_trains_and_promotes_once(course_with_activity, settings) -> None:
     settings.PATHWISE_LEARNER_MODEL = "pfa"
-    run = TrainingRun.objects.create(model_name="pfa")
+    run = TrainingRun.objects.create(model_name="skill_elo")
     version_id = retrain_learner_model(run.pk)
     run.refresh_from_db()
     assert run.status == TrainingRun.SUCCEEDED and run.progress == 1.0
@@ -22,13 +22,13 @@ def test_a_queued_run_trains_and_promotes_once(course_with_activity, settings) -
 
 def test_the_periodic_run_skips_while_another_is_running(course_with_activity, settings) -> None:
     settings.PATHWISE_LEARNER_MODEL = "pfa"
-    TrainingRun.objects.create(model_name="pfa", status=TrainingRun.RUNNING)
+    TrainingRun.objects.create(model_name="skill_elo", status=TrainingRun.RUNNING)
     assert retrain_learner_model() is None
     assert TrainingRun.objects.count() == 1
 
 
 def test_a_run_without_enough_data_fails_with_the_reason(db) -> None:
-    run = TrainingRun.objects.create(model_name="pfa")
+    run = TrainingRun.objects.create(model_name="skill_elo")
     retrain_learner_model(run.pk)
     run.refresh_from_db()
     assert run.status == TrainingRun.FAILED and "not enough data" in run.message

@@ -95,5 +95,5 @@ def trained(people: People, isolated_models: None) -> Course:
     course_package_import(path=settings.DEMO_COURSES_DIR / "data-literacy")
     course = Course.objects.get(slug="data-literacy")
     simulate_course_activity(course=course, learners=30, seed=1, days=6, team=people.team)
-    model_version_train(model_name="pfa", min_learners=20)
+    model_version_train(model_name="skill_elo", min_learners=20)
     return course

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def trained(course_with_activity):  # noqa: F811 - the imported fixture
-    model_version_train(model_name="pfa")
+    model_version_train(model_name="skill_elo")
     return course_with_activity
 
 

@@ -14,6 +14,7 @@ from lms.accounts.models import ADMIN, LEARNER, MANAGER, Team
 from lms.accounts.services import user_create, user_set_role
 
 User = get_user_model()
+SHIPPED_MODEL = Path(settings.BASE_DIR) / "adaptive" / "artifacts" / "skill_elo_meta.pt"
 
 DEMO_USERS = [
     # username, password, role, first name, last name
@@ -32,7 +33,7 @@ class Command(BaseCommand):
                             help="Folder holding one course package per sub-folder.")
         parser.add_argument("--simulated-learners", type=int, default=0,
                             help="Simulated learners per course (team 'Simulated cohort') whose activity fills "
-                                 "the dashboards and trains the first learner model (bin/demo uses 120).")
+                                 "the dashboards (bin/demo uses 120).")
 
     def handle(self, *args: Any, courses: Path, simulated_learners: int, **options: Any) -> None:
         from lms.content.packages import PackageInvalid, course_package_import
@@ -61,16 +62,37 @@ class Command(BaseCommand):
                 raise CommandError(f"demo course {package.name} is invalid:\n{exc}") from exc
             self.stdout.write(f"{package.name}: {report.summary()}")
 
+        self._serve_shipped_model()
         if simulated_learners:
-            self._simulate_and_train(simulated_learners, users["manager"])
+            self._simulate(simulated_learners, users["manager"])
         self.stdout.write(self.style.SUCCESS("Demo ready. Sign in with:"))
         for username, password, role, _, _ in DEMO_USERS:
             self.stdout.write(f"  {role:<8} {username:<9} password: {password}")
 
-    def _simulate_and_train(self, learners: int, manager: Any) -> None:
-        """Give the demo a history: simulated learners (marked as such) and a first learner model."""
+    def _serve_shipped_model(self) -> None:
+        """Serve the meta-learned prior shipped with Pathwise from the first answer (it must pass the
+        invariants on the courses just loaded; otherwise the interpretable fallback serves)."""
         from adaptive.models import ModelVersion
-        from adaptive.services import model_version_train
+        from adaptive.registry import ModelRefused
+        from adaptive.services import model_version_promote, model_version_register
+
+        if ModelVersion.objects.exists():
+            return
+        if not SHIPPED_MODEL.exists():
+            self.stdout.write(f"No shipped learner model at {SHIPPED_MODEL}; the built-in fallback model serves.")
+            return
+        version = model_version_register(artifact=SHIPPED_MODEL, note="The meta-learned prior shipped with Pathwise.",
+                                         training_data={"source": f"shipped: {SHIPPED_MODEL.name}"})
+        try:
+            model_version_promote(version=version)
+        except ModelRefused as exc:
+            self.stdout.write(self.style.WARNING(f"The shipped learner model was refused ({exc}); the built-in "
+                                                 "fallback model serves."))
+            return
+        self.stdout.write(f"Learner model: the shipped meta-learned prior serves (version {version.pk}).")
+
+    def _simulate(self, learners: int, manager: Any) -> None:
+        """Give the demo a history: simulated learners (marked as such) whose answers fill the dashboards."""
         from lms.content.models import Course
         from lms.learning.simulation import simulate_course_activity
 
@@ -81,8 +103,3 @@ class Command(BaseCommand):
                 count = simulate_course_activity(course=course, learners=learners, seed=index, days=45,
                                                  username_prefix=f"sim-{course.slug[:12]}", team=team)
                 self.stdout.write(f"{course.slug}: {count} simulated answers from {learners} simulated learners")
-        if not ModelVersion.objects.filter(status=ModelVersion.CHAMPION).exists():
-            self.stdout.write("Training the first learner model on those answers (once; about a minute) …")
-            result = model_version_train(max_epochs=10, min_learners=20)
-            self.stdout.write(f"learner model v{result.version.pk} ({result.version.name}): held-out AUC "
-                              f"{result.version.metrics.get('auc', float('nan')):.3f}; {result.note}")
