@@ -245,7 +245,7 @@ class Track:
     estimates: list[dict[str, Any]] = field(default_factory=list)  # estimate_error() at checkpoints
     final_estimate: dict[str, Any] | None = None
     model_versions: set[int] = field(default_factory=set)
-    decided_by: dict[str, int] = field(default_factory=dict)  # question decisions: worker or web
+    decided_by: dict[str, int] = field(default_factory=dict)  # next questions after answers: worker or web
     worker_waits: list[float] = field(default_factory=list)
     worker_late: int = 0  # answers whose decisions the worker had not stored within --worker-wait
     last_recommendation: dict[str, Any] | None = None
@@ -434,7 +434,7 @@ def markdown(result: dict[str, Any], title: str, budget: int) -> str:
          iv(f["final_mean_true_mastery"], ".3f")),
         ("wall time per learner (s)", num(a["wall_seconds_per_learner"], ".0f"),
          num(f["wall_seconds_per_learner"], ".0f")),
-        ("question decisions by the worker (not the web's fallback)", num(a["decided_by_worker"], ".0%"),
+        ("next questions decided by the worker (not the web's fallback)", num(a["decided_by_worker"], ".0%"),
          num(f["decided_by_worker"], ".0%")),
         ("worker's decisions stored after an answer, mean s (late)",
          f"{num(a['worker_wait_seconds'], '.2f')} ({a['worker_late']})",
@@ -655,7 +655,8 @@ def study(admin: Api, learner_api: Api, user_id: int, track: Track, *, estimate_
             decision = attempt.get("decision") or {}
             if decision.get("model_version") is not None:
                 track.model_versions.add(int(decision["model_version"]))
-            if decision.get("source"):
+            if decision.get("source") and decision.get("response") is not None:
+                # After an answer (a quiz's first question is always the web's, decided at the start).
                 track.decided_by[decision["source"]] = track.decided_by.get(decision["source"], 0) + 1
             shown = attempt.get("current_question")
             if shown is None:
