@@ -146,7 +146,7 @@ def simulated_tasks(count: int, seed: int) -> list[Task]:
         course = random_course(f"sim{c}", rng)
         log = simulate_answers(course, random_params(rng), rng.randint(120, 250), rng,
                                mixed_share=rng.choice((0.0, 0.5, 1.0)), guess_factor=rng.uniform(0.6, 1.2))
-        tasks.append(Task(course.name, log, dict(course.questions), dict(course.prerequisites)))
+        tasks.append(Task(course.name, log, dict(course.questions), dict(course.prerequisites), "simulated"))
     return tasks
 
 
@@ -179,11 +179,11 @@ def public_tasks(data: Path, seed: int, course_skills: tuple[int, int] = (10, 20
         k += size
         log = restrict_skills(assist, group)
         if log.n_learners >= 20:
-            tasks.append(Task(f"assist2009-{len(tasks)}", log))
+            tasks.append(Task(f"assist2009-{len(tasks)}", log, family="assist2009"))
     synthetic = read_log(data / "synthetic5" / "train.csv")
     learners = np.unique(synthetic.learner)
     for half, chosen in enumerate((learners[: len(learners) // 2], learners[len(learners) // 2 :])):
-        tasks.append(Task(f"synthetic5-{half}", synthetic.subset_learners(chosen)))
+        tasks.append(Task(f"synthetic5-{half}", synthetic.subset_learners(chosen), family="synthetic5"))
     return tasks
 
 
@@ -208,7 +208,7 @@ def build(out: Path = DEFAULT_OUT, *, seed: int = 0, data: Path = DEFAULT_DATA, 
         "built": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}",
         "seconds": round(seconds, 1),
-        "tasks": [{"name": t.name, "learners": t.log.n_learners, "answers": len(t.log),
+        "tasks": [{"name": t.name, "family": t.family, "learners": t.log.n_learners, "answers": len(t.log),
                    "skills": t.log.n_skills} for t in tasks],
         "held_out": ["assist2009_dkt", "demo/courses/data-literacy", "demo/courses/learning-to-learn"],
         "meta": dataclasses.asdict(meta),

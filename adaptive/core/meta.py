@@ -134,6 +134,7 @@ class Task:
     log: ResponseLog
     catalogue: dict[str, ItemInfo] = field(default_factory=dict)
     prerequisites: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    family: str = ""  # tasks of one family (a data set, the simulated courses) weigh together
 
 
 @dataclass
@@ -299,8 +300,8 @@ def _fold(model: SkillEloModel, fit_on: ResponseLog, score_on: ResponseLog,
 
 
 def adapt(init_model: SkillEloModel, log: ResponseLog, catalogue: Mapping[RawId, ItemInfo] | None = None,
-          steps: int = 20, *, prerequisites: Mapping[RawId, Sequence[RawId]] | None = None,
-          lr: float = 0.03, anchor: float = 0.02, window: int = 150, seed: int = 0) -> SkillEloModel:
+          steps: int = 30, *, prerequisites: Mapping[RawId, Sequence[RawId]] | None = None,
+          lr: float = 0.1, anchor: float = 0.01, window: int = 150, seed: int = 0) -> SkillEloModel:
     """The fast per-course adaptation: a new ``skill_elo`` model for the course whose answers are
     ``log``, starting from ``init_model`` (the shipped initialisation; it is not modified).
 
@@ -348,7 +349,7 @@ class MetaConfig:
     inner_lr: float = 0.05
     outer_lr: float = 0.5  # share of the way toward the adapted parameters, decayed linearly to 10% of it
     learners_per_step: int = 64
-    window: int = 100
+    window: int = 300
     support_answers: tuple[int, ...] = (0, 100, 1000)  # answers seen before adapting, drawn per step
 
 
@@ -356,7 +357,8 @@ def meta_train(tasks: Sequence[Task], init: SkillEloModel | None = None, config:
                seed: int = 0, progress: Callable[[int, float], None] | None = None) -> SkillEloModel:
     """Reptile over ``tasks``: the shared initialisation of ``skill_elo``'s population parameters.
 
-    Each outer step draws a task and a number of answers already seen (``support_answers``); the
+    Each outer step draws a family of tasks (each family as often as the others, however many
+    tasks it has), a task of it and a number of answers already seen (``support_answers``); the
     per-skill and per-question offsets are fitted on that many answers of some of its learners
     (none for 0), ``inner_steps`` Adam steps from the shared parameters fit the task's other
     learners, and the shared parameters move ``outer_lr`` of the way toward the adapted ones.
@@ -368,13 +370,15 @@ def meta_train(tasks: Sequence[Task], init: SkillEloModel | None = None, config:
     # Start away from the transforms' flat ends, where the guessing floors and slip would not move.
     init = init if init is not None else SkillEloModel(SkillEloConfig(search=False, guess=0.1, slip=0.05))
     shared = config_to_vector(init.config)
-    prepared = []
+    families: dict[str, list[tuple[Task, SkillEloModel, list[int]]]] = {}
     for task in tasks:
         model = model_for(task, init)
         learners = sorted(set(task.log.learner.tolist()))
-        prepared.append((task, model, learners))
+        families.setdefault(task.family, []).append((task, model, learners))
+    names = sorted(families)
     for step in range(config.outer_steps):
-        task, model, learners = prepared[rng.randrange(len(prepared))]
+        family = families[names[rng.randrange(len(names))]]
+        task, model, learners = family[rng.randrange(len(family))]
         order = learners[:]
         rng.shuffle(order)
         seen = rng.choice(config.support_answers)
