@@ -334,9 +334,15 @@ def split_learners_stably(log: ResponseLog, fraction: float, salt: str = "holdou
     tokens = log.learner_vocab.decode(learners)
     draws = np.array([int.from_bytes(hashlib.sha256(f"{salt}:{t}".encode()).digest()[:8], "big") / 2**64
                       for t in tokens])
+    if len(learners) < 2:
+        raise ValueError("need at least two learners to hold some out")
     held_mask = draws < fraction
-    if held_mask.all() or not held_mask.any():
-        raise ValueError(f"holding out {fraction:.0%} of {len(learners)} learners by hash leaves one side empty")
+    if not held_mask.any() or held_mask.all():
+        # Few learners: the hash put them all on one side; keep the order the hash gives, so the
+        # learners with the lowest draws are held out (still stable while they are this few).
+        n_held = min(len(learners) - 1, max(1, int(round(fraction * len(learners)))))
+        held_mask = np.zeros(len(learners), dtype=bool)
+        held_mask[np.argsort(draws, kind="stable")[:n_held]] = True
     return log.subset_learners(learners[~held_mask]), log.subset_learners(learners[held_mask])
 
 

@@ -360,13 +360,17 @@ class Verdict:
 
 
 def model_verdict(champion: Any, checks: Iterable[ModelHealthCheck]) -> Verdict:
-    """"No model trained yet", "healthy", "not checked yet" or "degraded since …" from the latest
+    """"The built-in model serves", "refused", "healthy", "not checked yet" or "degraded since …" from the latest
     live checks of the champion (docs/analytics.md, "Model health")."""
     from lms.analytics.services import HEALTH_MIN_RESPONSES
 
     if champion is None:
-        return Verdict("none", "No model trained yet",
-                       "Mastery is not estimated yet; learners follow the course order until a model is trained.")
+        return Verdict("none", "The built-in model serves",
+                       "No trained model is in use, so the built-in model estimates mastery: it follows each "
+                       "answer, every skill the question practises and the difficulty its author set.")
+    if (champion.load_error or "").startswith("Refused"):
+        return Verdict("refused", "The champion was refused; an earlier model or the built-in one serves",
+                       champion.load_error.removeprefix("Refused: ").capitalize())
     heldout = (champion.metrics or {}).get("auc")
     checks = [c for c in checks if c.responses >= HEALTH_MIN_RESPONSES and c.live_auc is not None]
     if not checks:

@@ -68,7 +68,7 @@ def test_the_worker_decides_and_the_web_shows_it(trained, people) -> None:
         time.sleep(0.5)
         response, _ = _answer_over_http(client, attempt)
         wait_for(lambda: Decision.objects.filter(response=response, kind=Decision.QUESTION).exists(),
-                 timeout=20, what="the worker's decision")
+                 timeout=90, what="the worker's decision")
         _next_step(client, attempt, response)
     decision = Decision.objects.get(response=response, kind=Decision.QUESTION)
     assert decision.source == Decision.WORKER
@@ -94,7 +94,7 @@ def test_with_the_worker_stopped_the_web_decides_within_the_deadline(trained, pe
     with running_worker(extra_env=_worker_env()):
         wait_for(lambda: LearnerState.objects.filter(user=people.learner,
                                                      last_response_id=responses[-1].pk).exists(),
-                 timeout=30, what="the worker to catch up")
+                 timeout=90, what="the worker to catch up")
     reconcile_learner_states()  # the simulated learners of the fixture have never been processed
     assert reconcile_learner_states() == 0, "nothing is left behind"
     assert all(Decision.objects.get(response=r, kind=Decision.QUESTION).source == Decision.WEB for r in responses)

@@ -17,7 +17,7 @@ URL = reverse("analytics_model")
 def test_it_says_no_model_trained_yet(people) -> None:
     response = client_for(people.manager).get(URL)
     assert response.status_code == 200
-    assert "No model trained yet" in response.content.decode()
+    assert "The built-in model serves" in response.content.decode()
     assert model_health_check() is None
 
 
@@ -74,3 +74,11 @@ def test_it_404s_for_learners(people) -> None:
 def test_it_answers_htmx_with_the_report_only(people) -> None:
     html = client_for(people.manager).get(URL, headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in html and html.lstrip().startswith('<div id="report"')
+
+
+def test_it_says_why_a_refused_champion_does_not_serve(trained, people) -> None:
+    champion = ModelVersion.objects.get(status=ModelVersion.CHAMPION)
+    ModelVersion.objects.filter(pk=champion.pk).update(
+        load_error="Refused: it fails the invariants: data-literacy: averages stays below mastery")
+    html = client_for(people.manager).get(URL).content.decode()
+    assert "The champion was refused" in html and "stays below mastery" in html

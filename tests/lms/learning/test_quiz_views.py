@@ -79,7 +79,7 @@ def test_it_runs_a_quiz_with_htmx_fragments(people, quiz_module, django_capture_
     assert f'hx-get="{next_url}"' in body, "the next step loads as soon as it is decided"
 
     step = client.get(next_url, HTTP_HX_REQUEST="true").content.decode()
-    assert "Next question" in step and "No learner model is trained yet" in step
+    assert "Next question" in step and "chance of success" in step
 
     nxt = client.get(reverse("quiz", args=[attempt.pk]), HTTP_HX_REQUEST="true")
     body = nxt.content.decode()
