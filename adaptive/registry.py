@@ -23,6 +23,7 @@ from django.core.cache import cache
 from adaptive.core.invariants import InvariantReport, check_invariants
 from adaptive.core.learners import LearnerModel, SkillEloModel, load
 from adaptive.models import ModelVersion
+from adaptive.selectors import course_specs, item_catalogue, skill_prerequisites
 
 logger = logging.getLogger(__name__)
 CHAMPION_KEY = "adaptive:champion-version"
@@ -78,8 +79,6 @@ def load_version(version: ModelVersion) -> LearnerModel:
 
 def invariants_report(model: LearnerModel) -> InvariantReport:
     """The invariants of ``model`` on every published course (their questions as authored)."""
-    from adaptive.selectors import course_specs
-
     return check_invariants(model, course_specs())
 
 
@@ -89,9 +88,18 @@ def load_checked(version: ModelVersion) -> LearnerModel:
         model = load_version(version)
     except Exception as exc:  # noqa: BLE001 - any unreadable artifact is refused, with its reason
         raise ModelRefused(f"its artifact cannot be loaded ({exc})") from exc
+    describe(model)
     report = invariants_report(model)
     if not report.passed:
         raise ModelRefused(f"it {report.summary()}")
+    return model
+
+
+def describe(model: LearnerModel) -> LearnerModel:
+    """Give a model that reads them the author's descriptions of every question and skill
+    (difficulty, skills, type, prerequisites), so never-answered skills get their own prior."""
+    if isinstance(model, SkillEloModel):
+        model.set_catalogue(item_catalogue(), skill_prerequisites())
     return model
 
 
@@ -99,7 +107,7 @@ def fallback() -> LoadedModel:
     """The interpretable fallback: ``skill_elo`` with its defaults, no trained weights."""
     global _fallback
     if _fallback is None:
-        _fallback = LoadedModel(None, SkillEloModel())
+        _fallback = LoadedModel(None, describe(SkillEloModel()))
     return _fallback
 
 

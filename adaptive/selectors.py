@@ -24,7 +24,7 @@ from adaptive.models import Assignment, Decision, LearnerState
 from adaptive.structure import course_structure
 from lms.db import column, columns, convert, from_row, table
 from lms.accounts.models import Team
-from lms.content.models import Course, Module, Question
+from lms.content.models import Course, Module, Question, Skill
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 
 _NO_LIMIT = 2**63 - 1
@@ -40,6 +40,14 @@ def course_specs() -> list[CourseSpec]:
                                               for pk, key in structure.question_keys.items()},
                                 course.mastery_threshold))
     return specs
+
+
+def skill_prerequisites() -> dict[str, tuple[str, ...]]:
+    """Skill slug → the slugs of its prerequisites, as the author set them."""
+    result: dict[str, list[str]] = {}
+    for slug, prerequisite in Skill.prerequisites.through.objects.values_list("from_skill__slug", "to_skill__slug"):
+        result.setdefault(slug, []).append(prerequisite)
+    return {slug: tuple(sorted(p)) for slug, p in result.items()}
 
 
 def item_catalogue() -> dict[str, ItemInfo]:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from adaptive import registry
 from adaptive.core.data import ResponseLog, read_log, split_learners_stably
 from adaptive.core.evaluate import compare_paired, evaluate
+from adaptive.core.meta import adapt
 from adaptive.core.learners import load, resolve_device, state_from_bytes, state_to_bytes
 from adaptive.core.train import train_model
 from adaptive.models import Assignment, Decision, LearnerState, ModelVersion, TrainingRun
@@ -27,6 +28,7 @@ from adaptive.selectors import (
     answer_context,
     item_catalogue,
     item_id,
+    skill_prerequisites,
     learner_state_for_update,
     primary_skills,
     response_log,
@@ -104,8 +106,15 @@ def model_version_train(
     report(0.15, f"training {name} on {train.n_learners} learners ({resolved})")
     artifact = f"{name}-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.pt"
     path = Path(settings.PATHWISE_MODEL_DIR) / artifact
-    model = train_model(name, train, valid, device=resolved, seed=seed, checkpoint_path=path,
-                        progress=show_progress_bar, catalogue=catalogue, **config_overrides)
+    shipped = Path(settings.PATHWISE_SHIPPED_MODEL)
+    if name == "skill_elo" and not source and not config_overrides and shipped.exists():
+        # Fast adaptation of the meta-learned initialisation to this installation's answers.
+        model = adapt(load(shipped), train, catalogue, prerequisites=skill_prerequisites(), seed=seed)
+        model.training_info.update({"adapted_from": shipped.name, "train_responses": len(train), "seed": seed})
+        model.save(path)
+    else:
+        model = train_model(name, train, valid, device=resolved, seed=seed, checkpoint_path=path,
+                            progress=show_progress_bar, catalogue=catalogue, **config_overrides)
     report(0.8, "evaluating on held-out learners")
     metrics = _json_metrics({k: v for k, v in evaluate(model, holdout).items()})
     serving = registry.serving()

@@ -258,6 +258,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 PATHWISE_MODEL_DIR = Path(env_str("PATHWISE_MODEL_DIR", str(VAR_DIR / "models")))
 # The learner model trained for the product; benchmark results (docs/benchmarks.md) pick it.
 PATHWISE_LEARNER_MODEL = env_str("PATHWISE_LEARNER_MODEL", "skill_elo")
+# The meta-learned prior shipped with Pathwise: served by a fresh install, adapted by retraining.
+PATHWISE_SHIPPED_MODEL = Path(env_str("PATHWISE_SHIPPED_MODEL", str(BASE_DIR / "adaptive" / "artifacts" / "skill_elo_meta.pt")))
 # A retrained model replaces the serving one only when the lower end of its AUC gain's 95% interval
 # on held-out learners is above this (adaptive.core.evaluate.compare_paired).
 PATHWISE_PROMOTION_MARGIN = env_float("PATHWISE_PROMOTION_MARGIN", 0.002)

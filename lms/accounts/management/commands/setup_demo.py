@@ -14,7 +14,6 @@ from lms.accounts.models import ADMIN, LEARNER, MANAGER, Team
 from lms.accounts.services import user_create, user_set_role
 
 User = get_user_model()
-SHIPPED_MODEL = Path(settings.BASE_DIR) / "adaptive" / "artifacts" / "skill_elo_meta.pt"
 
 DEMO_USERS = [
     # username, password, role, first name, last name
@@ -78,11 +77,11 @@ class Command(BaseCommand):
 
         if ModelVersion.objects.exists():
             return
-        if not SHIPPED_MODEL.exists():
-            self.stdout.write(f"No shipped learner model at {SHIPPED_MODEL}; the built-in fallback model serves.")
+        if not settings.PATHWISE_SHIPPED_MODEL.exists():
+            self.stdout.write(f"No shipped learner model at {settings.PATHWISE_SHIPPED_MODEL}; the built-in fallback model serves.")
             return
-        version = model_version_register(artifact=SHIPPED_MODEL, note="The meta-learned prior shipped with Pathwise.",
-                                         training_data={"source": f"shipped: {SHIPPED_MODEL.name}"})
+        version = model_version_register(artifact=settings.PATHWISE_SHIPPED_MODEL, note="The meta-learned prior shipped with Pathwise.",
+                                         training_data={"source": f"shipped: {settings.PATHWISE_SHIPPED_MODEL.name}"})
         try:
             model_version_promote(version=version)
         except ModelRefused as exc:
