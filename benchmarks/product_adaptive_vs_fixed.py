@@ -48,7 +48,10 @@ Judging, by the simulator's hidden state only (the product's estimates are never
   (a) got no new question from the product: the recommendation named no module (``no_module``), or
   ``NO_QUESTION_ROUNDS`` (3) recommendations in a row led to quizzes that showed no question
   (``no_question``: a finished or blocked module recommended over and over); the learner stops
-  there, since the product gives them nothing more to do; or
+  there, since the product gives them nothing more to do. On the fixed path the product says the
+  course is done after one pass through it, so a fixed learner not at mastery by then is stuck this
+  way. ``--after-done retake`` lets a learner told "done" go round the course again on their own
+  (quizzes retaken in course order, as the in-process benchmark's fixed order does) instead; or
   (b) used the whole budget and their mean true mastery over the course's skills (the chance above,
   averaged) rose by less than ``STUCK_MIN_GAIN`` (0.02) over their last ``STUCK_WINDOW`` (100)
   questions (``plateau``).
@@ -248,6 +251,7 @@ class Track:
     decided_by: dict[str, int] = field(default_factory=dict)  # next questions after answers: worker or web
     worker_waits: list[float] = field(default_factory=list)
     worker_late: int = 0  # answers whose decisions the worker had not stored within --worker-wait
+    retakes: int = 0  # modules taken again on the learner's own initiative after the product said "done"
     last_recommendation: dict[str, Any] | None = None
     wall_seconds: float = 0.0
 
@@ -362,6 +366,7 @@ def side_summary(tracks: list[Track], budget: int) -> dict[str, Any]:
                               / max(1, sum(sum(t.decided_by.values()) for t in tracks))),
         "worker_wait_seconds": _mean(w for t in tracks for w in t.worker_waits),
         "worker_late": sum(t.worker_late for t in tracks),
+        "retook_after_done": sum(t.retakes > 0 for t in tracks),
     }
 
 
@@ -385,6 +390,8 @@ def report(per_seed: list[dict[str, Any]], all_tracks: dict[str, list[Track]], a
         "budget": args.budget,
         "learners_per_path_per_seed": args.learners,
         "break_hours": list(args.break_hours),
+        "after_done": args.after_done,
+        "worker_wait": args.worker_wait,
         "first_start_seconds": starts[0] if starts else None,
         "machine": machine(),
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -422,6 +429,8 @@ def markdown(result: dict[str, Any], title: str, budget: int) -> str:
          iv(f["questions_to_mastery"], ".1f")),
         (f"reached mastery within {budget}", num(a["reached_mastery"], ".0%"), num(f["reached_mastery"], ".0%")),
         ("stuck", stuck(a), stuck(f)),
+        ("went round again after the product said done", str(a["retook_after_done"]),
+         str(f["retook_after_done"])),
         ("estimate MAE at the end (shown numbers)", num(a["estimate_mae"], ".3f"), num(f["estimate_mae"], ".3f")),
         ("estimate MAE at the end (estimated skills)", num(a["estimate_mae_estimated"], ".3f"),
          num(f["estimate_mae_estimated"], ".3f")),
@@ -630,9 +639,15 @@ def wait_for_worker(learner_api: Api, response_id: int, timeout_s: float) -> flo
 
 
 def study(admin: Api, learner_api: Api, user_id: int, track: Track, *, estimate_every: int,
-          break_hours: tuple[float, float], worker_wait: float, abort: threading.Event) -> Track:
-    """The learner follows the product's recommendations until true mastery, the budget, or nothing new."""
+          break_hours: tuple[float, float], worker_wait: float, abort: threading.Event,
+          retake: bool = False) -> Track:
+    """The learner follows the product's recommendations until true mastery, the budget, or nothing new.
+
+    With ``retake``, a learner the product tells the course is done (no module) while they are not
+    at true mastery goes round the course again by themselves, retaking the quizzes in course order.
+    """
     course = track.course
+    in_order = sorted(course.modules.values(), key=lambda m: (m.order, m.id))
     started = time.monotonic()
     idle_rounds = 0
     while not track.done():
@@ -641,9 +656,13 @@ def study(admin: Api, learner_api: Api, user_id: int, track: Track, *, estimate_
         recommendation = learner_api.get(f"/api/v1/courses/{course.slug}/recommendation/", user=user_id)
         track.last_recommendation = recommendation
         if recommendation.get("module") is None:
-            track.stop = "no_module"
-            break
-        module = course.modules.get(int(recommendation["module"]["id"]))
+            if not retake:
+                track.stop = "no_module"
+                break
+            module: ModuleInfo | None = in_order[track.retakes % len(in_order)]
+            track.retakes += 1
+        else:
+            module = course.modules.get(int(recommendation["module"]["id"]))
         if module is None:
             raise RuntimeError(f"the product recommended a module outside {course.slug}: {recommendation!r}")
         track.read_module(module)
@@ -711,7 +730,8 @@ def run_seed(base: str, seed: int, args: argparse.Namespace) -> dict[str, list[T
     def one(username: str, track: Track) -> Track:
         learner_api, user_id = enrol(admin, course, username, track.path, f"Seed {seed}")
         study(admin, learner_api, user_id, track, estimate_every=args.estimate_every,
-              break_hours=tuple(args.break_hours), worker_wait=args.worker_wait, abort=abort)
+              break_hours=tuple(args.break_hours), worker_wait=args.worker_wait, abort=abort,
+              retake=args.after_done == "retake")
         with lock:
             finished[0] += 1
             mae = track.final_estimate["mae"] if track.final_estimate else None
@@ -756,6 +776,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="After each answer, wait up to this many seconds for the worker's decisions, as a "
                              "learner reading the feedback would (0: answer at once; the web then decides from "
                              "a state the busy worker has not brought up to date).")
+    parser.add_argument("--after-done", choices=["stop", "retake"], default="stop",
+                        help="When the product recommends no module (course done) before true mastery: stop "
+                             "(stuck, as shipped), or retake the quizzes in course order on the learner's own "
+                             "initiative, as the in-process benchmark's fixed order goes round the course again.")
     parser.add_argument("--reuse-install", action="store_true",
                         help="Run every seed on the first seed's fresh install instead of one install per seed.")
     parser.add_argument("--url", help="Drive a site already running here instead of installing one "

@@ -178,7 +178,8 @@ def test_it_writes_the_promised_json(bench: ModuleType, course: Any) -> None:
             track.final_estimate = {"mae": 0.1, "mae_estimated": 0.1, "skills_without_estimate": 0,
                                     "skills_not_estimated": 0}
             tracks[path].append(track)
-    args = argparse.Namespace(course="sums", budget=40, learners=2, break_hours=[12.0, 48.0])
+    args = argparse.Namespace(course="sums", budget=40, learners=2, break_hours=[12.0, 48.0], after_done="stop",
+                              worker_wait=30.0)
     seed = {"seed": 7, **bench.compare(tracks, 40), "first_start_seconds": 61.5, "wall_seconds": 3.0}
     out = json.loads(json.dumps(bench.report([seed], tracks, args, "python benchmarks/x.py")))
     for path in ("adaptive", "fixed"):
@@ -191,6 +192,72 @@ def test_it_writes_the_promised_json(bench: ModuleType, course: Any) -> None:
     assert out["seed"] == 7 and out["course"] == "sums" and out["first_start_seconds"] == 61.5
     assert {"machine", "date", "command", "seeds"} <= set(out)
     assert "| stuck | 1 (no_module 1) | 0 |" in bench.markdown(out, "t", 40)
+
+
+class FakeProduct:
+    """Stands in for the API: recommends ``module`` (None: the course is done); its quizzes show
+    ``questions`` (in order) and then end; the worker has always decided already."""
+
+    def __init__(self, module: int | None, questions: list[str]) -> None:
+        self.module, self.questions = module, questions
+        self.answers: list[dict[str, Any]] = []
+        self.shown = 0
+
+    def attempt(self) -> dict[str, Any]:
+        key = self.questions[self.shown] if self.shown < len(self.questions) else None
+        return {"id": "a1", "current_question": {"key": key} if key else None,
+                "decision": {"source": "web" if self.shown == 0 else "worker",
+                             "response": len(self.answers) if self.shown else None, "model_version": 5}}
+
+    def get(self, path: str, **params: Any) -> Any:
+        if path.endswith("/recommendation/"):
+            return {"module": None if self.module is None else {"id": self.module}, "kind": "learn"}
+        if path.endswith("/mastery/"):
+            return {"skills": [{"skill": "adding", "mastery": 0.5, "estimated": True}]}
+        if path == "/api/v1/decisions/":
+            return {"results": [{"kind": "module"}]}
+        return self.attempt()
+
+    def post(self, path: str, data: dict[str, Any]) -> Any:
+        if path == "/api/v1/quiz-attempts/":
+            self.shown = 0
+            return self.attempt()
+        self.answers.append(data)
+        self.shown += 1
+        return {"id": len(self.answers)}
+
+
+def study(bench: ModuleType, course: Any, product: FakeProduct, budget: int = 12, retake: bool = False) -> Any:
+    import threading
+
+    track = make_track(bench, course, {"adding": 0.05, "counting": 0.05}, budget=budget)
+    return bench.study(product, product, 1, track, estimate_every=5, break_hours=(12, 48), worker_wait=1.0,
+                       abort=threading.Event(), retake=retake)
+
+
+def test_a_learner_answers_what_the_product_shows_until_the_budget(bench: ModuleType, course: Any) -> None:
+    product = FakeProduct(2, ["q-tf", "q-num", "q-text"])
+    track = study(bench, course, product)
+    assert track.stop == "budget" and track.questions == 12 == len(product.answers)
+    assert [a["question"] for a in product.answers[:3]] == ["q-tf", "q-num", "q-text"]
+    assert all(a["module"] == 2 and a["quiz_attempt"] == "a1" for a in product.answers)
+    assert len({a["submission_id"] for a in product.answers}) == 12
+    assert track.model_versions == {5} and track.decided_by == {"worker": 11}  # after answers only
+    assert [e["questions"] for e in track.estimates] == [5, 10] and track.final_estimate["mae"] is not None
+
+
+def test_a_learner_told_the_course_is_done_stops_stuck_or_goes_round_again(bench: ModuleType, course: Any) -> None:
+    track = study(bench, course, FakeProduct(None, ["q-single", "q-multi"]))
+    assert (track.stop, track.questions, track.stuck()) == ("no_module", 0, "no_module")
+    product = FakeProduct(None, ["q-single", "q-multi"])
+    track = study(bench, course, product, retake=True)
+    assert track.stop == "budget" and track.retakes == 6
+    assert [a["module"] for a in product.answers[:4]] == [1, 1, 2, 2]  # course order, round and round
+
+
+def test_a_learner_shown_no_question_three_times_in_a_row_is_stuck(bench: ModuleType, course: Any) -> None:
+    track = study(bench, course, FakeProduct(1, []))
+    assert (track.stop, track.questions, track.stuck()) == ("no_question", 0, "no_question")
 
 
 @pytest.mark.skipif(os.environ.get("PATHWISE_PRODUCT_BENCH") != "1",
