@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from lms.accounts.apis import MeApi, TeamListApi, TeamMembersApi, TokenObtainApi, UserDetailApi, UserListApi
+from lms.accounts.apis import (
+    MeApi,
+    TeamListApi,
+    TeamMembersApi,
+    TokenDetailApi,
+    TokenListApi,
+    TokenObtainApi,
+    UserDetailApi,
+    UserListApi,
+)
 from lms.content.apis import (
     CourseDetailApi,
     CourseListApi,
@@ -29,6 +38,8 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="token"),
+    path("auth/tokens/", TokenListApi.as_view(), name="tokens"),
+    path("auth/tokens/<str:token_id>/", TokenDetailApi.as_view(), name="token_detail"),
     path("me/", MeApi.as_view(), name="me"),
     path("users/", UserListApi.as_view(), name="users"),
     path("users/<int:user_id>/", UserDetailApi.as_view(), name="user"),

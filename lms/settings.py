@@ -8,6 +8,7 @@ DEBUG=0; see "Configuration" in the README.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,7 +39,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -58,9 +63,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "lms.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lms.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a sign-in refused during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -107,6 +117,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# The lockout check runs first, so a locked-out sign-in never reaches the password hasher.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "login"
@@ -218,13 +234,53 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 
+# --- Sign-in protection ------------------------------------------------------------------------
+# Behind N reverse proxies that each append to X-Forwarded-For, the client is the Nth address from
+# the right; with 0 (no proxy) it is REMOTE_ADDR. Lockouts and rate limits are per client address.
+PATHWISE_PROXY_COUNT = env_int("PATHWISE_PROXY_COUNT", 0)
+# django-axes: this many failed sign-ins for one username from one address lock that pair out for
+# the cool-off (the sign-in page, the admin's and the token endpoint alike). Admins unlock in the
+# admin (Axes › Access attempts) or with `manage.py axes_reset_username USERNAME`.
+AXES_FAILURE_LIMIT = env_int("PATHWISE_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("PATHWISE_SIGNIN_COOLOFF_MINUTES", 15.0))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "lms.accounts.throttles.lockout_response"
+if PATHWISE_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PATHWISE_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# TOTP two-factor sign-in (django-otp), available to managers and admins. When required, an admin
+# without a confirmed device is sent to set one up before anything else.
+PATHWISE_REQUIRE_2FA_FOR_ADMINS = env_bool("PATHWISE_REQUIRE_2FA_FOR_ADMINS", False)
+OTP_TOTP_ISSUER = env_str("PATHWISE_TOTP_ISSUER", "Pathwise")
+
 # --- REST API ----------------------------------------------------------------------------------
+# API tokens (django-rest-knox): stored as SHA-512 digests, each expiring after the TTL; sent as
+# "Authorization: Token <key>".
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_float("PATHWISE_API_TOKEN_TTL_HOURS", 24 * 30.0)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
 REST_FRAMEWORK = {
     # Token first, so an anonymous or bad-token request gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Per client address when signed out, per user when signed in; the token endpoint and the
+    # sign-in page also share the stricter "signin" rate per address.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("PATHWISE_THROTTLE_ANON", "60/min"),
+        "user": env_str("PATHWISE_THROTTLE_USER", "1000/min"),
+        "signin": env_str("PATHWISE_THROTTLE_SIGNIN", "30/min"),
+    },
+    "NUM_PROXIES": PATHWISE_PROXY_COUNT or None,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -240,6 +296,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "lms.accounts.throttles.document_throttling",
+    ],
 }
 
 # --- Security (production defaults; all on when DEBUG is off) --------------------------------------
@@ -253,6 +313,22 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Scripts and styles from our own static files only (lms/csp.py relaxes styles for the admin and the
+# API documentation). PATHWISE_CSP_REPORT_URI, when set, receives violation reports.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if env_str("PATHWISE_CSP_REPORT_URI", ""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env_str("PATHWISE_CSP_REPORT_URI", "")]
 
 # --- Pathwise ----------------------------------------------------------------------------------
 PATHWISE_MODEL_DIR = Path(env_str("PATHWISE_MODEL_DIR", str(VAR_DIR / "models")))

@@ -13,6 +13,10 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # two runs on one machine never take each other's messages.
 os.environ.setdefault("PATHWISE_BROKER_DIR", os.path.join("var", f"test-broker-{os.getpid()}"))
 os.environ.setdefault("PATHWISE_CACHE_PREFIX", f"test-{os.getpid()}")
+# Tests make many requests as one user and from one address; the tests of the limits set them low.
+os.environ.setdefault("PATHWISE_THROTTLE_ANON", "100000/min")
+os.environ.setdefault("PATHWISE_THROTTLE_USER", "100000/min")
+os.environ.setdefault("PATHWISE_THROTTLE_SIGNIN", "100000/min")
 
 from lms.settings import *  # noqa: E402,F403
 from lms.settings import STORAGES  # noqa: E402

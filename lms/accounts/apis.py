@@ -8,24 +8,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lms.accounts.models import LEARNER, ROLES, Team
 from lms.accounts.roles import is_admin, is_staff_role, role_of
-from lms.accounts.selectors import teams_visible_to, users_visible_to
-from lms.accounts.services import team_add_members, team_create, user_create
+from lms.accounts.selectors import api_tokens_of, teams_visible_to, totp_device_of, users_visible_to
+from lms.accounts.services import api_token_create, api_token_revoke, team_add_members, team_create, user_create
+from lms.accounts.throttles import SignInLockedOut, SignInRateThrottle, lockout_message
 from lms.api import Pagination, RelatedSlugsField, paginated_response
 
 User = get_user_model()
@@ -35,18 +35,101 @@ ADMINS_ONLY = OpenApiResponse(description="Only admins may do this.")
 STAFF_ONLY = OpenApiResponse(description="Managers and admins only.")
 
 
-class TokenObtainApi(ObtainAuthToken):
-    """DRF's token view; send the token as ``Authorization: Token <key>``."""
+SIGNIN_REFUSED = OpenApiResponse(description="Wrong credentials or two-factor code; the body says which.")
+SIGNIN_LOCKED = OpenApiResponse(description="Too many failed sign-ins for this username from this address, or "
+                                            "too many attempts from it; the body says when to try again.")
+NOT_YOURS = OpenApiResponse(description="You have no token with this id.")
+
+
+class TokenObtainApi(APIView):
+    """Username and password (and the two-factor code where the user has set one up) for an API
+    token, sent as ``Authorization: Token <key>``.
+
+    The address's sign-in rate and the username's lockout are checked before the password is
+    hashed; the lockout counts failures here and on the sign-in page together.
+    """
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [SignInRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TokenRequest"
+
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True)
+        code = serializers.CharField(max_length=16, required=False, allow_blank=True,
+                                     help_text="The six-digit code of the user's authenticator app, if they set one "
+                                               "up (account › Two-factor sign-in).")
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TokenIssued"
+
+        token = serializers.CharField(help_text="The key; shown this once (only its digest is stored).")
+        expiry = serializers.DateTimeField(allow_null=True, help_text="When the token stops working.")
 
     @extend_schema(
-        request=AuthTokenSerializer,
-        responses=inline_serializer("AuthToken", {"token": serializers.CharField()}),
-        tags=["auth"],
-        auth=[],
-        description="Exchange a username and password for an API token (the same token every time).",
+        request=InputSerializer, responses={200: OutputSerializer, 400: SIGNIN_REFUSED, 403: OpenApiResponse(
+            description="Admins must set up two-factor sign-in before they get a token (when the site requires it)."),
+            429: SIGNIN_LOCKED},
+        tags=["auth"], auth=[],
+        description="Exchange a username and password for a new API token that expires (list and revoke "
+                    "tokens at auth/tokens/).",
     )
-    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
-        return super().post(request, *args, **kwargs)
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        # The Django request, so that django-axes records the attempt (and a lockout) on it.
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if getattr(request._request, "axes_locked_out", False):
+            raise SignInLockedOut(lockout_message(request._request))
+        if user is None:
+            raise exceptions.ValidationError({"non_field_errors": ["Unable to log in with provided credentials."]})
+        device = totp_device_of(user)
+        if device is not None and not data.get("code"):
+            raise exceptions.ValidationError({"code": ["This user signs in with a code from an authenticator app."]})
+        if device is not None and not device.verify_token(data["code"]):
+            raise exceptions.ValidationError({"code": ["That code is not right, or it has been used already "
+                                                       "(after a wrong one, wait a few seconds)."]})
+        if device is None and settings.PATHWISE_REQUIRE_2FA_FOR_ADMINS and is_admin(user):
+            raise exceptions.PermissionDenied("Set up two-factor sign-in (account › Two-factor sign-in) first.")
+        instance, key = api_token_create(user=user)
+        return Response(self.OutputSerializer({"token": key, "expiry": instance.expiry}).data)
+
+
+class TokenOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "Token"
+
+    id = serializers.CharField(source="token_key", help_text="The key's first characters; not enough to use it.")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True)
+    current = serializers.SerializerMethodField(help_text="Whether this request was made with it.")
+
+    def get_current(self, token: Any) -> bool:
+        return token.pk == getattr(self.context.get("auth"), "pk", None)
+
+
+class TokenListApi(APIView):
+    pagination_class = Pagination
+
+    @extend_schema(responses={200: TokenOutput(many=True)}, tags=["auth"],
+                   description="Your API tokens that have not expired, newest first; never their keys.")
+    def get(self, request: Request) -> Response:
+        return paginated_response(request=request, view=self, queryset=api_tokens_of(request.user),
+                                  serializer_class=TokenOutput, context={"auth": request.auth})
+
+
+class TokenDetailApi(APIView):
+    @extend_schema(responses={204: None, 404: NOT_YOURS}, tags=["auth"],
+                   description="Revoke one of your tokens at once (the one in use too).")
+    def delete(self, request: Request, token_id: str) -> Response:
+        if not api_token_revoke(user=request.user, token_key=token_id):
+            raise exceptions.NotFound("You have no token with this id.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Permissions and fields ---------------------------------------------------------------------

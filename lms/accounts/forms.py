@@ -43,3 +43,19 @@ class AssignmentForm(forms.Form):
         if member is None:
             raise forms.ValidationError("Choose a member of this team.")
         return member
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The six-digit code of an authenticator app."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app", max_length=8, min_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "pattern": "[0-9 ]*", "autofocus": True}),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].replace(" ", "")
+        if not code.isdigit():
+            raise forms.ValidationError("Enter the digits shown in your app.")
+        return code

@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
 from lms.accounts.models import Team
 from lms.accounts.roles import is_admin, is_manager
@@ -45,3 +48,16 @@ def users_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet:
 
 def can_view_learner(viewer: AbstractBaseUser | AnonymousUser, learner_id: int) -> bool:
     return learners_visible_to(viewer).filter(pk=learner_id).exists()
+
+
+def api_tokens_of(user: AbstractBaseUser) -> QuerySet[AuthToken]:
+    """The user's API tokens that still work, newest first."""
+    return AuthToken.objects.filter(user=user).filter(
+        Q(expiry__isnull=True) | Q(expiry__gt=timezone.now())).order_by("-created")
+
+
+def totp_device_of(user: AbstractBaseUser | AnonymousUser, *, confirmed: bool = True) -> TOTPDevice | None:
+    """The user's TOTP device: the confirmed one that sign-in asks for, or the one being set up."""
+    if not user.is_authenticated:
+        return None
+    return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-pk").first()

@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
 from lms.accounts.models import ADMIN, LEARNER, MANAGER, ROLES, Team
 
@@ -75,4 +77,48 @@ def team_add_members(*, team: Team, members: Iterable[AbstractUser]) -> Team:
     return team
 
 
-__all__ = ["user_create", "user_set_role", "team_create", "team_add_members", "LEARNER", "MANAGER", "ADMIN"]
+def api_token_create(*, user: AbstractUser) -> tuple[AuthToken, str]:
+    """A new API token for ``user``, expiring after REST_KNOX's TOKEN_TTL. Only its SHA-512 digest
+    is stored, so the key returned here is the only copy there will ever be."""
+    return AuthToken.objects.create(user=user)
+
+
+def api_token_revoke(*, user: AbstractUser, token_key: str) -> bool:
+    """Delete the caller's token identified by ``token_key`` (its first characters, which the
+    list shows); False when they have none by that key."""
+    deleted, _ = AuthToken.objects.filter(user=user, token_key=token_key).delete()
+    return deleted > 0
+
+
+TOTP_DEVICE_NAME = "Authenticator app"
+
+
+@transaction.atomic
+def totp_device_start(*, user: AbstractUser) -> TOTPDevice:
+    """Begin enrolment: a fresh unconfirmed TOTP device (a new secret), replacing any unconfirmed
+    one. It counts for sign-in only once ``totp_device_confirm`` has seen a code from it."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, device: TOTPDevice, code: str) -> bool:
+    """Confirm enrolment with a code from the app. Other devices of the user are removed: one
+    authenticator app per account keeps "which phone was it?" out of support calls."""
+    if not device.verify_token(code):
+        return False
+    TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return True
+
+
+@transaction.atomic
+def totp_devices_remove(*, user: AbstractUser) -> None:
+    """Turn two-factor sign-in off for ``user``."""
+    TOTPDevice.objects.filter(user=user).delete()
+
+
+__all__ = ["user_create", "user_set_role", "team_create", "team_add_members", "api_token_create",
+           "api_token_revoke", "totp_device_start", "totp_device_confirm", "totp_devices_remove",
+           "LEARNER", "MANAGER", "ADMIN"]

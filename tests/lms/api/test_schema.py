@@ -18,7 +18,9 @@ def test_it_serves_an_openapi_3_document(people):
         assert path in schema["paths"], path
     submit = schema["paths"]["/api/v1/responses/"]["post"]
     assert submit["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/ResponseSubmitRequest")
-    assert set(submit["responses"]) == {"200", "201"}
+    assert {"200", "201", "429"} <= set(submit["responses"])
+    assert all("429" in operation["responses"] for operations in schema["paths"].values()
+               for operation in operations.values()), "every operation documents the rate limit"
 
 
 def test_it_serves_swagger_ui_from_local_static_files(people):
@@ -27,7 +29,8 @@ def test_it_serves_swagger_ui_from_local_static_files(people):
     html = r.content.decode()
     sources = re.findall(r"""<(?:script|link)[^>]*(?:src|href)=["']([^"']+)["']""", html)
     assert sources
-    assert all(src.startswith("/static/") for src in sources), sources
+    assert all(src.startswith("/static/") or src == "/api/docs/?script=" for src in sources), sources
+    assert "<script>" not in html, "the start-up script is a file of its own (Content-Security-Policy)"
     assert "https://" not in "".join(sources)
     # No third-party host anywhere in the page (the CSRF token is random text, so look for hosts, not letters).
     hosts = re.findall(r"""https?://([^/"'\s]+)""", html)
@@ -68,4 +71,4 @@ def test_it_documents_the_experiment_and_integration_endpoints(people):
         ("/api/v1/courses/{slug}/recommendation/", "get"): {"200", "400", "404"},
     }
     for (path, method), codes in expected.items():
-        assert set(paths[path][method]["responses"]) == codes, (path, method)
+        assert set(paths[path][method]["responses"]) == codes | {"429"}, (path, method)

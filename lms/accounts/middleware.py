@@ -1,0 +1,43 @@
+"""Two-factor sign-in required of admins, when the site asks for it (PATHWISE_REQUIRE_2FA_FOR_ADMINS)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from lms.accounts.roles import is_admin
+from lms.accounts.selectors import totp_device_of
+
+# Where an admin whose session is not verified may still go: to verify it, to set up an app, to leave.
+OPEN_TO_UNVERIFIED = {"login", "login_code", "logout", "two_factor", "two_factor_start", "two_factor_confirm"}
+
+
+class TwoFactorRequiredMiddleware:
+    """An admin signed in without a code (before they set up an app, or before the setting was
+    turned on) is sent to enter one, or to set up an app first; the API answers 403."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any) -> HttpResponse | None:
+        if not settings.PATHWISE_REQUIRE_2FA_FOR_ADMINS:
+            return None
+        user = request.user
+        if not user.is_authenticated or not is_admin(user) or user.is_verified():  # type: ignore[union-attr]
+            return None
+        if request.resolver_match and request.resolver_match.url_name in OPEN_TO_UNVERIFIED:
+            return None
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": "Admins must sign in with two-factor sign-in first."}, status=403)
+        if totp_device_of(user) is not None:
+            return redirect_to_login(request.get_full_path(), login_url=reverse("login_code"))
+        return redirect("two_factor")
