@@ -737,7 +737,6 @@ def run_seed(base: str, seed: int, args: argparse.Namespace) -> dict[str, list[T
             mae = track.final_estimate["mae"] if track.final_estimate else None
             print(f"[seed {seed}] {finished[0]}/{len(jobs)} {username} ({track.path}): {track.stop} after "
                   f"{track.questions} questions"
-                  f"{f', mastery at {track.questions_to_mastery}' if track.reached() else ''}"
                   f"{f', stuck ({track.stuck()})' if track.stuck() else ''}"
                   f", estimate MAE {'–' if mae is None else f'{mae:.3f}'}, {track.wall_seconds:.0f}s",
                   file=sys.stderr, flush=True)
