@@ -18,6 +18,7 @@ from lms.content.models import Course
 from lms.learning.models import Enrollment
 from lms.learning.services import enrollment_refresh_progress
 from lms.learning.simulation import simulate_course_activity
+from tests.browser.csp import watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,6 +50,7 @@ def test_it_shows_every_dashboard_to_the_demo_manager(demo_activity, live_server
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    csp_violations = watch_csp(page)
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("manager")
@@ -103,3 +105,4 @@ def test_it_shows_every_dashboard_to_the_demo_manager(demo_activity, live_server
     phone_page.screenshot(path=str(shots / "10-heatmap-phone.png"), full_page=True)
     phone.close()
     context.close()
+    assert csp_violations == [], "the dashboards and htmx work under the Content-Security-Policy"

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from lms.content.models import Module
 from lms.learning.models import QuizAttempt
+from tests.browser.csp import watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,6 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_it_takes_a_quiz_question_in_the_browser(live_server, page, screenshot_dir) -> None:
     call_command("setup_demo", verbosity=0)
     module = Module.objects.filter(course__slug="data-literacy").order_by("order").first()
+    csp_violations = watch_csp(page)
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("learner")
@@ -54,3 +56,4 @@ def test_it_takes_a_quiz_question_in_the_browser(live_server, page, screenshot_d
     page.get_by_text(re.compile(r"Question 2 · up to \d+")).wait_for()
     assert page.url == url_before
     page.screenshot(path=str(screenshot_dir / "next-question.png"), full_page=True)
+    assert csp_violations == [], "the pages and htmx work under the Content-Security-Policy"
