@@ -8,7 +8,8 @@ from django.db.models.signals import post_migrate
 
 def ensure_role_groups(**kwargs: Any) -> None:
     """Create the three role groups and give admins the content and team permissions, and those of
-    sign-in lockouts (axes: to unlock) and authenticator apps (otp_totp: to reset a lost one).
+    sign-in lockouts (axes: to unlock), authenticator apps (otp_totp: to reset a lost one) and API
+    tokens (knox: to revoke).
     Runs after every migrate (once per app, cheaply), so it also repairs groups edited by hand."""
     from django.contrib.auth.models import Group, Permission
 
@@ -16,7 +17,7 @@ def ensure_role_groups(**kwargs: Any) -> None:
 
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
     admin_perms = Permission.objects.filter(content_type__app_label__in=[
-        "content", "accounts", "learning", "adaptive", "axes", "otp_totp"])
+        "content", "accounts", "learning", "adaptive", "axes", "otp_totp", "knox"])
     admin_perms = admin_perms | Permission.objects.filter(content_type__app_label="auth", codename__endswith="_user")
     groups[ADMIN].permissions.set(admin_perms)
 
