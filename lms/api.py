@@ -23,7 +23,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from lms.accounts.roles import is_admin
 from lms.accounts.selectors import learners_visible_to
 from lms.content.grading import InvalidAnswer
-from lms.learning.services import NotAllowed
+from lms.learning.services import AlreadyAnswered, NotAllowed
 
 User = get_user_model()
 
@@ -35,8 +35,9 @@ class Conflict(exceptions.APIException):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, taught the domain's exceptions so that bad input is a 400 and a refusal a
-    403, with errors in DRF's usual ``{"field": ["message"]}`` shape, instead of a 500."""
+    """DRF's handler, taught the domain's exceptions so that bad input is a 400, a refusal a 403
+    and a second answer within a quiz a 409, with errors in DRF's usual ``{"field": ["message"]}``
+    shape, instead of a 500."""
     if isinstance(exc, DjangoValidationError):
         detail = serializers.as_serializer_error(exc)
         if NON_FIELD_ERRORS in detail:  # model.full_clean() puts constraint errors under "__all__"
@@ -44,6 +45,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, InvalidAnswer):
         exc = exceptions.ValidationError({"answer": [str(exc)]})
+    elif isinstance(exc, AlreadyAnswered):
+        exc = Conflict(str(exc))  # a state the client can read back, not a missing permission
     elif isinstance(exc, NotAllowed):
         exc = exceptions.PermissionDenied(str(exc))
     elif isinstance(exc, ProtectedError):

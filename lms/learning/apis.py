@@ -296,10 +296,16 @@ class ResponseListApi(APIView):
         responses={
             201: SubmittedResponseOutput,
             200: OpenApiResponse(SubmittedResponseOutput, description="This submission_id was already recorded."),
+            400: OpenApiResponse(description="Invalid input; the body names each field's problem."),
+            403: OpenApiResponse(description="Not answerable here: a course not open, a finished quiz, or not the "
+                                             "quiz's current question."),
+            409: OpenApiResponse(description="The question was already answered in this quiz attempt (another "
+                                             "submission_id, perhaps at the same moment); nothing was recorded."),
         },
         tags=["responses"],
         description="Answer a question of a module's quiz. The same `submission_id` again is the same answer: "
-                    "it returns the stored response with a 200 and records nothing new.",
+                    "it returns the stored response with a 200 and records nothing new. A quiz attempt takes "
+                    "one answer per question.",
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data, context={"request": request})

@@ -110,7 +110,13 @@ class Response(models.Model):
 
     class Meta:
         ordering = ["created", "id"]
-        constraints = [models.UniqueConstraint(fields=["user", "submission_id"], name="one_response_per_submission")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "submission_id"], name="one_response_per_submission"),
+            # A quiz never asks a question twice (the policy allows no repeats, a placement check's pool
+            # holds each question once), so a second answer in one attempt is two tabs or clients racing.
+            models.UniqueConstraint(fields=["quiz_attempt", "question"], condition=models.Q(quiz_attempt__isnull=False),
+                                    name="one_answer_per_question_per_attempt"),
+        ]
         indexes = [
             models.Index(fields=["user", "question"]),
             models.Index(fields=["user", "created"]),

@@ -29,6 +29,11 @@ class NotAllowed(Exception):
     """The learner may not do this (unpublished course, question not in the quiz, finished attempt)."""
 
 
+class AlreadyAnswered(NotAllowed):
+    """The question was answered already in this quiz attempt (from another tab or client, perhaps at
+    the same moment): a quiz takes one answer per question."""
+
+
 @dataclass(frozen=True)
 class SubmitResult:
     response: Response
@@ -145,8 +150,9 @@ def response_submit(
     The response is committed before anything else (the progress summary is queued after commit
     and may fail without consequence). The same ``submission_id`` twice is one answer: a double
     click or a client retry returns the stored response instead of creating another.
-    Raises InvalidAnswer for an answer that cannot be graded and NotAllowed for a question the
-    learner cannot answer here.
+    Raises InvalidAnswer for an answer that cannot be graded, NotAllowed for a question the
+    learner cannot answer here, and AlreadyAnswered (a NotAllowed) for a second answer to a question
+    in one quiz attempt: the database stores one, even when two requests race.
     """
     submission = uuid.UUID(str(submission_id))
     # One read for both: this submission if it was stored already, and the earlier answers to the
@@ -173,7 +179,7 @@ def response_submit(
         if question.pk not in quiz_attempt.question_ids:
             raise NotAllowed("this question is not part of this quiz attempt")
         if quiz_attempt.pk in earlier_attempts:
-            raise NotAllowed("this question was already answered in this attempt")
+            raise AlreadyAnswered("this question was already answered in this attempt")
         if quiz_attempt.current_question_id not in (None, question.pk):
             # The shown question may have been answered already; then the current one is the next decision.
             current = quiz_attempt_current_question(quiz_attempt) if quiz_attempt.responses.filter(
@@ -199,8 +205,13 @@ def response_submit(
         shown_at=shown_at,
     )
     if not insert_unless_duplicate(response):
-        # Two identical submissions raced past the first check; the other one won.
-        return SubmitResult(Response.objects.get(user=user, submission_id=submission), False)
+        # Another request stored an answer between the checks above and this insert, and a unique
+        # constraint kept this one out. The same submission (a double click, a retry) is that answer;
+        # another answer to the question in this attempt (a second tab or client) is refused.
+        stored = Response.objects.filter(user=user, submission_id=submission).first()
+        if stored is not None:
+            return SubmitResult(stored, False)
+        raise AlreadyAnswered("this question was already answered in this attempt")
     from adaptive.tasks import process_response
 
     # The answer is committed first; the learner model and the summary follow in workers.
@@ -276,6 +287,7 @@ def enrollment_refresh_progress(*, enrollment_id: int) -> Enrollment | None:
 
 
 __all__ = [
+    "AlreadyAnswered",
     "InvalidAnswer",
     "NotAllowed",
     "SubmitResult",

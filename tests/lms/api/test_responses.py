@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import threading
 import uuid
 
+import pytest
 from django.test import Client
 
+from lms.content import grading
+from lms.content.models import Question
+from lms.learning import services
 from lms.learning.models import Enrollment, Response
 from tests.lms.api.helpers import client_for, post_json, results
+from tests.lms.concurrency import run_at_once
 from tests.lms.factories import new_submission_id
 
 URL = "/api/v1/responses/"
@@ -175,3 +181,50 @@ def test_it_requires_authentication(db, catalogue):
 
 def test_it_refuses_the_wrong_method(people, catalogue):
     assert client_for(people.learner).put(URL).status_code == 405
+
+
+def _quiz_attempt(client, catalogue):
+    attempt = post_json(client, "/api/v1/quiz-attempts/", {"module": catalogue.module.pk}).json()
+    question = {q.key: q for q in (catalogue.single, catalogue.multiple, catalogue.true_false, catalogue.numeric,
+                                   catalogue.short_text)}[attempt["current_question"]["key"]]
+    return attempt, question
+
+
+def _wrong_answer(question):
+    if question.type in Question.CHOICE_TYPES:
+        wrong = question.choices.filter(is_correct=False).first().pk
+        return wrong if question.type == Question.SINGLE else [wrong]
+    return {"add-tf": False, "add-num": 7, "add-text": "no"}[question.key]
+
+
+def test_it_answers_409_to_a_second_answer_to_a_quiz_question(people, catalogue):
+    client = client_for(people.learner)
+    attempt, question = _quiz_attempt(client, catalogue)
+    data = answer(catalogue, question, _wrong_answer(question), quiz_attempt=attempt["id"])
+    first = post_json(client, URL, data)
+    second = post_json(client, URL, {**data, "submission_id": new_submission_id()})
+    assert (first.status_code, second.status_code) == (201, 409), second.content
+    assert second.json() == {"detail": "this question was already answered in this attempt"}
+    assert Response.objects.filter(quiz_attempt_id=attempt["id"]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_stores_one_of_four_concurrent_answers_to_a_quiz_question(people, catalogue, monkeypatch):
+    attempt, question = _quiz_attempt(client_for(people.learner), catalogue)
+    clients = [client_for(people.learner) for _ in range(4)]
+    posts = [answer(catalogue, question, _wrong_answer(question), quiz_attempt=attempt["id"]) for _ in clients]
+    # Every request passes its checks before any of them stores its answer: the race, every time.
+    checked = threading.Barrier(len(clients))
+
+    def grade_when_all_have_checked(*args):
+        checked.wait(timeout=30)
+        return grading.grade(*args)
+
+    monkeypatch.setattr(services, "grade", grade_when_all_have_checked)
+
+    replies = run_at_once(*(lambda c=c, p=p: post_json(c, URL, p) for c, p in zip(clients, posts, strict=True)))
+
+    assert sorted(r.status_code for r in replies) == [201, 409, 409, 409], [r.content[:200] for r in replies]
+    stored = Response.objects.get(quiz_attempt_id=attempt["id"])
+    winner = next(r for r in replies if r.status_code == 201)
+    assert str(stored.submission_id) == winner.json()["submission_id"]

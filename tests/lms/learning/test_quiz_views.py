@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 
 import pytest
 from django.urls import reverse
 
+from lms.content import grading
 from lms.content.models import Question
+from lms.learning import services
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
+from tests.lms.concurrency import run_at_once
 from tests.lms.conftest import client_for
 from tests.lms.factories import CourseFactory, ModuleFactory, QuestionFactory, SkillFactory, add_to_quiz
 
@@ -165,3 +169,32 @@ def test_it_hides_unpublished_courses(people, quiz_module) -> None:
     quiz_module.course.save()
     assert client_for(people.learner).get(quiz_module.get_absolute_url()).status_code == 404
     assert client_for(people.admin).get(quiz_module.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_one_answer_when_three_tabs_answer_at_once(people, quiz_module, monkeypatch) -> None:
+    tabs = [client_for(people.learner) for _ in range(3)]
+    attempt = _start(tabs[0], quiz_module)
+    question = Question.objects.get(pk=attempt.current_question_id)
+    url = reverse("quiz_answer", args=[attempt.pk, question.pk])
+    posts = [{**_form_fields(tab.get(reverse("quiz", args=[attempt.pk])).content.decode()),
+              "answer": question.choices.first().pk if question.type in Question.CHOICE_TYPES else "1"}
+             for tab in tabs]
+    assert len({p["submission_id"] for p in posts}) == 3, "each tab shows its own submission id"
+    # Every tab's request passes its checks before any of them stores its answer.
+    checked = threading.Barrier(len(tabs))
+
+    def grade_when_all_have_checked(*args):
+        checked.wait(timeout=30)
+        return grading.grade(*args)
+
+    monkeypatch.setattr(services, "grade", grade_when_all_have_checked)
+
+    replies = run_at_once(*(lambda t=t, p=p: t.post(url, p) for t, p in zip(tabs, posts, strict=True)))
+
+    stored = Response.objects.get(quiz_attempt=attempt)
+    quiz_url = reverse("quiz", args=[attempt.pk])
+    feedback_url = reverse("quiz_feedback", args=[attempt.pk, stored.submission_id])
+    assert sorted(r.url for r in replies) == sorted([feedback_url, quiz_url, quiz_url])
+    refused = tabs[[r.url for r in replies].index(quiz_url)].get(quiz_url)
+    assert "This question was already answered in this attempt." in refused.content.decode()
