@@ -113,6 +113,7 @@ STUCK_WINDOW = 100
 STUCK_MIN_GAIN = 0.02
 NO_QUESTION_ROUNDS = 3
 HTTP_TIMEOUT_S = 60
+BROKEN_SITE_S = 60  # a site that answers its first page with server errors this long will not recover
 HTTP_RETRIES = 3  # connection errors and 502/503/504 only; every request here may be repeated safely
 START = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
 
@@ -559,6 +560,7 @@ class Install:
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                             start_new_session=True)
         deadline = started + timeout_s
+        failing_since: float | None = None  # the site answers, but with a server error
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"bin/demo exited with {self.process.returncode} before the site answered; "
@@ -570,6 +572,10 @@ class Install:
             except urllib.error.HTTPError as exc:
                 if exc.code < 500:
                     return time.monotonic() - started
+                failing_since = failing_since or time.monotonic()
+                if time.monotonic() - failing_since > BROKEN_SITE_S:
+                    raise RuntimeError(f"the site at {self.base} has answered / with HTTP {exc.code} for "
+                                       f"{BROKEN_SITE_S}s; log: {self.log}\n{tail(self.log)}") from None
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
@@ -796,6 +802,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop_on_term)
+    # Ctrl-C (or kill -INT) stops everything even when started in the background, where SIGINT
+    # would otherwise be ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     per_seed: list[dict[str, Any]] = []
     all_tracks: dict[str, list[Track]] = {"adaptive": [], "fixed": []}
     install: Install | None = None
