@@ -422,7 +422,9 @@ def _category_skill(category: str) -> tuple[str, str]:
 def parse_gift(text: str) -> tuple[list[_Parsed], list[GiftError]]:
     """Parse a GIFT text into questions (each supported or not) and syntax errors."""
     items: list[_Parsed] = []
-    errors: list[GiftError] = []
+    # PostgreSQL refuses a NUL character in text; a GIFT file holding one is damaged or not text.
+    errors = [GiftError(number, "", "contains a NUL character (\\0), which no question may hold")
+              for number, line in enumerate(text.splitlines(), start=1) if "\x00" in line]
     category: str | None = None
     for block in _blocks(text):
         body = block.text

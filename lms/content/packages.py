@@ -29,9 +29,11 @@ from django.db import transaction
 
 from lms.content.models import Choice, Course, Module, ModuleImage, ModuleQuestion, Question, Skill
 from lms.content.skills import cycle_message, find_cycle, prerequisite_edges
+from lms.text import format_path, unstorable
 
 FORMAT = "pathwise-course/1"
 MAX_TEXT_BYTES = 5 * 1024 * 1024
+MAX_NESTING = 20  # a package nests five levels (modules[0].images[1].file); more is a mistake or an attack
 MAX_ZIP_MEMBERS = 5000
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -268,21 +270,36 @@ def _load_data(name: str, raw: bytes, errors: list[PackageError]) -> tuple[bool,
     except UnicodeDecodeError as exc:
         errors.append(PackageError(name, "", f"not valid UTF-8 text (byte {exc.start})"))
         return False, None
+    too_deep = PackageError(name, "", f"nested more than {MAX_NESTING} levels deep")
     if name.endswith(".json"):
         try:
-            return True, json.loads(text)
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             errors.append(PackageError(name, f"line {exc.lineno}", f"invalid JSON: {exc.msg} (column {exc.colno})"))
             return False, None
-    try:
-        return True, yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        where = f"line {mark.line + 1}" if mark else ""
-        column = f" (column {mark.column + 1})" if mark else ""
-        errors.append(PackageError(name, where, f"invalid YAML: {problem}{column}"))
+        except RecursionError:  # the parser recurses once per level
+            errors.append(too_deep)
+            return False, None
+    else:
+        try:
+            data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            problem = getattr(exc, "problem", None) or str(exc)
+            where = f"line {mark.line + 1}" if mark else ""
+            column = f" (column {mark.column + 1})" if mark else ""
+            errors.append(PackageError(name, where, f"invalid YAML: {problem}{column}"))
+            return False, None
+        except RecursionError:
+            errors.append(too_deep)
+            return False, None
+    # JSON's \u0000 and \ud800 and YAML's "\0" make text no database stores: refuse it here, by place.
+    found = unstorable(data, max_depth=MAX_NESTING)
+    if found is not None:
+        path, problem = found
+        errors.append(PackageError(name, format_path(path), problem))
         return False, None
+    return True, data
 
 
 # --- Images ---------------------------------------------------------------------------------------
@@ -551,11 +568,16 @@ class _Checker:
             self.add(file, where, f"{rel} is too large ({size} bytes; at most {MAX_TEXT_BYTES})")
             return None
         try:
-            return self.source.read(rel).decode("utf-8-sig")
+            text = self.source.read(rel).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             self.add(file, where, f"{rel} is not valid UTF-8 text (byte {exc.start})")
         except OSError as exc:
             self.add(file, where, str(exc))
+        else:
+            if "\x00" not in text:
+                return text
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            self.add(file, where, f"{rel}: line {line} contains a NUL character, which no text may hold")
         return None
 
     def read_image(self, file: str, where: str, rel_value: Any) -> tuple[str, str, bytes] | None:

@@ -185,6 +185,17 @@ def test_it_reports_syntax_errors_with_line_numbers_and_writes_nothing(tmp_path:
     assert not Question.objects.exists() and not Skill.objects.exists()
 
 
+def test_it_refuses_a_nul_character_with_its_line_and_writes_nothing(tmp_path: Path) -> None:
+    text = "$CATEGORY: Averages\n\n::Fine::Is this fine?{T}\n\n::Damaged::What is the me\x00an?{=4 ~3}\n"
+
+    with pytest.raises(GiftInvalid) as caught:
+        question_bank_import_gift(path=write(tmp_path, text), skill_slug=None, key_prefix="avg")
+
+    assert [(e.line, e.message) for e in caught.value.errors] == [
+        (5, "contains a NUL character (\\0), which no question may hold")]
+    assert not Question.objects.exists() and not Skill.objects.exists()
+
+
 def test_it_needs_a_skill_for_every_question(tmp_path: Path) -> None:
     with pytest.raises(GiftInvalid) as caught:
         question_bank_import_gift(path=write(tmp_path, "::A::Is it?{T}\n"), skill_slug=None, key_prefix="x")

@@ -257,7 +257,39 @@ def _duplicate_key(course: dict[str, Any], questions: list[dict[str, Any]], file
     questions[1]["key"] = "cnt-single"
 
 
+def _course_json(text: str) -> Change:
+    def change(course: dict[str, Any], questions: list[dict[str, Any]], files: dict[str, Any]) -> None:
+        files.update({"course.yaml": None, "course.json": text})
+
+    return change
+
+
+def _nested(levels: int) -> Any:
+    value: Any = "deep"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+DEEP = 100_000
+BASE_COURSE_FIELDS = {"format": "pathwise-course/1", "slug": "counting"}
+
 BAD_PACKAGES: list[tuple[str, Change, str, str, str]] = [
+    ("100,000 levels of YAML", _file("questions.yaml", "[" * DEEP + "]" * DEEP), "questions.yaml", "",
+     "nested more than 20 levels deep"),
+    ("100,000 levels of JSON", _course_json('{"a":' * DEEP + "1" + "}" * DEEP), "course.json", "",
+     "nested more than 20 levels deep"),
+    ("nested past the limit", _course("modules", 0, "images", value=_nested(25)), "course.yaml",
+     "modules[0].images[0][0]", "nested more than 20 levels deep"),
+    ("NUL in a YAML title", _course("title", value="me\x00an"), "course.yaml", "title", "NUL characters"),
+    ("NUL in a choice", _question(0, "choices", 1, "text", value="\x00"), "questions.yaml", "[0].choices[1].text",
+     "NUL characters"),
+    ("NUL in a key", _course("skills", 0, "na\x00me", value="x"), "course.yaml", "skills[0]",
+     "keys must not contain NUL"),
+    ("lone surrogate in JSON", _course_json(json.dumps({**BASE_COURSE_FIELDS, "title": "\ud800"})), "course.json",
+     "title", "unpaired surrogates"),
+    ("NUL in a module file", _file("modules/intro.md", "# Intro\n\nme\x00an\n"), "course.yaml", "modules[0].file",
+     "modules/intro.md: line 3 contains a NUL character"),
     ("wrong format", _course("format", value="pathwise-course/2"), "course.yaml", "format", "pathwise-course/1"),
     ("missing title", _delete("title"), "course.yaml", "title", "required"),
     ("bad course slug", _course("slug", value="Counting Course"), "course.yaml", "slug", "not valid"),
