@@ -60,8 +60,8 @@ Judging, by the simulator's hidden state only (the product's estimates are never
   admin) against the true chance on a typical question. ``estimate_mae`` is the mean absolute
   difference over the skills for which the product shows a number, estimated or not (what a manager
   would see); ``estimate_mae_estimated`` only over skills it marks ``estimated``; skills shown
-  without a number are counted (``skills_without_estimate``), never guessed. The worker updates the
-  estimate right after each answer, so the last answer may not be in it yet.
+  without a number are counted (``skills_without_estimate``), never guessed. It is read after the
+  worker's decisions for the last answer are stored (with ``--worker-wait 0``, possibly before).
 * questions on skills already known: answers to questions all of whose skills the learner already
   truly had at the threshold when the question was shown.
 
