@@ -372,7 +372,10 @@ def model_health(request: HttpRequest) -> HttpResponse:
                   v.device, _r((v.metrics or {}).get("auc")), _r((v.metrics or {}).get("logloss")),
                   _r((v.metrics or {}).get("ece")), v.promotion_note] for v in ModelVersion.objects.all()[:200]))
 
-    tables = {"calibration": calibration_table, "kshot": kshot_table, "versions": versions_table}
+    admin = is_admin(request.user)
+    tables = {"calibration": calibration_table, "kshot": kshot_table}
+    if admin:  # the registry is admins' detail on the page, so in its export too
+        tables["versions"] = versions_table
     if (csv_response := _csv_response(request, "model", tables)) is not None:
         return csv_response
     calibration_chart = kshot_chart = None
@@ -398,8 +401,8 @@ def model_health(request: HttpRequest) -> HttpResponse:
         "form": form, "scope": scope, "page_name": "model", "champion": champion, "verdict": verdict,
         "metrics": metrics, "calibration": calibration, "kshot": kshot_points, "live": live, "checks": checks,
         "calibration_chart": calibration_chart, "kshot_chart": kshot_chart, "last_run": last_run,
-        "versions": ModelVersion.objects.all()[:20] if is_admin(request.user) else [],
-        "detail": is_admin(request.user),
+        "versions": ModelVersion.objects.all()[:20] if admin else [],
+        "detail": admin,
         "metric_rows": [(k, f"{v:.4g}" if isinstance(v, float) else v) for k, v in metrics.items()
                         if k not in ("calibration", "kshot")],
         "training_rows": list(((champion.training_data or {}) if champion else {}).items()),

@@ -62,6 +62,14 @@ def test_it_exports_the_calibration_as_csv(trained, people) -> None:
     assert lines[0] == "source,low,high,count,predicted,observed" and lines[1].startswith("held-out,")
 
 
+def test_it_exports_the_model_registry_to_admins_only(trained, people) -> None:
+    query = {"format": "csv", "table": "versions"}
+    assert client_for(people.manager).get(URL, query).status_code == 404, "the page shows it to admins only"
+    response = client_for(people.admin).get(URL, query)
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.decode().splitlines()[0].startswith("id,name,status,")
+
+
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_it_refuses_other_methods(people, method) -> None:
     assert getattr(client_for(people.manager), method)(URL).status_code == 405
