@@ -37,3 +37,18 @@ def test_it_reports_a_malformed_boolean_by_name() -> None:
     result = _manage("check", DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG must be one of" in result.stderr
+
+
+def _security_setting(name: str, **env: str) -> str:
+    production = {"DEBUG": "0", "SECRET_KEY": "k" * 20 + "-production-like-secret-0123456789abcdefghij",
+                  "ALLOWED_HOSTS": "learn.example.org"}
+    result = _manage("shell", "-c", f"from django.conf import settings; print(settings.{name})",
+                     **{**production, **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_it_leaves_hsts_preload_to_the_deployer() -> None:
+    assert _security_setting("SECURE_HSTS_PRELOAD") == "False"
+    assert _security_setting("SECURE_HSTS_SECONDS") == "31536000", "HSTS itself stays on in production"
+    assert _security_setting("SECURE_HSTS_PRELOAD", SECURE_HSTS_PRELOAD="1") == "True"
