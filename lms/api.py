@@ -13,7 +13,7 @@ from django.db.models import ProtectedError, QuerySet
 from django.http import Http404
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -68,7 +68,24 @@ class IsAdminRoleOrReadOnly(BasePermission):
 
 
 class Pagination(LimitOffsetPagination):
+    """DRF's, except that a malformed ``limit`` or ``offset`` (``?offset=null``) is a 400 rather than
+    silently the first page: a client with such a bug would otherwise never see the rest."""
+
     max_limit = 200
+
+    def get_limit(self, request: Request) -> int | None:
+        self._check(request, self.limit_query_param, minimum=1)
+        return super().get_limit(request)
+
+    def get_offset(self, request: Request) -> int:
+        self._check(request, self.offset_query_param, minimum=0)
+        return super().get_offset(request)
+
+    @staticmethod
+    def _check(request: Request, name: str, *, minimum: int) -> None:
+        raw = request.query_params.get(name)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) >= minimum):
+            raise exceptions.ValidationError({name: [f"must be a whole number, at least {minimum}"]})
 
 
 def paginated_response(
@@ -111,3 +128,35 @@ class RelatedSlugsField(serializers.ListField):
 
     def to_representation(self, manager: Any) -> list[str]:
         return [getattr(obj, self.attr) for obj in manager.all()]
+
+
+# --- The schema --------------------------------------------------------------------------------------
+
+BAD_REQUEST = "Invalid input; the body names each field's or parameter's problem."
+NOT_FOUND = "No such object, or not one you may see."
+
+
+def document_errors(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular hook: the error answers every view can give, where its own decorator is silent.
+
+    400 wherever there is a body or a query parameter (serializers and the pagination refuse bad
+    values), 404 wherever the path names an object, and 403 for a change that a permission beyond
+    signing in can refuse (its message as the description). A view's own description wins.
+    """
+    refusals = {}
+    for path, _regex, method, view in generator.endpoints:
+        permissions = getattr(view.cls, "permission_classes", [])
+        strict = [p for p in permissions if not issubclass(p, IsAuthenticated)]
+        if strict and method not in SAFE_METHODS:
+            refusals[(path, method.lower())] = " ".join(getattr(p, "message", "") for p in strict).strip()
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            parameters = operation.get("parameters", [])
+            if "requestBody" in operation or any(p.get("in") == "query" for p in parameters):
+                responses.setdefault("400", {"description": BAD_REQUEST})
+            if any(p.get("in") == "path" for p in parameters):
+                responses.setdefault("404", {"description": NOT_FOUND})
+            if (path, method) in refusals:
+                responses.setdefault("403", {"description": refusals[(path, method)] or "Not allowed."})
+    return result

@@ -302,6 +302,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "lms.api.document_errors",
         "lms.accounts.throttles.document_throttling",
     ],
 }

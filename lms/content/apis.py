@@ -11,9 +11,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
@@ -348,6 +351,24 @@ class CourseDetailApi(APIView):
 
 # --- Modules ------------------------------------------------------------------------------------
 
+@extend_schema_field({"type": "string", "anyOf": [{"format": "uri"}, {"maxLength": 0}]})
+class OptionalURLField(serializers.CharField):
+    """An address or the empty string, checked as DRF's URLField checks it. Its schema says so:
+    ``format: uri`` alone would call "" invalid. (The check is not among ``validators``, from which
+    drf-spectacular would add that format again.)"""
+
+    default_error_messages = {"invalid": serializers.URLField.default_error_messages["invalid"]}
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if value:
+            try:
+                URLValidator()(value)
+            except DjangoValidationError:
+                self.fail("invalid")
+        return value
+
+
 class ModuleOutput(serializers.Serializer):
     class Meta:
         ref_name = "Module"
@@ -357,7 +378,7 @@ class ModuleOutput(serializers.Serializer):
     slug = serializers.SlugField()
     title = serializers.CharField()
     body = serializers.CharField(help_text="Markdown.")
-    video_url = serializers.URLField(allow_blank=True)
+    video_url = OptionalURLField(allow_blank=True, help_text="Empty when the module has no video.")
     estimated_minutes = serializers.IntegerField()
     order = serializers.IntegerField()
     skills = RelatedSlugsField()
@@ -375,7 +396,7 @@ class ModuleInput(serializers.Serializer):
     slug = serializers.SlugField(max_length=80)
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(help_text="Markdown.")
-    video_url = serializers.URLField(required=False, allow_blank=True, default="")
+    video_url = OptionalURLField(required=False, allow_blank=True, default="", help_text="Empty for no video.")
     estimated_minutes = serializers.IntegerField(min_value=1, max_value=32767, required=False, default=5)
     order = serializers.IntegerField(min_value=0, max_value=2_147_483_647, required=False, default=0)
     skills = _skill_slugs()
@@ -504,6 +525,18 @@ class QuestionOutput(QuestionLearnerOutput):
     case_sensitive = serializers.BooleanField()
     created = serializers.DateTimeField()
     updated = serializers.DateTimeField()
+
+
+class _ClosedLearnerQuestion(OpenApiSerializerExtension):
+    """A learner's question has exactly these fields. Saying so (``additionalProperties: false``)
+    keeps QuestionForRole's ``oneOf`` unambiguous: a full question, answer key included, has every
+    field of a learner's and would otherwise match both."""
+
+    target_class = QuestionLearnerOutput
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> Any:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
 
 
 QUESTION_RESPONSE = PolymorphicProxySerializer(

@@ -482,7 +482,10 @@ class QuizAttemptListApi(APIView):
                 attrs["module_obj"] = module
             return attrs
 
-    @extend_schema(request=InputSerializer, responses={201: QuizAttemptOutput, 200: QuizAttemptOutput},
+    @extend_schema(request=InputSerializer,
+                   responses={201: QuizAttemptOutput, 200: QuizAttemptOutput,
+                              403: OpenApiResponse(description="The module has no quiz yet, or the course no "
+                                                               "questions.")},
                    tags=["quizzes"],
                    description="Start a module quiz (or resume the open one: 200) or a placement check. The "
                                "questions are chosen one at a time by the learner model; answer the "

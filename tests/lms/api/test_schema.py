@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlparse
 
+import jsonschema
 from django.core.management import call_command
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
 
 from tests.lms.api.helpers import client_for
 
@@ -60,10 +64,10 @@ def test_it_documents_the_experiment_and_integration_endpoints(people):
     paths = client_for(people.admin).get("/api/schema/", HTTP_ACCEPT="application/json").json()["paths"]
     expected = {
         ("/api/v1/users/", "post"): {"201", "400", "403"},
-        ("/api/v1/users/", "get"): {"200", "403"},
+        ("/api/v1/users/", "get"): {"200", "400", "403"},
         ("/api/v1/users/{user_id}/", "get"): {"200", "403", "404"},
         ("/api/v1/teams/", "post"): {"201", "400", "403"},
-        ("/api/v1/teams/", "get"): {"200", "403"},
+        ("/api/v1/teams/", "get"): {"200", "400", "403"},
         ("/api/v1/teams/{slug}/members/", "post"): {"200", "400", "403", "404"},
         ("/api/v1/enrollments/", "post"): {"200", "201", "400", "403"},
         ("/api/v1/courses/{slug}/", "patch"): {"200", "400", "403", "404"},
@@ -72,3 +76,63 @@ def test_it_documents_the_experiment_and_integration_endpoints(people):
     }
     for (path, method), codes in expected.items():
         assert set(paths[path][method]["responses"]) == codes | {"429"}, (path, method)
+
+
+def _schema(client) -> dict:
+    return client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+
+def _nullable_as_json_schema(value):
+    """OpenAPI 3.0's ``nullable: true`` in JSON Schema's words (``type: [..., "null"]``)."""
+    if isinstance(value, list):
+        return [_nullable_as_json_schema(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    converted = {k: _nullable_as_json_schema(v) for k, v in value.items() if k != "nullable"}
+    if value.get("nullable") and "type" in value:
+        converted["type"] = [value["type"], "null"]
+    return converted
+
+
+def _validator(schema: dict, component: str) -> jsonschema.Draft7Validator:
+    """A validator of one component, its references resolved within the document and ``format: uri``
+    checked (jsonschema checks it only with an optional package)."""
+    formats = jsonschema.FormatChecker()
+    formats.checks("uri")(lambda value: not isinstance(value, str) or bool(urlparse(value).scheme))
+    registry = Registry().with_resource("schema", Resource.from_contents(_nullable_as_json_schema(schema),
+                                                                         default_specification=DRAFT7))
+    return jsonschema.Draft7Validator({"$ref": f"schema#/components/schemas/{component}"}, registry=registry,
+                                      format_checker=formats)
+
+
+def test_it_documents_the_errors_each_operation_can_give(people):
+    for path, operations in _schema(client_for(people.admin))["paths"].items():
+        for method, operation in operations.items():
+            codes, places = set(operation["responses"]), {p["in"] for p in operation.get("parameters", [])}
+            if "requestBody" in operation or "query" in places:
+                assert "400" in codes, (path, method)
+            if "path" in places:
+                assert "404" in codes, (path, method)
+            if path.split("/")[3] in {"courses", "modules", "questions", "skills"} and method != "get" and (
+                    not path.endswith("/recommendation/")):
+                assert "403" in codes, (path, method)
+
+
+def test_it_describes_a_module_without_a_video_as_valid(people, catalogue):
+    client = client_for(people.admin)
+    module = client.get(f"/api/v1/modules/{catalogue.module.pk}/").json()
+    assert module["video_url"] == ""
+    module_schema = _validator(_schema(client), "Module")
+    module_schema.validate(module)
+    module_schema.validate({**module, "video_url": "https://video.example.org/adding"})
+    assert not module_schema.is_valid({**module, "video_url": "not an address"})
+
+
+def test_it_tells_a_full_question_from_a_learners(people, catalogue):
+    schema = _schema(client_for(people.admin))
+    full, learner = _validator(schema, "Question"), _validator(schema, "LearnerQuestion")
+    url = f"/api/v1/questions/{catalogue.single.key}/"
+    as_admin, as_learner = client_for(people.admin).get(url).json(), client_for(people.learner).get(url).json()
+    assert (full.is_valid(as_admin), learner.is_valid(as_admin)) == (True, False)
+    assert (full.is_valid(as_learner), learner.is_valid(as_learner)) == (False, True)
+    _validator(schema, "QuestionForRole").validate(as_admin)  # oneOf: exactly one matches
