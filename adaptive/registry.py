@@ -154,7 +154,9 @@ def serving() -> LoadedModel:
 
 def forget() -> None:
     """Drop the loaded model and the shared marker (after a promotion or in tests)."""
+    global _fallback
     with _lock:
         _loaded.clear()
         _refused.clear()
+        _fallback = None  # described again from the current content when next needed
     cache.delete(CHAMPION_KEY)
