@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from adaptive.core.data import ResponseLog  # noqa: E402
-from adaptive.core.learners import LearnerModel  # noqa: E402
+from adaptive.core.learners import ItemInfo, LearnerModel, load  # noqa: E402
 from adaptive.core.policy import ModuleCandidate, QuestionCandidate, choose_next_module, choose_next_question  # noqa: E402
 from adaptive.core.train import train_model  # noqa: E402
 from lms.learning.learner_simulator import SimulatedLearner  # noqa: E402
@@ -228,7 +228,7 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
         asked: list[str] = []
         while not run.done():
             keys = list(unit.quiz)
-            predicted = model.predict(state, keys, [course.items[k].skills[0] for k in keys], at=run.clock)
+            predicted = model.predict(state, keys, at=run.clock, infos=[info_of(course.items[k]) for k in keys])
             pool = [QuestionCandidate(k, float(p), course.items[k].skills) for k, p in zip(keys, predicted)]
             if not asked:  # the quiz's first question is decided when it starts, after the break
                 mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills, at=run.clock))))
@@ -239,7 +239,7 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
                 break
             key = str(choice.question)
             correct = run.answer(key)
-            state = model.update(state, key, int(correct), skill=course.items[key].skills[0], at=run.clock)
+            state = model.update(state, key, int(correct), at=run.clock, info=info_of(course.items[key]))
             mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills, at=run.clock))))
             for s, m in mastery.items():
                 peak[s] = max(peak.get(s, 0.0), m)
@@ -248,6 +248,12 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
         studied[slug] = run.clock
         run.between_sittings()
     return run
+
+
+def info_of(item: Item) -> ItemInfo:
+    """The question as its author described it, as the product passes it to the model: every skill
+    (each gets the evidence) and the difficulty."""
+    return ItemInfo(item.skills, float(item.difficulty))
 
 
 def population(course: Course, n: int, seed: int) -> list[tuple[SimulatedLearner, int]]:
@@ -313,14 +319,25 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--retrain", action="store_true",
                         help="Train the model, let as many other learners use the adaptive policy with it, then "
                              "train it again on all those answers (one round of the product's retraining).")
+    parser.add_argument("--model-file", type=Path,
+                        help="Use this checkpoint (e.g. the shipped adaptive/artifacts/skill_elo_meta.pt) as a fresh "
+                             "install serves it, reading the course's descriptions; nothing is trained.")
+    parser.add_argument("--stop-at-mastery", action="store_true",
+                        help="Learners stop once they reach mastery (as in the product benchmark), not at the budget.")
     parser.add_argument("--json", type=Path, help="Write the results here.")
     args = parser.parse_args(argv)
 
     course = load_course(args.course)
     started = time.perf_counter()
-    records = logged(course, args.train_learners, args.seed + 1000, args.budget)
-    model = train_on(records, args)
-    if args.retrain:
+    if args.model_file is not None:
+        model = load(args.model_file)
+        if hasattr(model, "set_catalogue"):
+            model.set_catalogue({k: info_of(i) for k, i in course.items.items()}, course.prerequisites)
+        args.model, args.train_learners = f"{model.name} ({args.model_file.name})", 0
+    else:
+        records = logged(course, args.train_learners, args.seed + 1000, args.budget)
+        model = train_on(records, args)
+    if args.retrain and args.model_file is None:
         # As the product's periodic retraining would: once learners have used the adaptive policy,
         # the model is trained again on the whole log, their answers included.
         records += logged(course, args.train_learners, args.seed + 2000, args.budget, model,
@@ -331,8 +348,10 @@ def main(argv: list[str] | None = None) -> dict:
     results: dict[str, list[Run]] = {"adaptive": [], "fixed": []}
     for learner, answer_seed in population(course, args.learners, args.seed):
         results["fixed"].append(run_fixed(Run(course, clone(learner), random.Random(answer_seed), args.budget,
+                                              stop_at_mastery=args.stop_at_mastery,
                                               sitting_minutes=args.sitting_minutes)))
         results["adaptive"].append(run_adaptive(Run(course, clone(learner), random.Random(answer_seed), args.budget,
+                                                    stop_at_mastery=args.stop_at_mastery,
                                                     sitting_minutes=args.sitting_minutes), model))
 
     report: dict = {"course": str(args.course.name), "model": args.model, "budget": args.budget,

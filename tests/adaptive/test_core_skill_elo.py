@@ -86,7 +86,7 @@ def test_it_starts_a_never_seen_skill_from_its_own_prior() -> None:
         assert model.skill_prior("z") == pytest.approx(expected)
         fresh = model.mastery(model.init_state(), "z")
         assert model.mastery(random_history(model, rng, 40), "z") == fresh  # others' answers change nothing
-        assert fresh == pytest.approx(cfg.guess + (1 - cfg.guess) / (1 + math.exp(-expected)))
+        assert fresh == pytest.approx(cfg.guess + (1 - cfg.guess - cfg.slip) / (1 + math.exp(-expected)))
 
 
 def test_it_keeps_every_output_finite_and_inside_the_floor_and_ceiling() -> None:

@@ -34,7 +34,8 @@ the skill's own offset when its first answers were seen in training), never from
 history; a question never seen
 starts from its author's difficulty. Mastery of a skill is the chance of answering a typical
 (medium, difficulty 3) question of it, from the point estimate ``mu``, with the global guessing
-floor but neither the type's floor nor the slip (a property of the learner, not of one question).
+floor and the slip (not the type's floor, a property of one kind of question): the scale of the
+answers it predicts, and of the course's mastery threshold.
 
 Fitting is empirical Bayes and closed form: the population's first-attempt success gives the
 prior, each skill's and each question's own answers give shrunk offsets, and a small search on
@@ -264,10 +265,12 @@ class SkillEloModel(LearnerModel):
         return out
 
     def mastery(self, state: State, skill: RawId, at: Moment = None) -> float:
-        """The chance of answering a typical (medium) question of ``skill``, from the point estimate."""
+        """The chance of answering a typical (medium) question of ``skill``, from the point estimate,
+        guessing and slips included: on the scale of the answers it predicts, so a learner who still
+        slips one answer in ten is not shown as certain to get every question right."""
         mu, _ = self._belief(state, str(skill), seconds(at))
         g = self.config.guess
-        return g + (1 - g) * _sigmoid(mu)
+        return g + (1 - g - self.config.slip) * _sigmoid(mu)
 
     def predict_skill(self, state: State, skill: RawId, at: Moment = None) -> float:
         return self.mastery(state, skill, at)
@@ -447,7 +450,11 @@ def answers_to_mastery(config: SkillEloConfig, target: float = 0.85, limit: int 
 def with_mastery_reach(config: SkillEloConfig, answers: int = 8, target: float = 0.85) -> SkillEloConfig:
     """``config``, with ``practice_gain`` raised just enough (when needed) that a new learner answering
     a skill's medium questions right reaches mastery ``target`` within ``answers`` answers. Applied to
-    every learned configuration (``adaptive.core.meta``), so none trades this promise for fit."""
+    every learned configuration (``adaptive.core.meta``), so none trades this promise for fit. Mastery
+    tops out at ``1 - slip``, so a slip that leaves less than 0.03 above ``target`` is lowered first."""
+    ceiling_room = 0.03
+    if config.slip > 1 - target - ceiling_room:
+        config = dataclasses.replace(config, slip=max(0.0, 1 - target - ceiling_room))
     if answers_to_mastery(config, target) <= answers:
         return config
     low, high = config.practice_gain, max(config.practice_gain, 0.05)
