@@ -30,7 +30,7 @@ def test_it_trains_registers_and_promotes_the_first_model(course_with_activity) 
     assert result.promoted and version.status == ModelVersion.CHAMPION
     assert version.metrics["auc"] > 0.6
     assert set(version.metrics["kshot"]) >= {"1", "5", "after20"}
-    assert version.training_data["holdout_learners"] >= 10
+    assert 5 <= version.training_data["holdout_learners"] <= 25  # about a fifth of 60, by hash
     assert registry.artifact_path(version).exists()
     assert registry.champion().version.pk == version.pk
 
