@@ -127,3 +127,36 @@ def test_weight_averaging_refuses_a_horizon_that_is_not_a_number_of_epochs(epoch
 
     with pytest.raises(ValueError, match="average_epochs"):
         Trainer(max_epochs=1, learning_rate=0.1, average_epochs=epochs)
+
+
+def test_the_stable_holdout_keeps_a_learner_on_its_side_as_the_log_grows() -> None:
+    from adaptive.core.data import split_learners_stably
+    from adaptive.core.simulate import simulate_learners
+
+    small = simulate_learners(n_learners=100, seed=5).log
+    grown = simulate_learners(n_learners=104, seed=5).log  # the same first learners, four more
+    _, held_small = split_learners_stably(small, 0.2)
+    kept_grown, held_grown = split_learners_stably(grown, 0.2)
+    held_before = set(held_small.learner_vocab.decode(np.unique(held_small.learner)))
+    trained_now = set(kept_grown.learner_vocab.decode(np.unique(kept_grown.learner)))
+    assert held_before and not held_before & trained_now, "no learner held out before is trained on now"
+    assert 10 <= len(held_before) <= 30
+
+
+def test_the_paired_comparison_promotes_a_real_gain_and_refuses_noise() -> None:
+    from adaptive.core.evaluate import compare_paired
+    from adaptive.core.simulate import simulate_learners
+
+    import dataclasses
+
+    log = simulate_learners(n_learners=150, seed=6).log
+    rng = np.random.default_rng(0)
+    truth = rng.uniform(0.1, 0.9, len(log))  # answers drawn from known chances: ``truth`` is calibrated
+    log = dataclasses.replace(log, correct=(rng.random(len(log)) < truth).astype(np.int8))
+    noise = np.clip(log.correct.mean() + rng.normal(0, 0.02, len(log)), 0.01, 0.99)
+    better, evidence = compare_paired(log, truth, noise)
+    assert better.promote and evidence["auc_gain"]["low"] > 0.002
+    same, _ = compare_paired(log, truth, np.clip(truth + rng.normal(0, 1e-4, len(log)), 0.01, 0.99))
+    assert not same.promote and "not credibly above" in same.reason
+    broken, _ = compare_paired(log, np.full(len(log), np.nan), noise)
+    assert not broken.promote and "non-finite" in broken.reason
