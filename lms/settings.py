@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu.transport import TRANSPORT_ALIASES
 
 from lms.env import env_bool, env_float, env_int, env_list, env_str
 
@@ -173,17 +174,21 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else 
 # web process and the worker (separate processes) still share one queue.
 BROKER_DIR = Path(env_str("PATHWISE_BROKER_DIR", str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# ``filesystem://`` is kombu's file-system transport, with each message renamed into the queue folder
+# once written whole (lms/filebroker.py), so a polling worker never reads a half-written one.
+TRANSPORT_ALIASES["filesystem"] = "lms.filebroker:Transport"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
+        "staging_folder": str(BROKER_DIR / "staging"),
         "store_processed": False,
         # The worker polls the folder; a short interval keeps decisions well inside the deadline.
         "polling_interval": env_float("PATHWISE_BROKER_POLL_SECONDS", 0.05),
     }
-    for _folder in ("queue", "processed", "control"):
+    for _folder in ("queue", "processed", "control", "staging"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # Short socket timeouts: a web request that publishes a task must fail fast, not hang,
