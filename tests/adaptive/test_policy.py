@@ -155,12 +155,22 @@ def _studied(days: dict[str, int]) -> list[ModuleCandidate]:
 
 
 def test_once_everything_is_done_it_reviews_the_module_studied_longest_ago() -> None:
-    mastery = {"tables": 0.97, "mean": 0.9, "spread": 0.88, "charts": 0.95}
+    mastery = {"tables": 0.9, "mean": 0.9, "spread": 0.9, "charts": 0.9}
     modules = _studied({"m-tables": 9, "m-mean": 12, "m-spread": 3, "m-charts": 7})
     decision = choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery), skill_names=NAMES)
     assert decision.module == "m-spread" and decision.kind == "review"
     assert decision.reason == "Time for a review: you last studied Spread on 3 Dec, longer ago than any other module."
     assert [c.id for c in decision.candidates] == ["m-spread", "m-charts", "m-tables", "m-mean"]
+
+
+def test_once_everything_is_done_it_reviews_the_module_of_the_least_secure_skill_first() -> None:
+    # Every skill above the threshold, but Averages least so: the likeliest not to be secure yet.
+    mastery = {"tables": 0.97, "mean": 0.86, "spread": 0.88, "charts": 0.95}
+    modules = _studied({"m-tables": 9, "m-mean": 12, "m-spread": 3, "m-charts": 7})
+    decision = choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery), skill_names=NAMES)
+    assert decision.module == "m-mean" and decision.kind == "review"
+    assert decision.reason == "Time for a review of Averages: Averages is the skill you are least sure of."
+    assert [c.id for c in decision.candidates] == ["m-mean", "m-spread", "m-charts", "m-tables"]
 
 
 def test_it_says_done_when_it_does_not_know_when_modules_were_studied() -> None:
