@@ -57,7 +57,14 @@ sys.path.insert(0, str(ROOT))
 
 from adaptive.core.data import ResponseLog  # noqa: E402
 from adaptive.core.learners import ItemInfo, LearnerModel, load  # noqa: E402
-from adaptive.core.policy import ModuleCandidate, QuestionCandidate, choose_next_module, choose_next_question  # noqa: E402
+from adaptive.core.policy import (  # noqa: E402
+    LOOP_WINDOW,
+    ModuleCandidate,
+    QuestionCandidate,
+    Sitting,
+    choose_next_module,
+    choose_next_question,
+)
 from adaptive.core.train import train_model  # noqa: E402
 from lms.learning.learner_simulator import SimulatedLearner  # noqa: E402
 
@@ -214,12 +221,14 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
     completed: set[str] = set()
     studied: dict[str, datetime] = {}  # when each module's quiz last ended, as adaptive.decisions reads it
     peak: dict[str, float] = {}  # none before the first answer, as in the product
+    history: list[Sitting] = []  # the finished quizzes, for the loop detection and the just-finished rule
     units = {u.slug: u for u in course.units}
     while not run.done():
         candidates = [ModuleCandidate(u.slug, u.title, u.order, u.skills, u.prerequisites, u.slug in completed,
                                       studied.get(u.slug)) for u in course.units]
         decision = choose_next_module(candidates, mastery=mastery, mastery_threshold=course.threshold,
-                                      previously_mastered={s for s, m in peak.items() if m >= course.threshold})
+                                      previously_mastered={s for s, m in peak.items() if m >= course.threshold},
+                                      history=history[-LOOP_WINDOW:])
         slug = decision.module
         if slug is None:  # cannot happen once a module is done: the oldest is reviewed
             break
@@ -246,6 +255,8 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
             asked.append(key)
         completed.add(slug)
         studied[slug] = run.clock
+        # As the product reads it: the finished quiz, with the mastery the model saw right after it.
+        history.append(Sitting(slug, run.clock, dict(mastery)))
         run.between_sittings()
     return run
 
