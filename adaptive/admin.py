@@ -14,10 +14,15 @@ from adaptive.services import model_version_promote
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "status", "auc", "logloss", "device", "train_seconds", "created", "promoted_at"]
+    list_display = ["id", "name", "status", "auc", "logloss", "device", "train_seconds", "created", "promoted_at",
+                    "why"]
     list_filter = ["status", "name", "device"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
     actions = ["promote"]
+
+    @admin.display(description="Promotion note or refusal")
+    def why(self, version: ModelVersion) -> str:
+        return version.load_error or version.promotion_note or "–"
 
     @admin.display(description="Held-out AUC")
     def auc(self, version: ModelVersion) -> str:

@@ -163,3 +163,17 @@ def test_a_broken_champion_is_refused_when_a_process_loads_it(course_with_activi
     ModelVersion.objects.filter(pk=first.pk).update(status=ModelVersion.REJECTED)
     registry.forget()
     assert registry.serving().is_fallback, "with no registered model passing, the fallback serves"
+
+
+def test_the_registry_in_the_admin_shows_why_a_model_was_refused(course_with_activity, tmp_path, people) -> None:
+    from django.urls import reverse
+
+    from adaptive.services import model_version_promote, model_version_register
+    from tests.lms.conftest import client_for
+
+    _broken_checkpoint("unreachable", tmp_path / "slow.pt")
+    version = model_version_register(artifact=tmp_path / "slow.pt")
+    with pytest.raises(registry.ModelRefused):
+        model_version_promote(version=version)
+    html = client_for(people.admin).get(reverse("admin:adaptive_modelversion_changelist")).content.decode()
+    assert "Refused: it fails the invariants" in html and "stays below mastery" in html
