@@ -49,9 +49,9 @@ Judging, by the simulator's hidden state only (the product's estimates are never
   ``NO_QUESTION_ROUNDS`` (3) recommendations in a row led to quizzes that showed no question
   (``no_question``: a finished or blocked module recommended over and over); the learner stops
   there, since the product gives them nothing more to do. On the fixed path the product says the
-  course is done after one pass through it, so a fixed learner not at mastery by then is stuck this
-  way. ``--after-done retake`` lets a learner told "done" go round the course again on their own
-  (quizzes retaken in course order, as the in-process benchmark's fixed order does) instead; or
+  course is done after one pass through it; by default (``--after-done retake``) a learner told
+  "done" goes round the course again on their own (quizzes retaken in course order, as the
+  in-process benchmark's fixed order does), and ``--after-done stop`` counts them stuck there; or
   (b) used the whole budget and their mean true mastery over the course's skills (the chance above,
   averaged) rose by less than ``STUCK_MIN_GAIN`` (0.02) over their last ``STUCK_WINDOW`` (100)
   questions (``plateau``).
@@ -783,10 +783,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="After each answer, wait up to this many seconds for the worker's decisions, as a "
                              "learner reading the feedback would (0: answer at once; the web then decides from "
                              "a state the busy worker has not brought up to date).")
-    parser.add_argument("--after-done", choices=["stop", "retake"], default="stop",
-                        help="When the product recommends no module (course done) before true mastery: stop "
-                             "(stuck, as shipped), or retake the quizzes in course order on the learner's own "
-                             "initiative, as the in-process benchmark's fixed order goes round the course again.")
+    parser.add_argument("--after-done", choices=["stop", "retake"], default="retake",
+                        help="When the product recommends no module (course done) before true mastery: retake "
+                             "the quizzes in course order on the learner's own initiative (default; the fixed "
+                             "order going round the course again, as in the in-process benchmark), or stop "
+                             "(counted as stuck).")
     parser.add_argument("--reuse-install", action="store_true",
                         help="Run every seed on the first seed's fresh install instead of one install per seed.")
     parser.add_argument("--url", help="Drive a site already running here instead of installing one "
