@@ -1,53 +1,109 @@
-"""The demo's file broker hands a worker whole messages only, however fast it polls."""
+"""The demo's file broker hands a worker whole messages only, however fast it polls.
+
+Each check runs in a fresh interpreter: kombu keeps per-process state (transports and their
+polling cycles) that other tests in the session, which stop and restart brokers, leave behind.
+"""
 
 from __future__ import annotations
 
-import threading
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
+
+SETUP = """
+import builtins, json, sys, threading
+from pathlib import Path
 from kombu import Connection
+transport, root = sys.argv[1], Path(sys.argv[2])
+for name in ("queue", "processed", "staging"):
+    (root / name).mkdir()
+options = {"data_folder_in": str(root / "queue"), "data_folder_out": str(root / "queue"),
+           "processed_folder": str(root / "processed"), "staging_folder": str(root / "staging"),
+           "store_processed": False}
+"""
 
 
-def _options(tmp_path):  # type: ignore[no-untyped-def]
-    folders = {name: tmp_path / name for name in ("queue", "processed", "staging")}
-    for folder in folders.values():
-        folder.mkdir()
-    return {"data_folder_in": str(folders["queue"]), "data_folder_out": str(folders["queue"]),
-            "processed_folder": str(folders["processed"]), "staging_folder": str(folders["staging"]),
-            "store_processed": False}
+def _run(tmp_path: Path, transport: str, body: str) -> dict:
+    script = SETUP + textwrap.dedent(body)
+    done = subprocess.run([sys.executable, "-c", script, transport, str(tmp_path)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_it_leaves_nothing_half_written_in_the_queue_folder(tmp_path) -> None:
-    options = _options(tmp_path)
-    sent, received, errors = 300, [], []
-    body = {"answer": "x" * 20000}  # long enough for a reader to catch a write half done
+VISIBLE_WHILE_WRITING = """
+queue_folder = root / "queue"
+seen = []
+real_open = builtins.open
+def watching_open(path, mode="r", *args, **kwargs):
+    handle = real_open(path, mode, *args, **kwargs)
+    if "w" in mode and str(path).endswith(".msg"):
+        write = handle.write
+        def recording_write(data):
+            seen.append([p.name for p in queue_folder.iterdir()])
+            return write(data)
+        handle.write = recording_write
+    return handle
+builtins.open = watching_open
+with Connection(transport=transport, transport_options=options) as connection:
+    queue = connection.SimpleQueue("realtime")
+    queue.put({"n": 1})
+    queue.close()
+builtins.open = real_open
+print(json.dumps({"seen": seen, "queued": [p.name for p in queue_folder.iterdir()]}))
+"""
 
-    def consume() -> None:
-        with Connection("filesystem://", transport_options=options) as connection:
-            queue = connection.SimpleQueue("realtime")
-            try:
-                while len(received) < sent:
-                    try:
-                        received.append(queue.get(timeout=10).payload)
-                    except queue.Empty:
-                        break
-                    except Exception as exc:  # noqa: BLE001 - what the worker would die of
-                        errors.append(exc)
-                        break
-            finally:
-                queue.close()
-
-    reader = threading.Thread(target=consume)
-    reader.start()
-    with Connection("filesystem://", transport_options=options) as connection:
+MANY_WHILE_READING = """
+sent, received, errors = 300, [], []
+def consume():
+    with Connection(transport=transport, transport_options=options) as connection:
         queue = connection.SimpleQueue("realtime")
-        for n in range(sent):
-            queue.put({**body, "n": n})
-        queue.close()
-    reader.join(timeout=60)
-    assert not reader.is_alive(), "the reader did not finish within 60 s"
-    assert not errors, errors[:1]
-    assert sorted(m["n"] for m in received) == list(range(sent))
-    assert not list((tmp_path / "staging").iterdir()), "every draft was renamed into the queue"
+        try:
+            while len(received) < sent:
+                try:
+                    received.append(queue.get(timeout=10).payload["n"])
+                except queue.Empty:
+                    break
+                except Exception as exc:
+                    errors.append(repr(exc))
+                    break
+        finally:
+            queue.close()
+reader = threading.Thread(target=consume)
+reader.start()
+with Connection(transport=transport, transport_options=options) as connection:
+    queue = connection.SimpleQueue("realtime")
+    for n in range(sent):
+        queue.put({"answer": "x" * 20000, "n": n})
+    queue.close()
+reader.join(timeout=60)
+print(json.dumps({"received": sorted(received), "errors": errors, "alive": reader.is_alive(),
+                  "staging": [p.name for p in (root / "staging").iterdir()]}))
+"""
+
+
+def test_a_message_is_never_visible_in_the_queue_folder_before_it_is_whole(tmp_path) -> None:
+    result = _run(tmp_path, "lms.filebroker:Transport", VISIBLE_WHILE_WRITING)
+    assert result["seen"] and result["seen"][0] == [], "the queue folder was empty while the message was written"
+    assert len(result["queued"]) == 1
+
+
+def test_kombus_own_transport_shows_a_message_while_it_is_written(tmp_path) -> None:
+    """What the check above catches: kombu's transport writes the message in the queue folder."""
+    result = _run(tmp_path, "kombu.transport.filesystem:Transport", VISIBLE_WHILE_WRITING)
+    assert result["seen"] and result["seen"][0] != []
+
+
+def test_a_worker_reading_while_messages_arrive_gets_every_one_whole(tmp_path) -> None:
+    result = _run(tmp_path, "lms.filebroker:Transport", MANY_WHILE_READING)
+    assert not result["alive"], "the reader did not finish within 60 s"
+    assert not result["errors"], result["errors"][:1]
+    assert result["received"] == list(range(300))
+    assert result["staging"] == [], "every draft was renamed into the queue"
 
 
 def test_settings_point_the_file_url_at_it(settings) -> None:
@@ -56,33 +112,3 @@ def test_settings_point_the_file_url_at_it(settings) -> None:
     from lms.filebroker import Transport
 
     assert resolve_transport("filesystem") is Transport
-
-
-def test_a_message_is_never_visible_in_the_queue_folder_before_it_is_whole(tmp_path, monkeypatch) -> None:
-    import builtins
-
-    options = _options(tmp_path)
-    queue_folder = tmp_path / "queue"
-    seen_while_writing: list[list[str]] = []
-    real_open = builtins.open
-
-    def watching_open(path, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
-        handle = real_open(path, mode, *args, **kwargs)
-        if "w" in mode and str(path).endswith(".msg"):
-            write = handle.write
-
-            def recording_write(data):  # type: ignore[no-untyped-def]
-                seen_while_writing.append([p.name for p in queue_folder.iterdir()])
-                return write(data)
-
-            handle.write = recording_write
-        return handle
-
-    monkeypatch.setattr(builtins, "open", watching_open)
-    with Connection("filesystem://", transport_options=options) as connection:
-        queue = connection.SimpleQueue("realtime")
-        queue.put({"n": 1})
-        queue.close()
-    monkeypatch.undo()
-    assert seen_while_writing and seen_while_writing[0] == [], "the queue folder was empty while the message was written"
-    assert len(list(queue_folder.iterdir())) == 1
