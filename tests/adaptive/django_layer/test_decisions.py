@@ -20,7 +20,7 @@ from tests.lms.conftest import client_for
 
 @pytest.fixture
 def trained(course_with_activity) -> Course:
-    model_version_train(model_name="skill_elo")
+    model_version_promote(version=model_version_train(model_name="skill_elo", promote=False).version)
     return course_with_activity
 
 

@@ -22,7 +22,7 @@ def test_before_any_model_the_fallback_traces_the_learner(course_with_activity) 
 
 
 def test_it_applies_each_response_once(course_with_activity) -> None:
-    version = model_version_train(model_name="skill_elo").version
+    version = model_version_promote(version=model_version_train(model_name="skill_elo", promote=False).version)
     user_id = _learner_with_responses()
     first = learner_state_advance(user_id=user_id)
     count = Response.objects.filter(user_id=user_id).count()
@@ -37,7 +37,7 @@ def test_it_applies_each_response_once(course_with_activity) -> None:
 
 
 def test_it_updates_mastery_online_with_a_new_answer(course_with_activity) -> None:
-    model_version_train(model_name="skill_elo")
+    model_version_promote(version=model_version_train(model_name="skill_elo", promote=False).version)
     user_id = _learner_with_responses()
     before = learner_state_advance(user_id=user_id)
     last = Response.objects.filter(user_id=user_id).latest("id")
@@ -55,7 +55,7 @@ def test_it_updates_mastery_online_with_a_new_answer(course_with_activity) -> No
 
 
 def test_it_rebuilds_the_state_for_a_new_champion(course_with_activity) -> None:
-    model_version_train(model_name="skill_elo")
+    model_version_promote(version=model_version_train(model_name="skill_elo", promote=False).version)
     user_id = _learner_with_responses()
     learner_state_advance(user_id=user_id)
     newer = model_version_train(model_name="skill_elo", promote=False, drift=0.3, search=False).version

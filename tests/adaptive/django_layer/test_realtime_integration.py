@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from adaptive.models import Decision, LearnerState
-from adaptive.services import model_version_train
+from adaptive.services import model_version_promote, model_version_train
 from adaptive.tasks import reconcile_learner_states
 from lms.learning.models import QuizAttempt, Response
 from lms.learning.services import quiz_attempt_start
@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def trained(course_with_activity):
-    model_version_train(model_name="skill_elo")
+    model_version_promote(version=model_version_train(model_name="skill_elo", promote=False).version)
     return course_with_activity
 
 

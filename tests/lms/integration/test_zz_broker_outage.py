@@ -21,7 +21,7 @@ from django.conf import settings
 from django.test import Client
 
 from adaptive.models import LearnerState
-from adaptive.services import model_version_train
+from adaptive.services import model_version_promote, model_version_train
 from adaptive.tasks import reconcile_learner_states
 from lms.celery import app
 from lms.learning.models import Response
@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def trained(course_with_activity):  # noqa: F811 - the imported fixture
-    model_version_train(model_name="skill_elo")
+    model_version_promote(version=model_version_train(model_name="skill_elo", promote=False).version)
     return course_with_activity
 
 
