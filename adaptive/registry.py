@@ -51,7 +51,7 @@ class ModelRefused(Exception):
 
 _lock = threading.Lock()
 _loaded: dict[int, LoadedModel] = {}
-_refused: dict[int, str] = {}
+_refused: set[int] = set()  # versions refused in this process
 _fallback: LoadedModel | None = None
 
 
@@ -137,7 +137,7 @@ def champion() -> LoadedModel | None:
                     loaded = LoadedModel(version, load_checked(version))
                 except ModelRefused as exc:
                     logger.error("learner model %s may not serve: %s; trying the previous champion", version, exc)
-                    _refused[version.pk] = str(exc)
+                    _refused.add(version.pk)
                     ModelVersion.objects.filter(pk=version.pk).update(load_error=f"Refused: {exc}"[:500])
                     continue
                 _loaded.clear()

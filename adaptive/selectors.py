@@ -52,23 +52,26 @@ def skill_prerequisites() -> dict[str, tuple[str, ...]]:
 
 def item_catalogue() -> dict[str, ItemInfo]:
     """The author's description of every question, by the model's item id (for training)."""
-    skills: dict[int, list[str]] = {}
-    for question_id, slug in Question.skills.through.objects.order_by("id").values_list("question_id", "skill__slug"):
-        skills.setdefault(question_id, []).append(slug)
-    return {item_id(key): ItemInfo(tuple(skills.get(pk, ())), float(difficulty) if difficulty else None, kind)
+    skills = question_skills()
+    return {item_id(key): ItemInfo(skills.get(pk, ()), float(difficulty) if difficulty else None, kind)
             for pk, key, difficulty, kind in Question.objects.values_list("pk", "key", "difficulty", "type")}
+
+
+def question_skills(question_ids: Iterable[int] | None = None) -> dict[int, tuple[str, ...]]:
+    """Question id → the slugs of its skills, in the author's order (the first is the main one)."""
+    through = Question.skills.through.objects.order_by("id").values_list("question_id", "skill__slug")
+    if question_ids is not None:
+        through = through.filter(question_id__in=list(question_ids))
+    result: dict[int, list[str]] = {}
+    for question_id, slug in through:
+        result.setdefault(question_id, []).append(slug)
+    return {question_id: tuple(slugs) for question_id, slugs in result.items()}
 
 
 def primary_skills(question_ids: Iterable[int] | None = None) -> dict[int, str]:
     """Question id → the slug of its first skill (as listed by its author): the skill a response is
     traced on, since the core keeps one skill per response."""
-    through = Question.skills.through.objects.order_by("id").values_list("question_id", "skill__slug")
-    if question_ids is not None:
-        through = through.filter(question_id__in=list(question_ids))
-    result: dict[int, str] = {}
-    for question_id, slug in through:
-        result.setdefault(question_id, slug)
-    return result
+    return {question_id: slugs[0] for question_id, slugs in question_skills(question_ids).items()}
 
 
 def item_id(question_key: str) -> str:

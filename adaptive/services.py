@@ -116,11 +116,12 @@ def model_version_train(
         model = train_model(name, train, valid, device=resolved, seed=seed, checkpoint_path=path,
                             progress=show_progress_bar, catalogue=catalogue, **config_overrides)
     report(0.8, "evaluating on held-out learners")
-    metrics = _json_metrics({k: v for k, v in evaluate(model, holdout).items()})
+    predicted = model.predict_sequences(holdout)
+    metrics = _json_metrics({k: v for k, v in evaluate(model, holdout, predicted=predicted).items()})
     serving = registry.serving()
-    serving_metrics = _json_metrics(evaluate(serving.model, holdout, timing=False))
-    decision, evidence = compare_paired(holdout, model.predict_sequences(holdout),
-                                        serving.model.predict_sequences(holdout),
+    serving_predicted = serving.model.predict_sequences(holdout)
+    serving_metrics = _json_metrics(evaluate(serving.model, holdout, timing=False, predicted=serving_predicted))
+    decision, evidence = compare_paired(holdout, predicted, serving_predicted,
                                         margin=settings.PATHWISE_PROMOTION_MARGIN, seed=seed)
     against = f"v{serving.version.pk}" if serving.version is not None else "the fallback"
     note = f"against {against}: {decision.reason}"

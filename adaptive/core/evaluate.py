@@ -100,10 +100,12 @@ def online_cost_ms(model: LearnerModel, log: ResponseLog, n_responses: int = 200
     return 1000 * update_time / len(raw_items), 1000 * predict_time / len(raw_items)
 
 
-def evaluate(model: LearnerModel, log: ResponseLog, *, timing: bool = True) -> dict[str, Any]:
-    """All held-out metrics of ``model`` on the (unseen) learners of ``log``."""
+def evaluate(model: LearnerModel, log: ResponseLog, *, timing: bool = True,
+             predicted: np.ndarray | None = None) -> dict[str, Any]:
+    """All held-out metrics of ``model`` on the (unseen) learners of ``log``; ``predicted`` is
+    ``model.predict_sequences(log)`` when the caller has it already."""
     started = time.perf_counter()
-    predicted = model.predict_sequences(log)
+    predicted = model.predict_sequences(log) if predicted is None else predicted
     metrics = prediction_metrics(log.correct, predicted)
     metrics["kshot"] = kshot_curve(log, np.nan_to_num(predicted, nan=0.5))
     metrics["evaluate_seconds"] = time.perf_counter() - started
