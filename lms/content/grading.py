@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from lms.content.models import Question
 
 
@@ -29,6 +31,24 @@ def _normalise_text(value: str, case_sensitive: bool) -> str:
     return value if case_sensitive else value.casefold()
 
 
+_WILDCARD_RE = re.compile(r"(?<!\\)\*")
+
+
+def text_matches(accepted: str, answer: str, *, case_sensitive: bool, wildcards: bool) -> bool:
+    """Whether a typed answer matches one accepted answer.
+
+    Whitespace runs count as one space and, unless ``case_sensitive``, case is ignored. With
+    ``wildcards``, ``*`` in the accepted answer stands for any characters (none included) and ``\\*`` for
+    an asterisk, as in Moodle's short-answer questions.
+    """
+    pattern = _normalise_text(accepted, case_sensitive)
+    typed = _normalise_text(answer, case_sensitive)
+    if not wildcards:
+        return pattern == typed
+    pieces = [re.escape(piece.replace("\\*", "*")) for piece in _WILDCARD_RE.split(pattern)]
+    return re.fullmatch(".*".join(pieces), typed, flags=re.DOTALL) is not None
+
+
 def parse_answer(question: Question, raw: Any) -> Any:
     """Validate a raw answer (form values or JSON) and return its normal form.
 
@@ -39,19 +59,19 @@ def parse_answer(question: Question, raw: Any) -> Any:
     if qtype in Question.CHOICE_TYPES:
         values = raw if isinstance(raw, list | tuple) else ([] if raw in (None, "") else [raw])
         if any(isinstance(v, bool | float) for v in values):
-            raise InvalidAnswer("choose one of the options")
+            raise InvalidAnswer(_("choose one of the options"))
         try:
             ids = sorted({int(v) for v in values})
         except (TypeError, ValueError, OverflowError):
-            raise InvalidAnswer("choose one of the options") from None
+            raise InvalidAnswer(_("choose one of the options")) from None
         valid = {c.pk for c in question.choices.all()}  # prefetched by the quiz views
         if not ids:
-            raise InvalidAnswer("choose an option" if qtype == Question.SINGLE else "choose at least one option")
+            raise InvalidAnswer(_("choose an option") if qtype == Question.SINGLE else _("choose at least one option"))
         if not set(ids) <= valid:
-            raise InvalidAnswer("that option does not belong to this question")
+            raise InvalidAnswer(_("that option does not belong to this question"))
         if qtype == Question.SINGLE:
             if len(ids) != 1:
-                raise InvalidAnswer("choose exactly one option")
+                raise InvalidAnswer(_("choose exactly one option"))
             return ids[0]
         return ids
     if qtype == Question.TRUE_FALSE:
@@ -62,22 +82,22 @@ def parse_answer(question: Question, raw: Any) -> Any:
             return True
         if text in {"false", "0", "no"}:
             return False
-        raise InvalidAnswer("answer true or false")
+        raise InvalidAnswer(_("answer true or false"))
     if qtype == Question.NUMERIC:
         if isinstance(raw, bool):
-            raise InvalidAnswer("enter a number")
+            raise InvalidAnswer(_("enter a number"))
         try:
             value = float(str(raw).strip().replace(",", ".")) if not isinstance(raw, int | float) else float(raw)
         except (ValueError, OverflowError):
-            raise InvalidAnswer("enter a number, such as 12.5") from None
+            raise InvalidAnswer(_("enter a number, such as 12.5")) from None
         if not math.isfinite(value):
-            raise InvalidAnswer("enter a finite number")
+            raise InvalidAnswer(_("enter a finite number"))
         return value
     if qtype == Question.SHORT_TEXT:
         if not isinstance(raw, str) or not raw.strip():
-            raise InvalidAnswer("type an answer")
+            raise InvalidAnswer(_("type an answer"))
         if len(raw) > 500:
-            raise InvalidAnswer("keep the answer under 500 characters")
+            raise InvalidAnswer(_("keep the answer under 500 characters"))
         return raw.strip()
     raise InvalidAnswer(f"unknown question type {qtype!r}")
 
@@ -103,8 +123,8 @@ def grade(question: Question, raw: Any) -> Grade:
         target = question.numeric_answer
         ok = target is not None and abs(answer - target) <= question.numeric_tolerance + 1e-9
         return Grade(ok, 1.0 if ok else 0.0, answer)
-    accepted = {_normalise_text(a, question.case_sensitive) for a in question.accepted_answers}
-    ok = _normalise_text(answer, question.case_sensitive) in accepted
+    ok = any(text_matches(accepted, answer, case_sensitive=question.case_sensitive,
+                          wildcards=question.accepted_wildcards) for accepted in question.accepted_answers)
     return Grade(ok, 1.0 if ok else 0.0, answer)
 
 

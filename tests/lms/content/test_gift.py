@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from lms.content.gift import GiftInvalid, question_bank_import_gift
+from lms.content.gift import question_bank_import_gift
+from lms.content.importing import ImportInvalid
 from lms.content.models import ModuleQuestion, Question, Skill
 from tests.lms.factories import SkillFactory
 
@@ -44,8 +45,6 @@ UNSUPPORTED = """$CATEGORY: Averages
 
 ::Match::Match the averages.{=mean -> sum / n =median -> middle value}
 
-::Missing::The median is {=the middle ~the sum} value.
-
 ::Essay::Write about data.{}
 
 ::Description::Averages describe the centre of the data.
@@ -76,7 +75,7 @@ def test_it_imports_each_supported_construct(tmp_path: Path) -> None:
     report = question_bank_import_gift(path=write(tmp_path, SUPPORTED), skill_slug=None, key_prefix="avg",
                                        difficulty=2)
 
-    assert len(report.imported) == 10 and not report.skipped
+    assert len(report.imported) == 10 and not report.unsupported
     assert report.skills_created == ["averages"]
     assert Skill.objects.get(slug="averages").name == "Averages"
     assert set(Question.objects.values_list("difficulty", flat=True)) == {2}
@@ -96,7 +95,9 @@ def test_it_imports_each_supported_construct(tmp_path: Path) -> None:
 
     grant = Question.objects.get(key="avg-grant")
     assert (grant.type, grant.true_false_answer) == ("true_false", False)
-    assert grant.explanation == "The statement is false. Right: the tomb holds no one.\n\nHe is not: nobody is."
+    # Both feedbacks are kept, each under the answer it is meant for.
+    assert grant.explanation == ("The statement is false.\n\n- If you answered false: Right: the tomb holds no one.\n"
+                                 "- If you answered true: He is not: nobody is.")
     untitled = Question.objects.get(key="avg-004")  # numbered by its place in the file
     assert (untitled.type, untitled.true_false_answer) == ("true_false", True)
 
@@ -129,10 +130,9 @@ def test_it_unescapes_special_characters(tmp_path: Path) -> None:
 def test_it_reports_each_unsupported_construct_with_its_line(tmp_path: Path) -> None:
     report = question_bank_import_gift(path=write(tmp_path, UNSUPPORTED), skill_slug=None, key_prefix="avg")
 
-    skipped = {item.title: item for item in report.skipped}
+    skipped = {item.name: item for item in report.unsupported}
     expected = {
         "Match": "matching",
-        "Missing": "missing-word",
         "Essay": "essay",
         "Description": "description",
         "Partial": "partial credit",
@@ -170,10 +170,10 @@ Some text {T}
 
 
 def test_it_reports_syntax_errors_with_line_numbers_and_writes_nothing(tmp_path: Path) -> None:
-    with pytest.raises(GiftInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         question_bank_import_gift(path=write(tmp_path, BROKEN), skill_slug=None, key_prefix="avg")
 
-    errors = {(e.line, e.title): e.message for e in caught.value.errors}
+    errors = {(e.line, e.item): e.message for e in caught.value.errors}
     assert "not closed with '}'" in errors[(line_of(BROKEN, "::Unclosed::"), "Unclosed")]
     assert "no answer is marked right" in errors[(line_of(BROKEN, "::No right::"), "No right")]
     assert "'three' is not a number" in errors[(line_of(BROKEN, "::Bad number::"), "Bad number")]
@@ -188,7 +188,7 @@ def test_it_reports_syntax_errors_with_line_numbers_and_writes_nothing(tmp_path:
 def test_it_refuses_a_nul_character_with_its_line_and_writes_nothing(tmp_path: Path) -> None:
     text = "$CATEGORY: Averages\n\n::Fine::Is this fine?{T}\n\n::Damaged::What is the me\x00an?{=4 ~3}\n"
 
-    with pytest.raises(GiftInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         question_bank_import_gift(path=write(tmp_path, text), skill_slug=None, key_prefix="avg")
 
     assert [(e.line, e.message) for e in caught.value.errors] == [
@@ -197,10 +197,10 @@ def test_it_refuses_a_nul_character_with_its_line_and_writes_nothing(tmp_path: P
 
 
 def test_it_needs_a_skill_for_every_question(tmp_path: Path) -> None:
-    with pytest.raises(GiftInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         question_bank_import_gift(path=write(tmp_path, "::A::Is it?{T}\n"), skill_slug=None, key_prefix="x")
     assert "has no skill" in str(caught.value)
-    with pytest.raises(GiftInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         question_bank_import_gift(path=write(tmp_path, "::A::Is it?{T}\n"), skill_slug="nowhere", key_prefix="x")
     assert "unknown skill 'nowhere'" in str(caught.value)
 
@@ -249,7 +249,7 @@ def test_it_keeps_keys_unique_when_titles_repeat(tmp_path: Path) -> None:
 
 def test_it_refuses_a_bad_prefix_or_difficulty(tmp_path: Path) -> None:
     path = write(tmp_path, SUPPORTED)
-    with pytest.raises(GiftInvalid, match="key prefix"):
+    with pytest.raises(ImportInvalid, match="key prefix"):
         question_bank_import_gift(path=path, skill_slug=None, key_prefix="bad prefix")
-    with pytest.raises(GiftInvalid, match="difficulty"):
+    with pytest.raises(ImportInvalid, match="difficulty"):
         question_bank_import_gift(path=path, skill_slug=None, key_prefix="avg", difficulty=6)
