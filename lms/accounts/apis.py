@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework.request import Request
@@ -198,6 +198,12 @@ class RoleField(serializers.ChoiceField):
         return role_of(user)
 
 
+@extend_schema_field({"type": "string", "anyOf": [{"format": "email"}, {"maxLength": 0}]})
+class StoredEmailField(serializers.CharField):
+    """An account's address as stored: "" for an account created without one, which ``format: email``
+    alone would call invalid."""
+
+
 class UserOutput(serializers.Serializer):
     class Meta:
         ref_name = "User"
@@ -206,7 +212,7 @@ class UserOutput(serializers.Serializer):
     username = serializers.CharField()
     first_name = serializers.CharField()
     last_name = serializers.CharField()
-    email = serializers.EmailField()
+    email = StoredEmailField(help_text="Empty when the account has no address.")
     role = RoleField()
     teams = RelatedSlugsField(help_text="Slugs of the teams the user is a member of.")
     managed_teams = RelatedSlugsField(help_text="Slugs of the teams the user manages.")

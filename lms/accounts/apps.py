@@ -9,7 +9,10 @@ from django.db.models.signals import post_migrate
 def ensure_role_groups(**kwargs: Any) -> None:
     """Create the three role groups and give admins the content and team permissions, and those of
     sign-in lockouts (axes: to unlock), authenticator apps (otp_totp: to reset a lost one) and API
-    tokens (knox: to revoke).
+    tokens (knox: to revoke), the record of notification emails (notifications), the SCIM tokens of
+    identity providers (people), deletion requests and the audit log (privacy), the xAPI outbox (xapi),
+    single sign-on's identity providers and linked accounts (socialaccount), and LTI platforms,
+    tool keys and links (lti).
     Runs after every migrate (once per app, cheaply), so it also repairs groups edited by hand."""
     from django.contrib.auth.models import Group, Permission
 
@@ -17,7 +20,8 @@ def ensure_role_groups(**kwargs: Any) -> None:
 
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
     admin_perms = Permission.objects.filter(content_type__app_label__in=[
-        "content", "accounts", "learning", "adaptive", "axes", "otp_totp", "knox"])
+        "content", "accounts", "learning", "adaptive", "axes", "otp_totp", "knox", "notifications", "people",
+        "privacy", "xapi", "socialaccount", "lti"])
     admin_perms = admin_perms | Permission.objects.filter(content_type__app_label="auth", codename__endswith="_user")
     groups[ADMIN].permissions.set(admin_perms)
 

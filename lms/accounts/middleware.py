@@ -1,16 +1,20 @@
-"""Two-factor sign-in required of admins, when the site asks for it (PATHWISE_REQUIRE_2FA_FOR_ADMINS)."""
+"""Two-factor sign-in required of admins, when the site asks for it (PATHWISE_REQUIRE_2FA_FOR_ADMINS); the
+user's own language and time zone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone, translation
 
+from lms.accounts.models import Preferences
 from lms.accounts.roles import is_admin
 from lms.accounts.selectors import totp_device_of
 
@@ -41,3 +45,30 @@ class TwoFactorRequiredMiddleware:
         if totp_device_of(user) is not None:
             return redirect_to_login(request.get_full_path(), login_url=reverse("login_code"))
         return redirect("two_factor")
+
+
+class PreferencesMiddleware:
+    """Shows the site in the signed-in user's language and time zone, when they chose them on their
+    account page. Runs after LocaleMiddleware (which took the language from the browser) and after
+    AuthenticationMiddleware; dates in templates are then shown in the user's zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            chosen = Preferences.objects.filter(user=user).values_list("language", "time_zone").first()
+            language, zone = chosen or ("", "")
+            if language and language in dict(settings.LANGUAGES):
+                translation.activate(language)
+                request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+            if zone:
+                try:
+                    timezone.activate(ZoneInfo(zone))
+                except (ZoneInfoNotFoundError, ValueError):
+                    pass  # a zone removed from the system's database since it was chosen: the site's zone
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

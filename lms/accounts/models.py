@@ -23,3 +23,20 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Preferences(models.Model):
+    """How a user wants the site shown: in which language and time zone. Blank means "not chosen":
+    the language then comes from the browser (Accept-Language) and the zone is the site's TIME_ZONE."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences")
+    language = models.CharField(max_length=10, blank=True, help_text="A code from LANGUAGES; blank: the browser's.")
+    time_zone = models.CharField(max_length=64, blank=True, help_text="An IANA zone such as Europe/Paris; blank: "
+                                                                       "the site's.")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "preferences"
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
@@ -7,7 +8,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
-from lms.accounts.models import Team
+from lms.accounts.models import Preferences, Team
 from lms.accounts.roles import is_admin, is_manager
 
 User = get_user_model()
@@ -61,3 +62,16 @@ def totp_device_of(user: AbstractBaseUser | AnonymousUser, *, confirmed: bool = 
     if not user.is_authenticated:
         return None
     return TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-pk").first()
+
+
+def preferences_of(user: AbstractBaseUser) -> Preferences:
+    """The user's language and time zone; an unsaved blank row (browser's language, site's zone)
+    for a user who has not chosen."""
+    return Preferences.objects.filter(user=user).first() or Preferences(user=user)  # type: ignore[misc]
+
+
+def language_of(user: AbstractBaseUser) -> str:
+    """The language to write to a user in when no browser is asking (emails, calendar feeds): the one
+    chosen on their account page, else the site's."""
+    chosen = Preferences.objects.filter(user=user).values_list("language", flat=True).first() or ""
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

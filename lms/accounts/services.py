@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
-from lms.accounts.models import ADMIN, LEARNER, MANAGER, ROLES, Team
+from lms.accounts.models import ADMIN, LEARNER, MANAGER, ROLES, Preferences, Team
 
 User = get_user_model()
 
@@ -53,6 +53,39 @@ def user_set_role(*, user: AbstractUser, role: str) -> None:
 
 
 @transaction.atomic
+def user_update(*, user: AbstractUser, username: str | None = None, email: str | None = None,
+                first_name: str | None = None, last_name: str | None = None) -> AbstractUser:
+    """Change a user's name, email or username; None leaves a field as it is. A username taken by
+    someone else, in any case, is a ValidationError, as in ``user_create``."""
+    if username is not None and username != user.username:
+        if User.objects.filter(username__iexact=username).exclude(pk=user.pk).exists():
+            raise ValidationError({"username": [f"a user named {username!r} exists already"]})
+        user.username = username
+    for field, value in (("email", email), ("first_name", first_name), ("last_name", last_name)):
+        if value is not None:
+            setattr(user, field, value)
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["username", "email", "first_name", "last_name"])
+    except IntegrityError:
+        raise ValidationError({"username": [f"a user named {username!r} exists already"]}) from None
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, user: AbstractUser, active: bool) -> AbstractUser:
+    """Let a user sign in again, or stop them. A deactivated user keeps everything they did (answers,
+    learner states, decisions, completions): only signing in stops, and their API tokens are
+    deleted so that no client keeps acting for them."""
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+    if not active:
+        AuthToken.objects.filter(user=user).delete()
+    return user
+
+
+@transaction.atomic
 def team_create(*, name: str, slug: str, members: Iterable[AbstractUser] = (),
                 managers: Iterable[AbstractUser] = ()) -> Team:
     """Create a team; a name or slug taken already is a ValidationError."""
@@ -75,6 +108,44 @@ def team_add_members(*, team: Team, members: Iterable[AbstractUser]) -> Team:
     """Add learners to a team; those in it already stay as they are."""
     team.members.add(*members)
     return team
+
+
+@transaction.atomic
+def team_update(*, team: Team, name: str) -> Team:
+    """Rename a team (its slug, used in addresses, stays); a name taken already is a ValidationError."""
+    if Team.objects.filter(name=name).exclude(pk=team.pk).exists():
+        raise ValidationError({"name": [f"a team named {name!r} exists already"]})
+    team.name = name
+    team.save(update_fields=["name"])
+    return team
+
+
+@transaction.atomic
+def team_remove_members(*, team: Team, members: Iterable[AbstractUser]) -> Team:
+    """Take learners out of a team; their own history stays with them."""
+    team.members.remove(*members)
+    return team
+
+
+@transaction.atomic
+def team_set_members(*, team: Team, members: Iterable[AbstractUser]) -> Team:
+    """Make ``members`` the team's learners, no more and no fewer."""
+    team.members.set(list(members))
+    return team
+
+
+@transaction.atomic
+def team_add_managers(*, team: Team, managers: Iterable[AbstractUser]) -> Team:
+    """Add managers to a team; those managing it already stay as they are."""
+    team.managers.add(*managers)
+    return team
+
+
+@transaction.atomic
+def team_delete(*, team: Team) -> None:
+    """Delete a team: its memberships and the assignments made to it go; its learners, and all they
+    did, stay."""
+    team.delete()
 
 
 def api_token_create(*, user: AbstractUser) -> tuple[AuthToken, str]:
@@ -119,6 +190,16 @@ def totp_devices_remove(*, user: AbstractUser) -> None:
     TOTPDevice.objects.filter(user=user).delete()
 
 
-__all__ = ["user_create", "user_set_role", "team_create", "team_add_members", "api_token_create",
+@transaction.atomic
+def preferences_update(*, user: AbstractUser, language: str, time_zone: str) -> Preferences:
+    """Store the language and time zone ``user`` chose (blank: the browser's language, the site's
+    zone). The form has checked both against LANGUAGES and the IANA zones."""
+    row, _created = Preferences.objects.update_or_create(user=user, defaults={"language": language, "time_zone": time_zone})
+    return row
+
+
+__all__ = ["user_create", "user_set_role", "user_update", "user_set_active", "team_create", "team_add_members",
+           "team_update", "team_remove_members", "team_set_members", "team_add_managers", "team_delete", "api_token_create",
            "api_token_revoke", "totp_device_start", "totp_device_confirm", "totp_devices_remove",
+           "preferences_update",
            "LEARNER", "MANAGER", "ADMIN"]

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -19,7 +21,7 @@ from axes.helpers import get_cool_off
 
 LOCKED_OUT = ("Too many failed sign-ins for this username from your address. Try again in {minutes} minutes, "
               "or ask an admin to unlock the account.")
-TOO_FAST = "Too many sign-in attempts from your address. Wait a minute and try again."
+TOO_FAST = gettext_lazy("Too many sign-in attempts from your address. Wait a minute and try again.")
 
 
 def lockout_message(request: HttpRequest | None = None) -> str:
@@ -51,7 +53,8 @@ def lockout_response(request: HttpRequest, original_response: HttpResponse | Non
         return JsonResponse({"detail": message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
     form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
     return render(request, "registration/login.html", {"form": form, "signin_refused": message,
-                                                       "next": request.POST.get("next", "")},
+                                                       "next": request.POST.get("next", ""),
+                                                       "passwords_off": not settings.PATHWISE_PASSWORD_LOGIN},
                   status=status.HTTP_429_TOO_MANY_REQUESTS)
 
 

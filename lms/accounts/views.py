@@ -13,29 +13,64 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from adaptive.models import Assignment
-from adaptive.services import assignment_create
-from lms.accounts.forms import AssignmentForm, TwoFactorCodeForm
+from lms.accounts.forms import PreferencesForm, TwoFactorCodeForm
 from lms.accounts.roles import is_staff_role
-from lms.accounts.selectors import teams_visible_to, totp_device_of
-from lms.accounts.services import totp_device_confirm, totp_device_start, totp_devices_remove
+from lms.accounts.selectors import preferences_of, teams_visible_to, totp_device_of
+from lms.accounts.services import preferences_update, totp_device_confirm, totp_device_start, totp_devices_remove
 from lms.accounts.throttles import TOO_FAST, SignInRateThrottle
-from lms.learning.models import Enrollment
+from lms.notifications.forms import EmailSettingsForm
+from lms.notifications.selectors import calendar_feed_of, due_dates_of, email_settings_of
 
 User = get_user_model()
+
+TOO_MANY_RESETS = gettext_lazy("Too many requests from your address. Wait a minute and try again.")
 
 # A password accepted for a user with two-factor sign-in waits this long in the session for the code.
 PENDING_SIGN_IN = "pathwise_pending_sign_in"
 PENDING_SIGN_IN_SECONDS = 300
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    """The user's own settings: sign-in, the emails they get, and their calendar address."""
+    settings_row = email_settings_of(request.user)
+    manages = request.user.managed_teams.exists()  # type: ignore[union-attr]
+    form = EmailSettingsForm(initial={"assignments": settings_row.assignments, "team_digest": settings_row.team_digest},
+                             manages_teams=manages)
+    feed = calendar_feed_of(request.user)
+    feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[feed.token])) if feed else ""
+    chosen = preferences_of(request.user)
+    preferences_form = PreferencesForm(initial={"language": chosen.language, "time_zone": chosen.time_zone})
+    return render(request, "accounts/account.html", {
+        "email_form": form, "preferences_form": preferences_form, "feed": feed, "feed_url": feed_url, "due_count": len(due_dates_of(request.user)),
+        "has_email": bool(request.user.email), "two_factor_offered": is_staff_role(request.user)})
+
+
+@login_required
+@require_POST
+def preferences_save(request: HttpRequest) -> HttpResponse:
+    """The language and time zone chosen on the account page."""
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a language and a time zone from the lists."))
+        return redirect(reverse("account") + "#preferences")
+    chosen = preferences_update(user=request.user, language=form.cleaned_data["language"],
+                                time_zone=form.cleaned_data["time_zone"])
+    with translation.override(chosen.language or translation.get_language()):
+        messages.success(request, _("Your language and time zone are saved."))
+    return redirect(reverse("account") + "#preferences")
 
 
 class SignInView(auth_views.LoginView):
@@ -44,6 +79,13 @@ class SignInView(auth_views.LoginView):
     step for users with an authenticator app."""
 
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # With passwords switched off (PATHWISE_PASSWORD_LOGIN=0) the page offers single sign-on
+        # only; ?password=1 shows the form to the break-glass accounts (docs/sso.md).
+        passwords_off = not settings.PATHWISE_PASSWORD_LOGIN
+        hidden = passwords_off and "password" not in self.request.GET and self.request.method != "POST"
+        return super().get_context_data(passwords_off=passwords_off, password_form_hidden=hidden, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not SignInRateThrottle().allow_request(request, self):
@@ -58,6 +100,23 @@ class SignInView(auth_views.LoginView):
             return super().form_valid(form)
         self.request.session[PENDING_SIGN_IN] = {"user": user.pk, "backend": user.backend, "at": time.time()}
         return redirect(f"{reverse('login_code')}?{urlencode({'next': self.get_success_url()})}")
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Django's password reset, at the sign-in rate per client address, since each request may send
+    an email. The page reads the same whether or not the address has an account, and a mail server
+    that cannot take the email is logged by Django, not shown, for the same reason."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.PATHWISE_PASSWORD_LOGIN:
+            raise Http404("Passwords are switched off here: people sign in with their organisation's account")
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not SignInRateThrottle().allow_request(request, self):
+            return self.render_to_response(self.get_context_data(form=self.get_form(), refused=TOO_MANY_RESETS),
+                                           status=429)
+        return super().post(request, *args, **kwargs)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -98,10 +157,10 @@ def login_code(request: HttpRequest) -> HttpResponse:
 
 
 def _wrong_code_message(device: TOTPDevice) -> str:
-    allowed, _ = device.verify_is_allowed()
+    allowed, _details = device.verify_is_allowed()
     if not allowed:
-        return "Too many wrong codes. Wait a few seconds, then enter the code your app shows now."
-    return "That code is not right, or it has been used already. Enter the code your app shows now."
+        return _("Too many wrong codes. Wait a few seconds, then enter the code your app shows now.")
+    return _("That code is not right, or it has been used already. Enter the code your app shows now.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,7 +186,7 @@ def _enrolment_context(request: HttpRequest, form: TwoFactorCodeForm | None = No
         context.update({
             "uri": pending.config_url,
             "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-            "qr_svg": segno.make(pending.config_url, error="m").svg_inline(scale=4, title="Two-factor QR code"),
+            "qr_svg": segno.make(pending.config_url, error="m").svg_inline(scale=4, title=_("Two-factor QR code")),
         })
     return context
 
@@ -164,7 +223,7 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         if totp_device_confirm(device=pending, code=form.cleaned_data["code"]):
             otp_login(request, pending)
-            messages.success(request, "Two-factor sign-in is on: from now on signing in asks for a code from your app.")
+            messages.success(request, _("Two-factor sign-in is on: from now on signing in asks for a code from your app."))
             return redirect("two_factor")
         form.add_error("code", _wrong_code_message(pending))
     return render(request, "accounts/two_factor.html", _enrolment_context(request, form), status=400)
@@ -181,7 +240,7 @@ def two_factor_remove(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             totp_devices_remove(user=request.user)
-            messages.success(request, "Two-factor sign-in is off.")
+            messages.success(request, _("Two-factor sign-in is off."))
             return redirect("two_factor")
         form.add_error("code", _wrong_code_message(device))
     return render(request, "accounts/two_factor.html", _enrolment_context(request, form), status=400)
@@ -197,27 +256,3 @@ def team_list(request: HttpRequest) -> HttpResponse:
         raise Http404("No teams")
     teams = teams_visible_to(request.user).prefetch_related("members", "managers")
     return render(request, "accounts/team_list.html", {"teams": teams})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    team = get_object_or_404(teams_visible_to(request.user), slug=slug)
-    form = AssignmentForm(request.POST or None, team=team)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        assignment_create(module=data["module"], assigned_by=request.user, learner=data["learner"],
-                          team=None if data["learner"] else team, due=data["due"])
-        who = data["learner"].get_username() if data["learner"] else f"the whole {team.name} team"
-        messages.success(request, f"{data['module'].title} is assigned to {who}.")
-        return redirect("team_detail", slug=team.slug)
-    members = list(team.members.order_by("username"))
-    enrollments = Enrollment.objects.filter(user__in=members).select_related("course", "user")
-    by_user: dict[int, list[Enrollment]] = {}
-    for e in enrollments:
-        by_user.setdefault(e.user_id, []).append(e)
-    rows = [{"member": m, "enrollments": by_user.get(m.pk, [])} for m in members]
-    assignments = Assignment.objects.filter(Q(team=team) | Q(learner__in=members)).select_related(
-        "module__course", "learner", "team").order_by("due", "created")
-    return render(request, "accounts/team_detail.html",
-                  {"team": team, "rows": rows, "form": form, "assignments": assignments})

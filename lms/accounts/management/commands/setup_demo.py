@@ -22,6 +22,9 @@ DEMO_USERS = [
     ("manager", "manage-with-pathwise", MANAGER, "Mona", "Manager"),
     ("admin", "admin-with-pathwise", ADMIN, "Adam", "Admin"),
 ]
+# With simulated learners, this share of them (and of later enrolments) follows the fixed course
+# order, so the "adaptive vs fixed" dashboard has two groups to compare from the first view.
+DEMO_CONTROL_SHARE = 0.2
 
 
 class Command(BaseCommand):
@@ -35,7 +38,8 @@ class Command(BaseCommand):
                                  "the dashboards (bin/demo uses 120).")
 
     def handle(self, *args: Any, courses: Path, simulated_learners: int, **options: Any) -> None:
-        from lms.content.packages import PackageInvalid, course_package_import
+        from lms.content.importing import ImportInvalid
+        from lms.content.packages.writing import course_package_import
 
         with transaction.atomic():
             users = {}
@@ -57,7 +61,7 @@ class Command(BaseCommand):
         for package in packages:
             try:
                 report = course_package_import(path=package)
-            except PackageInvalid as exc:
+            except ImportInvalid as exc:
                 raise CommandError(f"demo course {package.name} is invalid:\n{exc}") from exc
             self.stdout.write(f"{package.name}: {report.summary()}")
 
@@ -92,13 +96,42 @@ class Command(BaseCommand):
 
     def _simulate(self, learners: int, manager: Any) -> None:
         """Give the demo a history: simulated learners (marked as such) whose answers fill the dashboards."""
+        from lms.content.services import course_save
         from lms.content.models import Course
+        from lms.learning.models import Enrollment
+        from lms.learning.services import enrollment_create
         from lms.learning.simulation import simulate_course_activity
 
         team, created = Team.objects.get_or_create(slug="simulated-cohort", defaults={"name": "Simulated cohort"})
         team.managers.add(manager)
+        courses = list(Course.objects.filter(published=True).order_by("slug"))
+        for course in courses:  # again on each run: importing the package again resets it
+            if not course.control_share:
+                course_save(course=course, data={"control_share": DEMO_CONTROL_SHARE})
+            for username in ("learner", "learner2"):  # the demo's own learners see adaptive paths
+                enrollment_create(user=User.objects.get(username=username), course=course, path=Enrollment.ADAPTIVE)
         if created:
-            for index, course in enumerate(Course.objects.filter(published=True).order_by("slug")):
+            for index, course in enumerate(courses):
                 count = simulate_course_activity(course=course, learners=learners, seed=index, days=45,
-                                                 username_prefix=f"sim-{course.slug[:12]}", team=team)
-                self.stdout.write(f"{course.slug}: {count} simulated answers from {learners} simulated learners")
+                                                 username_prefix=f"sim-{course.slug[:12]}", team=team,
+                                                 fixed_share=course.control_share)
+                fixed = Enrollment.objects.filter(course=course, path=Enrollment.FIXED,
+                                                  user__username__startswith="sim-").count()
+                self.stdout.write(f"{course.slug}: {count} simulated answers from {learners} simulated learners "
+                                  f"({fixed} on the fixed course order)")
+            self._catch_up(team)
+
+    def _catch_up(self, team: Any) -> None:
+        """Do now what the workers do after each answer (progress, learner states) and what beat does
+        every few minutes (the dashboards' rollups), so every page agrees from the first view."""
+        from adaptive.services import learner_state_advance
+        from lms.analytics.services import analytics_refresh
+        from lms.learning.models import Enrollment
+        from lms.learning.services import enrollment_refresh_progress
+
+        enrollments = list(Enrollment.objects.filter(user__teams=team).values_list("pk", "user_id"))
+        for enrollment_id, _ in enrollments:
+            enrollment_refresh_progress(enrollment_id=enrollment_id)
+        for user_id in sorted({user_id for _, user_id in enrollments}):
+            learner_state_advance(user_id=user_id)
+        analytics_refresh()
