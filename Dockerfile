@@ -1,5 +1,6 @@
 # Production image: the same image runs the web server, the Celery worker and beat.
-FROM python:3.11-slim-bookworm
+# Pinned to an exact release; pin its digest too at release (docs/deployment.md, "Images").
+FROM python:3.11.13-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
@@ -11,9 +12,15 @@ ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 RUN pip install --no-cache-dir --extra-index-url "$TORCH_INDEX_URL" -r requirements.txt
 
 COPY . .
-RUN DEBUG=0 SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v0 \
-    && useradd --create-home pathwise && mkdir -p /app/var && chown -R pathwise /app/var
-USER pathwise
+# The production settings refuse to load without a secret key and a broker: placeholders that only
+# collectstatic sees (it sends no task).
+RUN DEBUG=0 SECRET_KEY=collectstatic-only CELERY_BROKER_URL=memory:// \
+    python manage.py collectstatic --noinput -v0 \
+    && useradd --create-home --uid 1000 --user-group pathwise \
+    && mkdir -p /app/var/models && chown -R pathwise:pathwise /app/var
+# The model folder exists in the image and belongs to pathwise, so a fresh named volume mounted there
+# starts with that owner (Docker seeds an empty volume from the image) and the trainer can write to it.
+USER 1000
 
 EXPOSE 8000
 CMD ["gunicorn", "lms.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]

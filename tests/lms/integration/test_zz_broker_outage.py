@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import kombu.pools
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -70,6 +71,9 @@ def _drop_connections() -> None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # Kombu keeps process-wide producer and connection pools keyed by broker URL; a pool an earlier
+    # test opened for the same URL would otherwise be handed back after it was closed here.
+    kombu.pools.reset()
     # The AMQP helper also remembers what it declared on the old broker; start it afresh.
     app.__dict__.pop("amqp", None)
 
