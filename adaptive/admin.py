@@ -8,17 +8,23 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from adaptive.core.learners.base import current_name
 from adaptive.models import Assignment, Decision, LearnerState, ModelVersion, TrainingRun
 from adaptive.services import model_version_promote
 
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "status", "auc", "logloss", "device", "train_seconds", "created", "promoted_at",
-                    "why"]
+    list_display = ["id", "learner_model", "status", "auc", "logloss", "device", "training_time", "created",
+                    "promoted_at", "why"]
     list_filter = ["status", "name", "device"]
     readonly_fields = [f.name for f in ModelVersion._meta.fields]
     actions = ["promote"]
+
+    @admin.display(description="Learner model", ordering="name")
+    def learner_model(self, version: ModelVersion) -> str:
+        """The model's current name, also for a row written under a former one."""
+        return current_name(version.name)
 
     @admin.display(description="Promotion note or refusal")
     def why(self, version: ModelVersion) -> str:
@@ -28,6 +34,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def auc(self, version: ModelVersion) -> str:
         value = version.metrics.get("auc")
         return "–" if value is None else f"{value:.4f}"
+
+    @admin.display(description="Training time", ordering="train_seconds")
+    def training_time(self, version: ModelVersion) -> str:
+        return duration_text(version.train_seconds)
 
     @admin.display(description="Log-loss")
     def logloss(self, version: ModelVersion) -> str:
@@ -49,6 +59,20 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+def duration_text(seconds: float | None) -> str:
+    """``258.157`` reads "4 min 18 s"; under a minute, "42 s" (or "0.4 s")."""
+    if seconds is None:
+        return "–"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min {secs} s"
 
 
 @admin.register(TrainingRun)

@@ -2,8 +2,10 @@
 
     python -m adaptive.benchmark --train TRAIN --test TEST [--models all|NAME,...] [--device auto] [--json OUT]
 
-Each model trains on TRAIN minus a held-out share of its learners, which drives early stopping and
-picks the champion; TEST is used only for the reported numbers. TRAIN and TEST are three-line files
+Each model trains on TRAIN minus a held-out share of its learners, which drives early stopping,
+fits the calibration (a temperature) and picks the champion; TEST is used only for the reported
+numbers. Expected calibration error is reported on both: ``ECE`` on TEST, ``valid ECE`` on the
+held-out learners, each after calibration (and, in the JSON, before it too). TRAIN and TEST are three-line files
 (or CSVs with a ``learner,item,skill,correct[,timestamp]`` header). Needs no database or Django.
 """
 
@@ -21,12 +23,12 @@ from typing import Any
 import torch
 
 from adaptive.core.data import read_log, split_learners
-from adaptive.core.evaluate import evaluate, metrics_are_finite
-from adaptive.core.learners import MODEL_REGISTRY
-from adaptive.core.learners.base import _jsonable
+from adaptive.core.evaluate import evaluate, metrics_are_finite, prediction_metrics
+from adaptive.core.learners import MODEL_REGISTRY, RENAMED_MODELS
+from adaptive.core.learners.base import _jsonable, apply_temperature
 from adaptive.core.train import train_model
 
-DEFAULT_ORDER = ("skill_mean", "elo", "pfa", "bkt", "maml", "rl2", "hybrid")
+DEFAULT_ORDER = ("skill_mean", "elo", "pfa", "bkt", "bayes_mirt", "gru", "gru_pfa")
 KSHOT_COLUMNS = ("1", "3", "5", "10", "20", "after20")
 
 
@@ -34,6 +36,9 @@ def _model_names(spec: str) -> list[str]:
     if spec == "all":
         return [n for n in DEFAULT_ORDER if n in MODEL_REGISTRY] + sorted(set(MODEL_REGISTRY) - set(DEFAULT_ORDER))
     names = [n.strip() for n in spec.split(",") if n.strip()]
+    for old in [n for n in names if n in RENAMED_MODELS]:
+        print(f"note: {old!r} is now called {RENAMED_MODELS[old]!r}; the old name will go", file=sys.stderr)
+    names = [RENAMED_MODELS.get(n, n) for n in names]
     unknown = [n for n in names if n not in MODEL_REGISTRY]
     if unknown:
         raise SystemExit(f"unknown model(s) {', '.join(unknown)}; known: {', '.join(sorted(MODEL_REGISTRY))}")
@@ -53,12 +58,13 @@ def choose_champion(results: Sequence[dict[str, Any]]) -> str | None:
 
 def format_table(rows: Sequence[dict[str, Any]], champion: str | None) -> str:
     header = ["model", "AUC", "acc", "logloss", "RMSE", "ECE", *(f"k{c}" if c != "after20" else ">20" for c in KSHOT_COLUMNS),
-              "valid AUC", "train s", "update ms", "predict ms"]
+              "valid AUC", "valid ECE", "T", "train s", "update ms", "predict ms"]
     lines = [header]
     for row in rows:
         name = row["name"] + (" *" if row["name"] == champion else "")
         lines.append([name, *(f"{row[k]:.4f}" for k in ("auc", "accuracy", "logloss", "rmse", "ece")),
                       *(f"{row['kshot'][c]:.3f}" for c in KSHOT_COLUMNS), f"{row['valid_auc']:.4f}",
+                      f"{row['valid_ece']:.4f}", f"{row['temperature']:.3f}",
                       f"{row['train_seconds']:.1f}", f"{row['update_ms']:.3f}", f"{row['predict_ms']:.3f}"])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = ["  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(line)) for line in lines]
@@ -98,8 +104,12 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
         checkpoint = args.checkpoint_dir / f"{name}.pt" if args.checkpoint_dir else None
         model = train_model(name, train_log, valid_log, device=args.device, seed=args.seed,
                             checkpoint_path=checkpoint, progress=not args.quiet, **overrides)
-        metrics = evaluate(model, test_log)
+        predicted = model.predict_sequences(test_log)
+        metrics = evaluate(model, test_log, predicted=predicted)
         valid = model.training_info.get("valid", {})
+        temperature = float(model.temperature)
+        # The same predictions before calibration: the temperature undone, no second pass.
+        uncalibrated = prediction_metrics(test_log.correct, apply_temperature(predicted, 1.0 / temperature))
         row = {
             "name": name,
             **{k: metrics[k] for k in ("auc", "accuracy", "logloss", "rmse", "ece")},
@@ -108,6 +118,10 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
             "update_ms": metrics["update_ms"],
             "predict_ms": metrics["predict_ms"],
             "valid_auc": float(valid.get("auc", math.nan)),
+            "temperature": temperature,
+            "ece_uncalibrated": uncalibrated["ece"],
+            "valid_ece": float(valid.get("ece", math.nan)),
+            "valid_ece_uncalibrated": float(model.training_info.get("valid_ece_uncalibrated", math.nan)),
             "valid_kshot": valid.get("kshot", {}),
             "epochs": model.training_info.get("best_epoch", model.training_info.get("epochs")),
             "calibration": metrics["calibration"],

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
+from adaptive.reasons import learner_text
 from lms.content.models import Course, Module, Question
 
 
@@ -17,9 +19,9 @@ class ModelVersion(models.Model):
     CHAMPION = "champion"
     RETIRED = "retired"
     REJECTED = "rejected"
-    STATUSES = [(CANDIDATE, "Candidate"), (CHAMPION, "Champion"), (RETIRED, "Retired"), (REJECTED, "Rejected")]
+    STATUSES = [(CANDIDATE, _("Candidate")), (CHAMPION, _("Champion")), (RETIRED, _("Retired")), (REJECTED, _("Rejected"))]
 
-    name = models.CharField(max_length=40, help_text="Learner model in the core registry, e.g. hybrid.")
+    name = models.CharField(max_length=40, help_text="Learner model in the core registry, e.g. gru_pfa.")
     artifact = models.CharField(max_length=500, help_text="Checkpoint file, relative to PATHWISE_MODEL_DIR.")
     sha256 = models.CharField(max_length=64)
     status = models.CharField(max_length=12, choices=STATUSES, default=CANDIDATE, db_index=True)
@@ -68,10 +70,10 @@ class Decision(models.Model):
 
     QUESTION = "question"
     MODULE = "module"
-    KINDS = [(QUESTION, "Next question"), (MODULE, "Next module")]
+    KINDS = [(QUESTION, _("Next question")), (MODULE, _("Next module"))]
     WORKER = "worker"
     WEB = "web"
-    SOURCES = [(WORKER, "Worker"), (WEB, "Web process (fallback)")]
+    SOURCES = [(WORKER, _("Worker")), (WEB, _("Web process (fallback)"))]
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decisions")
     kind = models.CharField(max_length=10, choices=KINDS)
@@ -85,7 +87,11 @@ class Decision(models.Model):
     stop = models.CharField(max_length=20, blank=True, help_text="Why a quiz ends: mastered or pool_exhausted.")
     decision_kind = models.CharField(max_length=20, blank=True,
                                      help_text="learn, review, assigned, move_on, next_in_order…")
-    reason = models.CharField(max_length=300)
+    reason = models.CharField(max_length=300, help_text="Why, in detail (the numbers the decision was made from).")
+    reason_code = models.CharField(max_length=40, blank=True,
+                                   help_text="Why, for the learner: a code rendered in the reader's language "
+                                             "(adaptive.reasons) with reason_params.")
+    reason_params = models.JSONField(default=dict, blank=True)
     candidates = models.JSONField(default=list)
     mastery = models.JSONField(default=dict, blank=True,
                                help_text="Module decisions: skill slug → predicted success they were made from.")
@@ -103,6 +109,11 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.user}: {self.reason}"
+
+    @property
+    def learner_reason(self) -> str:
+        """Why, in plain words for the learner; the detailed ``reason`` when there is no code."""
+        return learner_text(self.reason_code, self.reason_params) or self.reason
 
 
 class Assignment(models.Model):
@@ -138,7 +149,7 @@ class TrainingRun(models.Model):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-    STATUSES = [(QUEUED, "Queued"), (RUNNING, "Running"), (SUCCEEDED, "Succeeded"), (FAILED, "Failed")]
+    STATUSES = [(QUEUED, _("Queued")), (RUNNING, _("Running")), (SUCCEEDED, _("Succeeded")), (FAILED, _("Failed"))]
 
     status = models.CharField(max_length=10, choices=STATUSES, default=QUEUED)
     model_name = models.CharField(max_length=40)

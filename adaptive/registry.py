@@ -7,11 +7,17 @@ the invariants on the published courses (``adaptive.core.invariants``), is logge
 written on its row, and the previous champion that loads and passes is used instead; when none does,
 the interpretable fallback (``skill_elo`` with its defaults, which holds the invariants by
 construction) serves. Learners are never left without a model, and never given an untested one.
+
+A process with ``PATHWISE_SERVE_WITH_TORCH`` off (the web server) never imports torch: it reads a
+champion that runs without it (``skill_elo``) from its checkpoint with NumPy alone, and while the
+champion is a model built on torch it serves the interpretable fallback, leaving the champion to the
+workers; that version is not refused, only not loaded here.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import threading
 from dataclasses import dataclass
@@ -21,12 +27,16 @@ from django.conf import settings
 from django.core.cache import cache
 
 from adaptive.core.invariants import InvariantReport, check_invariants
-from adaptive.core.learners import LearnerModel, SkillEloModel, load
+from adaptive.core.learners import LearnerModel, NeedsTorch, SkillEloModel, load
 from adaptive.models import ModelVersion
 from adaptive.selectors import course_specs, item_catalogue, skill_prerequisites
+from adaptive.storage import model_storage
 
 logger = logging.getLogger(__name__)
 CHAMPION_KEY = "adaptive:champion-version"
+#: How long the shared champion mark stands before each process reads the registry again: a promotion
+#: whose cache delete was lost (Redis away at that moment) still reaches every process within this.
+CHAMPION_MARK_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -52,11 +62,8 @@ class ModelRefused(Exception):
 _lock = threading.Lock()
 _loaded: dict[int, LoadedModel] = {}
 _refused: set[int] = set()  # versions refused in this process
+_needs_torch: set[int] = set()  # champions this process does not load, as it does without torch
 _fallback: LoadedModel | None = None
-
-
-def artifact_path(version: ModelVersion) -> Path:
-    return Path(settings.PATHWISE_MODEL_DIR) / version.artifact
 
 
 def file_sha256(path: Path) -> str:
@@ -68,13 +75,16 @@ def file_sha256(path: Path) -> str:
 
 
 def load_version(version: ModelVersion) -> LearnerModel:
-    """Load a version's artifact, checking it is the file that was registered."""
-    path = artifact_path(version)
-    if not path.exists():
-        raise FileNotFoundError(f"artifact {path} is missing")
-    if file_sha256(path) != version.sha256:
-        raise ValueError(f"artifact {path} does not match its recorded checksum")
-    return load(path)
+    """Load a version's artifact from the model storage (a local folder or a bucket every node
+    reads), checking it is the file that was registered."""
+    storage = model_storage()
+    if not storage.exists(version.artifact):
+        raise FileNotFoundError(f"artifact {version.artifact} is missing from the model storage")
+    with storage.open(version.artifact, "rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != version.sha256:
+        raise ValueError(f"artifact {version.artifact} does not match its recorded checksum")
+    return load(io.BytesIO(data), torch_allowed=settings.PATHWISE_SERVE_WITH_TORCH)
 
 
 def invariants_report(model: LearnerModel) -> InvariantReport:
@@ -86,6 +96,8 @@ def load_checked(version: ModelVersion) -> LearnerModel:
     """Load a version's artifact and check the invariants; :class:`ModelRefused` says why not."""
     try:
         model = load_version(version)
+    except NeedsTorch:
+        raise  # a sound model this process does not load, not a refused one
     except Exception as exc:  # noqa: BLE001 - any unreadable artifact is refused, with its reason
         raise ModelRefused(f"its artifact cannot be loaded ({exc})") from exc
     describe(model)
@@ -126,15 +138,26 @@ def champion() -> LoadedModel | None:
     marker = cache.get(CHAMPION_KEY)
     if marker is not None and marker in _loaded:
         return _loaded[marker]
+    if marker is not None and marker in _needs_torch:
+        return None
     with _lock:
         for version in _candidates_in_order():
             if version.pk in _refused:
                 continue
+            if version.pk in _needs_torch:
+                return None
             if version.pk in _loaded:
                 loaded = _loaded[version.pk]
             else:
                 try:
                     loaded = LoadedModel(version, load_checked(version))
+                except NeedsTorch:
+                    # Not an earlier champion either: the workers serve this one, and the web's
+                    # decisions use the interpretable fallback until a model without torch is champion.
+                    logger.info("learner model %s needs torch, which this process does not import: serving "
+                                "the interpretable fallback here", version)
+                    _needs_torch.add(version.pk)
+                    return None
                 except ModelRefused as exc:
                     logger.error("learner model %s may not serve: %s; trying the previous champion", version, exc)
                     _refused.add(version.pk)
@@ -142,7 +165,7 @@ def champion() -> LoadedModel | None:
                     continue
                 _loaded.clear()
                 _loaded[version.pk] = loaded
-            cache.set(CHAMPION_KEY, version.pk, timeout=None)
+            cache.set(CHAMPION_KEY, version.pk, timeout=CHAMPION_MARK_SECONDS)
             return loaded
     return None
 
@@ -158,5 +181,6 @@ def forget() -> None:
     with _lock:
         _loaded.clear()
         _refused.clear()
+        _needs_torch.clear()
         _fallback = None  # described again from the current content when next needed
     cache.delete(CHAMPION_KEY)

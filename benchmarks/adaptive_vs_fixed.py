@@ -222,13 +222,14 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
     studied: dict[str, datetime] = {}  # when each module's quiz last ended, as adaptive.decisions reads it
     peak: dict[str, float] = {}  # none before the first answer, as in the product
     history: list[Sitting] = []  # the finished quizzes, for the loop detection and the just-finished rule
+    practice: dict[str, int] = {}  # answers per skill, as adaptive.selectors.module_standing counts them
     units = {u.slug: u for u in course.units}
     while not run.done():
         candidates = [ModuleCandidate(u.slug, u.title, u.order, u.skills, u.prerequisites, u.slug in completed,
                                       studied.get(u.slug)) for u in course.units]
         decision = choose_next_module(candidates, mastery=mastery, mastery_threshold=course.threshold,
                                       previously_mastered={s for s, m in peak.items() if m >= course.threshold},
-                                      history=history[-LOOP_WINDOW:])
+                                      history=history[-LOOP_WINDOW:], practice=practice)
         slug = decision.module
         if slug is None:  # cannot happen once a module is done: the oldest is reviewed
             break
@@ -253,6 +254,8 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
             for s, m in mastery.items():
                 peak[s] = max(peak.get(s, 0.0), m)
             asked.append(key)
+            for s in course.items[key].skills:
+                practice[s] = practice.get(s, 0) + 1
         completed.add(slug)
         studied[slug] = run.clock
         # As the product reads it: the finished quiz, with the mastery the model saw right after it.
@@ -303,7 +306,7 @@ def train_on(records: list[Record], args: argparse.Namespace) -> LearnerModel:
     valid_ids = learners[: max(1, len(learners) // 6)]
     valid = log.subset_learners(valid_ids)
     train = log.subset_learners(np.setdiff1d(learners, valid_ids))
-    overrides = {"max_epochs": args.max_epochs} if args.model in {"rl2", "hybrid", "maml"} else {}
+    overrides = {"max_epochs": args.max_epochs} if args.model in {"gru", "gru_pfa", "bayes_mirt"} else {}
     return train_model(args.model, train, valid, device="cpu", seed=args.seed, progress=False, **overrides)
 
 
@@ -320,7 +323,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--course", type=Path, default=ROOT / "demo" / "courses" / "data-literacy")
     parser.add_argument("--learners", type=int, default=200, help="Simulated learners per policy.")
     parser.add_argument("--train-learners", type=int, default=300, help="Learners whose answers train the model.")
-    parser.add_argument("--model", default="hybrid", help="Learner model of adaptive.core (default: hybrid).")
+    parser.add_argument("--model", default="gru_pfa", help="Learner model of adaptive.core (default: gru_pfa).")
     parser.add_argument("--budget", type=int, default=400, help="Most questions a learner answers.")
     parser.add_argument("--max-epochs", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)

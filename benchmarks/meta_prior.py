@@ -8,7 +8,7 @@ seen, for
   answers by ``adaptive.core.meta.adapt``;
 * scratch: ``skill_elo`` from its defaults fitted on those answers (closed-form empirical Bayes);
 * fallback: ``skill_elo``'s defaults and no data (what the product serves with no trained model);
-* gru: the ``hybrid`` GRU tracer trained from scratch on those answers (``--gru``).
+* gru: the ``gru_pfa`` GRU tracer trained from scratch on those answers (``--gru``).
 
 Every model reads the author's description of the questions (difficulty, skills, type) and skills
 (prerequisites) where the course has one. The held-out courses are the product's demo courses
@@ -105,7 +105,7 @@ def run_course(name: str, pool: ResponseLog, test: ResponseLog, catalogue: dict[
         row["fallback"] = score(fallback, test)
         if gru and seen:
             try:
-                row["gru"] = score(create("hybrid").fit(log, None, device="cpu", seed=seed), test)
+                row["gru"] = score(create("gru_pfa").fit(log, None, device="cpu", seed=seed), test)
             except Exception as error:  # a GRU on a handful of answers may not train at all
                 row["gru"] = {"auc": math.nan, "logloss": math.nan, "error": str(error)[:200]}
         rows[str(seen)] = row
@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--learners", type=int, default=300, help="New (test) learners per demo course.")
     parser.add_argument("--dkt-learners", type=int, default=400, help="Test learners of assist2009_dkt (0: all).")
-    parser.add_argument("--gru", action="store_true", help="Also train the hybrid GRU from scratch.")
+    parser.add_argument("--gru", action="store_true", help="Also train the gru_pfa GRU from scratch.")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     prior = load(args.prior)

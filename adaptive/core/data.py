@@ -3,6 +3,11 @@
 A :class:`ResponseLog` is a flat, column-oriented table of responses sorted by learner and, within
 a learner, by time. Items and skills are stored as dense indices ``0..n-1``; the vocabularies that
 map them back to the product's raw ids travel with the log and, after training, with the model.
+
+A question may be tagged with several skills. ``skill`` holds each response's first (main) skill,
+and the others are kept aside as ``(row, skill)`` pairs (``extra_row``, ``extra_skill``), empty in
+the common single-skill case so nothing there costs more. :meth:`ResponseLog.expand_skills` turns
+them into rows every model can trace: the answer, once per further skill, right after the response.
 """
 
 from __future__ import annotations
@@ -66,6 +71,11 @@ class ResponseLog:
 
     ``item`` and ``skill`` are dense indices into ``item_vocab`` and ``skill_vocab``; for data sets
     that only have skill ids the item is the skill. ``timestamp`` is NaN when unknown.
+
+    ``skill`` is a response's main skill; ``extra_row`` and ``extra_skill`` list the further skills of
+    multi-skill questions as pairs (row, dense skill), sorted by row and in the author's order.
+    ``evidence_only`` is set only on logs made by :meth:`expand_skills`: True on the rows that carry
+    an answer to a further skill of its question, which are traced but never predicted or scored.
     """
 
     learner: np.ndarray
@@ -76,6 +86,9 @@ class ResponseLog:
     item_vocab: Vocabulary
     skill_vocab: Vocabulary
     learner_vocab: Vocabulary
+    extra_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    extra_skill: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    evidence_only: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.learner = np.asarray(self.learner, dtype=np.int64)
@@ -83,12 +96,70 @@ class ResponseLog:
         self.skill = np.asarray(self.skill, dtype=np.int64)
         self.correct = np.asarray(self.correct, dtype=np.int8)
         self.timestamp = np.asarray(self.timestamp, dtype=np.float64)
+        self.extra_row = np.asarray(self.extra_row, dtype=np.int64)
+        self.extra_skill = np.asarray(self.extra_skill, dtype=np.int64)
         n = len(self.learner)
         for name in ("item", "skill", "correct", "timestamp"):
             if len(getattr(self, name)) != n:
                 raise ValueError(f"column {name!r} has {len(getattr(self, name))} rows, expected {n}")
         if n and np.any(np.diff(self.learner) < 0):
             raise ValueError("responses must be grouped by learner in increasing learner index")
+        if len(self.extra_row) != len(self.extra_skill):
+            raise ValueError("extra_row and extra_skill must have the same length")
+        if len(self.extra_row) and (np.any(np.diff(self.extra_row) < 0) or self.extra_row[0] < 0 or self.extra_row[-1] >= n):
+            raise ValueError("extra_row must be sorted row numbers of this log")
+        if self.evidence_only is not None:
+            self.evidence_only = np.asarray(self.evidence_only, dtype=bool)
+            if len(self.evidence_only) != n:
+                raise ValueError(f"column 'evidence_only' has {len(self.evidence_only)} rows, expected {n}")
+
+    @property
+    def has_extra_skills(self) -> bool:
+        """Whether some response's question has more than one skill."""
+        return len(self.extra_row) > 0
+
+    @property
+    def scored(self) -> np.ndarray:
+        """Rows that are responses to predict (all but the evidence-only rows of an expanded log)."""
+        return np.ones(len(self), dtype=bool) if self.evidence_only is None else ~self.evidence_only
+
+    def skills_of(self, row: int) -> list[int]:
+        """Every dense skill of response ``row``, the main one first."""
+        start, stop = np.searchsorted(self.extra_row, [row, row + 1])
+        return [int(self.skill[row]), *(int(k) for k in self.extra_skill[start:stop])]
+
+    def expand_skills(self) -> tuple[ResponseLog, np.ndarray]:
+        """This log with every answer traced on every skill of its question, and where its rows went.
+
+        A response whose question has skills ``[a, b, c]`` becomes three consecutive rows of the same
+        learner, item, outcome and time: the response on ``a`` (scored) and two ``evidence_only``
+        rows on ``b`` and ``c``. Replaying the rows with ``update`` gives exactly the online path
+        (``LearnerModel.update`` with the question's :class:`ItemInfo` applies the answer once per
+        skill, in order), and the prediction of the response is made on its first row, before any of
+        its evidence. Returns ``(expanded, scored_rows)``: ``expanded[scored_rows[i]]`` is response
+        ``i``. Without further skills the log itself comes back, so the single-skill case costs
+        nothing.
+        """
+        n = len(self)
+        if not self.has_extra_skills:
+            return self, np.arange(n, dtype=np.int64)
+        extra_counts = np.bincount(self.extra_row, minlength=n)
+        sizes = 1 + extra_counts
+        source = np.repeat(np.arange(n, dtype=np.int64), sizes)
+        scored_rows = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+        skill = self.skill[source].copy()
+        evidence_only = np.ones(len(source), dtype=bool)
+        evidence_only[scored_rows] = False
+        # Extra skills are sorted by row, so they fill the evidence rows in order.
+        skill[evidence_only] = self.extra_skill
+        if self.evidence_only is not None:
+            evidence_only |= self.evidence_only[source]
+        expanded = ResponseLog(
+            learner=self.learner[source], item=self.item[source], skill=skill, correct=self.correct[source],
+            timestamp=self.timestamp[source], item_vocab=self.item_vocab, skill_vocab=self.skill_vocab,
+            learner_vocab=self.learner_vocab, evidence_only=evidence_only,
+        )
+        return expanded, scored_rows
 
     @property
     def n_items(self) -> int:
@@ -127,6 +198,8 @@ class ResponseLog:
     def subset_learners(self, learner_indices: Sequence[int] | np.ndarray) -> ResponseLog:
         """The responses of the given learners (dense learner indices); vocabularies are shared."""
         mask = np.isin(self.learner, np.asarray(learner_indices, dtype=np.int64))
+        new_row = np.cumsum(mask) - 1
+        keep_extra = mask[self.extra_row] if self.has_extra_skills else np.zeros(0, dtype=bool)
         return ResponseLog(
             learner=self.learner[mask],
             item=self.item[mask],
@@ -136,6 +209,9 @@ class ResponseLog:
             item_vocab=self.item_vocab,
             skill_vocab=self.skill_vocab,
             learner_vocab=self.learner_vocab,
+            extra_row=new_row[self.extra_row[keep_extra]],
+            extra_skill=self.extra_skill[keep_extra],
+            evidence_only=None if self.evidence_only is None else self.evidence_only[mask],
         )
 
     def raw_items(self) -> list[str]:
@@ -148,9 +224,9 @@ class ResponseLog:
     def from_records(cls, records: Iterable[Sequence[Any]]) -> ResponseLog:
         """Build a log from ``(learner, item, skills_or_skill, correct, timestamp)`` records.
 
-        ``skills_or_skill`` is one skill id or a sequence of them; an item tagged with several skills
-        is traced on its first one (the primary skill), which keeps one skill per response. A
-        ``None`` skill means the item is its own skill. ``timestamp`` may be ``None`` (unknown), a
+        ``skills_or_skill`` is one skill id or a sequence of them (the question's skills, the main one
+        first); every one of them receives the answer's evidence (see :meth:`expand_skills`). A
+        ``None`` skill or an empty sequence means the item is its own skill. ``timestamp`` may be ``None`` (unknown), a
         number, or anything with a ``timestamp()`` method such as ``datetime``. Responses are sorted
         by learner (first appearance) and then by timestamp, keeping input order for ties and for
         unknown times, so records may arrive in any order as long as each learner's untimed
@@ -162,18 +238,26 @@ class ResponseLog:
         skills: list[int] = []
         corrects: list[int] = []
         times: list[float] = []
+        extra_rows: list[int] = []
+        extra_skills: list[int] = []
         for number, record in enumerate(records, start=1):
             if len(record) not in (4, 5):
                 raise DataFormatError(f"record {number}: expected 4 or 5 fields, got {len(record)}")
             learner, item, skill, correct = record[:4]
             timestamp = record[4] if len(record) == 5 else None
+            others: list[str] = []
             if isinstance(skill, (list, tuple)):
-                skill = skill[0] if skill else None
+                listed = [s for s in skill if s is not None]
+                skill = listed[0] if listed else None
+                others = [s for s in dict.fromkeys(str(s) for s in listed[1:]) if s != str(skill)]
             if skill is None:
                 skill = item
             learners.append(learner_vocab.add(learner))
             items.append(item_vocab.add(item))
             skills.append(skill_vocab.add(skill))
+            for other in others:
+                extra_rows.append(number - 1)
+                extra_skills.append(skill_vocab.add(other))
             corrects.append(_parse_correct(correct, f"record {number}"))
             times.append(_parse_timestamp(timestamp, f"record {number}"))
         learner_arr = np.asarray(learners, dtype=np.int64)
@@ -181,6 +265,14 @@ class ResponseLog:
         # NaN sorts last under lexsort; with a stable sort untimed responses keep input order.
         time_key = np.where(np.isnan(time_arr), np.inf, time_arr)
         order = np.lexsort((np.arange(len(learner_arr)), time_key, learner_arr))
+        extra_row = np.zeros(0, dtype=np.int64)
+        extra_skill = np.zeros(0, dtype=np.int64)
+        if extra_rows:
+            position = np.empty(len(order), dtype=np.int64)
+            position[order] = np.arange(len(order))
+            moved = position[np.asarray(extra_rows, dtype=np.int64)]
+            by_row = np.argsort(moved, kind="stable")  # keeps the author's order within a row
+            extra_row, extra_skill = moved[by_row], np.asarray(extra_skills, dtype=np.int64)[by_row]
         return cls(
             learner=learner_arr[order],
             item=np.asarray(items, dtype=np.int64)[order],
@@ -190,6 +282,8 @@ class ResponseLog:
             item_vocab=item_vocab,
             skill_vocab=skill_vocab,
             learner_vocab=learner_vocab,
+            extra_row=extra_row,
+            extra_skill=extra_skill,
         )
 
 
@@ -268,8 +362,10 @@ CSV_COLUMNS = ("learner", "item", "skill", "correct")
 def read_csv(path: str | Path) -> ResponseLog:
     """Read one response per row with a header ``learner,item,skill,correct[,timestamp]``.
 
-    An empty ``skill`` means the item is its own skill; an empty ``timestamp`` means unknown. Rows of
-    one learner without timestamps must be in the order they were made.
+    An empty ``skill`` means the item is its own skill; a question of several skills lists them all in
+    the cell separated by ``;`` (the main one first), and each receives the answer's evidence. An
+    empty ``timestamp`` means unknown. Rows of one learner without timestamps must be in the order
+    they were made.
     """
     path = Path(path)
     with path.open(encoding="utf-8", newline="") as handle:
@@ -282,7 +378,7 @@ def read_csv(path: str | Path) -> ResponseLog:
         if missing:
             raise DataFormatError(f"{path}:1: header lacks column(s) {', '.join(missing)}; got {','.join(header)}")
         columns = {name: header.index(name) for name in (*CSV_COLUMNS, "timestamp") if name in header}
-        records: list[tuple[str, str, str | None, int, float]] = []
+        records: list[tuple[str, str, str | tuple[str, ...] | None, int, float]] = []
         for row in reader:
             line_number = reader.line_num
             if not row or all(not cell.strip() for cell in row):
@@ -292,7 +388,9 @@ def read_csv(path: str | Path) -> ResponseLog:
             learner, item = row[columns["learner"]].strip(), row[columns["item"]].strip()
             if not learner or not item:
                 raise DataFormatError(f"{path}:{line_number}: learner and item must not be empty")
-            skill = row[columns["skill"]].strip() or None
+            cell = row[columns["skill"]].strip()
+            listed = tuple(part.strip() for part in cell.split(";") if part.strip())
+            skill: str | tuple[str, ...] | None = (listed[0] if len(listed) == 1 else listed) if listed else None
             where = f"{path}:{line_number}"
             correct = _parse_correct(row[columns["correct"]].strip(), where)
             timestamp = _parse_timestamp(row[columns["timestamp"]].strip(), where) if "timestamp" in columns else math.nan

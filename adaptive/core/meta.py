@@ -32,13 +32,16 @@ import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from adaptive.core.data import RawId, ResponseLog
 from adaptive.core.learners.base import ItemInfo
 from adaptive.core.learners.skill_elo import SkillEloConfig, SkillEloModel, with_mastery_reach
+
+if TYPE_CHECKING:  # imported where used: the product imports this module, and only training needs torch
+    import torch
 
 #: Question types that get their own guessing floor (the product's question types).
 KINDS = ("true_false", "single_choice", "multiple_choice", "numeric", "short_text")
@@ -63,6 +66,8 @@ def _inv_scaled_sigmoid(y: float, top: float) -> float:
 
 def config_to_vector(config: SkillEloConfig) -> torch.Tensor:
     """The unconstrained parameter vector whose transform gives ``config``'s learned fields."""
+    import torch
+
     values = {
         "prior_mean": config.prior_mean,
         "prior_var": _inv_softplus(config.prior_var - 1e-3),
@@ -80,6 +85,8 @@ def config_to_vector(config: SkillEloConfig) -> torch.Tensor:
 
 def constrained(vector: torch.Tensor) -> dict[str, torch.Tensor]:
     """The model's parameters from the unconstrained vector (differentiable)."""
+    import torch
+
     raw = dict(zip(PARAMETERS, vector.unbind()))
     sp = torch.nn.functional.softplus
     return {
@@ -99,6 +106,8 @@ def constrained(vector: torch.Tensor) -> dict[str, torch.Tensor]:
 def exact_values(config: SkillEloConfig) -> dict[str, torch.Tensor]:
     """``config``'s learned fields as the tensors :func:`constrained` returns, without the transforms'
     round trip (for checking the replica against the numpy model exactly)."""
+    import torch
+
     t = lambda v: torch.tensor(float(v), dtype=torch.float64)  # noqa: E731
     return {
         "prior_mean": t(config.prior_mean), "prior_var": t(config.prior_var), "drift": t(config.drift),
@@ -183,6 +192,8 @@ def task_tables(model: SkillEloModel, log: ResponseLog) -> tuple[list[list[int]]
 
 def make_batch(model: SkillEloModel, log: ResponseLog, window: int = 150) -> Batch:
     """``log``'s learners as padded sequences of their first ``window`` answers, with the tables."""
+    import torch
+
     rows, skill_names = task_tables(model, log)
     bounds = log.learner_bounds()
     lengths = np.minimum(np.diff(bounds), window)
@@ -214,6 +225,8 @@ def make_batch(model: SkillEloModel, log: ResponseLog, window: int = 150) -> Bat
 
 def offsets_as_tensors(model: SkillEloModel, log: ResponseLog, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
     """``model``'s per-item and per-skill offsets in ``batch``'s indices (zero where it has none)."""
+    import torch
+
     item_offset = torch.tensor([model.item_offset.get(t, 0.0) for t in log.item_vocab.tokens] or [0.0],
                                dtype=torch.float64)
     _, skill_names = task_tables(model, log)
@@ -226,6 +239,8 @@ def sequence_probabilities(values: Mapping[str, torch.Tensor], batch: Batch, ite
     """P(correct) of every answer of ``batch`` (B, T) from the learner's earlier answers only: the
     ``skill_elo`` filter (no forgetting) replayed with per-(learner, skill) beliefs, differentiably
     in ``values`` (as :func:`constrained` returns them). ``rows`` picks a subset of learners."""
+    import torch
+
     item = batch.item if rows is None else batch.item[rows]
     correct = batch.correct if rows is None else batch.correct[rows]
     n, width = item.shape
@@ -272,6 +287,8 @@ def sequence_probabilities(values: Mapping[str, torch.Tensor], batch: Batch, ite
 def sequence_loss(values: Mapping[str, torch.Tensor], batch: Batch, item_offset: torch.Tensor,
                   skill_offset: torch.Tensor, rows: torch.Tensor | None = None) -> torch.Tensor:
     """Mean log-loss of :func:`sequence_probabilities` over the real (unpadded) answers."""
+    import torch
+
     p = sequence_probabilities(values, batch, item_offset, skill_offset, rows).clamp(1e-6, 1 - 1e-6)
     item = batch.item if rows is None else batch.item[rows]
     y = batch.correct if rows is None else batch.correct[rows]
@@ -313,6 +330,8 @@ def adapt(init_model: SkillEloModel, log: ResponseLog, catalogue: Mapping[RawId,
     grade their own answers), plus ``anchor`` times the squared distance to the initialisation,
     weighed down as answers accumulate; then the offsets are fitted in closed form on all of ``log``.
     """
+    import torch
+
     rng = random.Random(seed)
     model = copy.deepcopy(init_model)
     model.set_catalogue(catalogue or {}, prerequisites)
@@ -364,6 +383,8 @@ def meta_train(tasks: Sequence[Task], init: SkillEloModel | None = None, config:
     learners, and the shared parameters move ``outer_lr`` of the way toward the adapted ones.
     ``progress(step, loss)`` is called after each outer step. Reproducible given ``seed``.
     """
+    import torch
+
     config = config or MetaConfig()
     rng = random.Random(seed)
     torch.manual_seed(seed)

@@ -14,19 +14,23 @@ import math
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import torch
 from tqdm.auto import tqdm
 
 from adaptive.core.data import ResponseLog
-from adaptive.core.evaluate import evaluate
+from adaptive.core.evaluate import evaluate, prediction_metrics
 from adaptive.core.learners.base import ItemInfo, LearnerModel, _jsonable, create, resolve_device
+
+if TYPE_CHECKING:  # imported where used: the product imports this module, and only training needs torch
+    import torch
 
 
 def seed_everything(seed: int) -> None:
     """Fix Python, numpy and torch seeds so a run is repeatable given the seed."""
+    import torch
+
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -152,6 +156,8 @@ class Trainer:
 
     def fit(self, model: Any, train_log: ResponseLog, callbacks: Sequence[Callback] = ()) -> dict[str, float]:
         """Train ``model`` (a :class:`TrainableModel` and :class:`LearnerModel`); returns final logs."""
+        import torch
+
         seed_everything(self.seed)
         rng = np.random.default_rng(self.seed)
         module = model.module
@@ -209,6 +215,8 @@ class Trainer:
 
 def _move_average(average: dict[str, torch.Tensor], module: torch.nn.Module, weight: float) -> None:
     """Move ``average`` a share ``weight`` of the way towards ``module``'s current weights."""
+    import torch
+
     with torch.no_grad():
         for key, value in module.state_dict().items():
             if value.is_floating_point():
@@ -233,9 +241,11 @@ def train_model(
 ) -> LearnerModel:
     """Fit the registered model ``name`` and, with ``checkpoint_path``, save it plus its metrics JSON.
 
-    ``valid_log`` should hold whole learners not in ``train_log``; it drives early stopping and the
-    validation metrics stored in ``model.training_info["valid"]`` and the JSON. ``catalogue`` (item id
-    to :class:`ItemInfo`) reaches models that read the author's descriptions of the questions.
+    ``valid_log`` should hold whole learners not in ``train_log``; it drives early stopping, then
+    calibration (a temperature fitted on its learners, after the best weights are restored; see
+    :meth:`LearnerModel.calibrate`), and the validation metrics stored in
+    ``model.training_info["valid"]`` and the JSON. Nothing here reads a test set. ``catalogue`` (item
+    id to :class:`ItemInfo`) reaches models that read the author's descriptions of the questions.
     """
     model = create(name, config, **config_overrides)
     if catalogue and hasattr(model, "set_catalogue"):
@@ -248,9 +258,14 @@ def train_model(
         callbacks += [validation, EarlyStopping("valid_auc", patience=stop_patience)]
     model.fit(train_log, valid_log, device=resolve_device(device), seed=seed, callbacks=callbacks, progress=progress)
     if validation is not None:
-        # Metrics of the restored best weights, not of the last epoch.
-        model.training_info["valid"] = {k: v for k, v in evaluate(model, valid_log, timing=False).items() if k != "calibration"}
+        # Metrics of the restored best weights, not of the last epoch, after calibration.
+        raw = model.predict_sequences(valid_log)
+        model.training_info["valid_ece_uncalibrated"] = prediction_metrics(valid_log.correct, raw)["ece"]
+        model.calibrate(valid_log, predicted=raw)
+        calibrated = model._calibrated(raw)
+        model.training_info["valid"] = {k: v for k, v in evaluate(model, valid_log, timing=False, predicted=calibrated).items()
+                                        if k != "calibration"}
     if checkpoint_path is not None:
         model.save(checkpoint_path)
-        write_metrics(metrics_path(checkpoint_path), {"model": name, "seed": seed, **model.training_info})
+        write_metrics(metrics_path(checkpoint_path), {"model": model.name, "seed": seed, **model.training_info})
     return model

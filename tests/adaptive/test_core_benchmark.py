@@ -21,14 +21,14 @@ def test_benchmark_cli_writes_the_results_json(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     completed = subprocess.run(
         [sys.executable, "-m", "adaptive.benchmark", "--train", str(train_path), "--test", str(test_path),
-         "--models", "skill_mean,pfa,rl2", "--device", "auto", "--json", str(out), "--max-epochs", "2", "--quiet"],
+         "--models", "skill_mean,pfa,gru", "--device", "auto", "--json", str(out), "--max-epochs", "2", "--quiet"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
     assert "champion" in completed.stdout
     results = json.loads(out.read_text())
-    assert results["champion"] in {"skill_mean", "pfa", "rl2"}
-    assert [m["name"] for m in results["models"]] == ["skill_mean", "pfa", "rl2"]
+    assert results["champion"] in {"skill_mean", "pfa", "gru"}
+    assert [m["name"] for m in results["models"]] == ["skill_mean", "pfa", "gru"]
     for model in results["models"]:
         for key in ("auc", "accuracy", "logloss", "rmse", "train_seconds", "update_ms", "predict_ms"):
             assert isinstance(model[key], float), key

@@ -90,7 +90,8 @@ def test_it_builds_a_log_from_records_with_several_skills_and_datetimes() -> Non
     assert log.raw_items() == ["101", "100", "100"]
     assert log.raw_skills() == ["3", "3", "100"]  # primary skill first; None means the item itself
     assert log.correct.tolist() == [0, 1, 1]
-    assert log.n_items == 2 and log.n_skills == 2
+    assert log.n_items == 2 and log.n_skills == 3  # skill 4 carries the evidence too
+    assert log.skill_vocab.decode(log.skills_of(1)) == ["3", "4"]
 
 
 def test_split_holds_out_whole_learners_and_is_repeatable() -> None:

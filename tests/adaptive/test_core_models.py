@@ -16,12 +16,12 @@ from adaptive.core.simulate import SimulatedLearners, simulate_learners
 
 # Tiny settings so the whole core suite stays fast on two CPU cores.
 FAST: dict[str, dict[str, Any]] = {
-    "rl2": {"hidden_size": 24, "embedding_size": 12, "max_epochs": 6, "batch_size": 16, "learning_rate": 1e-2},
-    "hybrid": {"hidden_size": 24, "embedding_size": 12, "max_epochs": 6, "batch_size": 16, "learning_rate": 1e-2},
-    "maml": {"ability_size": 3, "max_epochs": 6, "batch_size": 32, "learning_rate": 3e-2},
+    "gru": {"hidden_size": 24, "embedding_size": 12, "max_epochs": 6, "batch_size": 16, "learning_rate": 1e-2},
+    "gru_pfa": {"hidden_size": 24, "embedding_size": 12, "max_epochs": 6, "batch_size": 16, "learning_rate": 1e-2},
+    "bayes_mirt": {"ability_size": 3, "max_epochs": 6, "batch_size": 32, "learning_rate": 3e-2},
 }
 ALL_MODELS = sorted(MODEL_REGISTRY)
-RECURRENT = {"rl2", "hybrid"}
+RECURRENT = {"gru", "gru_pfa"}
 
 
 
@@ -126,7 +126,7 @@ def test_unknown_ids_do_not_crash_and_states_round_trip_as_bytes(fitted: dict, n
     assert model.state_from_bytes(model.state_to_bytes(state)).keys() == state.keys()
 
 
-@pytest.mark.parametrize("name", ["rl2", "maml"])
+@pytest.mark.parametrize("name", ["gru", "bayes_mirt"])
 def test_training_is_deterministic_given_a_seed(simulated: SimulatedLearners, name: str) -> None:
     train, valid = split_learners(simulated.log.subset_learners(np.arange(80)), 0.2, seed=0)
     options = {**FAST[name], "max_epochs": 2}

@@ -13,8 +13,8 @@ from adaptive.core.learners.neural import first_response_logits
 from adaptive.core.simulate import SimulatedLearners, simulate_learners
 
 TINY = {
-    "hybrid": {"hidden_size": 16, "embedding_size": 8, "max_epochs": 2, "batch_size": 16},
-    "maml": {"ability_size": 3, "max_epochs": 2, "batch_size": 32},
+    "gru_pfa": {"hidden_size": 16, "embedding_size": 8, "max_epochs": 2, "batch_size": 16},
+    "bayes_mirt": {"ability_size": 3, "max_epochs": 2, "batch_size": 32},
 }
 
 
@@ -51,8 +51,8 @@ def test_first_response_prior_keeps_the_centres_order_where_there_is_no_evidence
     assert logits[2] > logits[4] > logits[3]
 
 
-def test_the_hybrid_predicts_a_new_learner_from_its_cold_start_prior(fitted: dict) -> None:
-    model = fitted["hybrid"]
+def test_the_gru_pfa_predicts_a_new_learner_from_its_cold_start_prior(fitted: dict) -> None:
+    model = fitted["gru_pfa"]
     table = torch.sigmoid(model.module.cold_start_logit).numpy()
     items = model.item_vocab.tokens[:5]
     np.testing.assert_allclose(model.predict(model.init_state(), items), table[:5], rtol=1e-6)
@@ -60,8 +60,8 @@ def test_the_hybrid_predicts_a_new_learner_from_its_cold_start_prior(fitted: dic
     assert not np.allclose(model.predict(after, items), table[:5])
 
 
-def test_the_maml_belief_stays_a_proper_gaussian_over_long_sequences(fitted: dict, simulated: SimulatedLearners) -> None:
-    model = fitted["maml"]
+def test_the_bayes_mirt_belief_stays_a_proper_gaussian_over_long_sequences(fitted: dict, simulated: SimulatedLearners) -> None:
+    model = fitted["bayes_mirt"]
     state = model.init_state()
     first_variance = np.trace(state["ability_covariance"])
     rng = np.random.default_rng(0)
@@ -74,8 +74,8 @@ def test_the_maml_belief_stays_a_proper_gaussian_over_long_sequences(fitted: dic
     assert np.all(np.isfinite(model.predict(state, model.item_vocab.tokens)))
 
 
-@pytest.mark.parametrize(("name", "option", "weight"), [("hybrid", "cold_start_prior", "cold_start_logit"),
-                                                        ("maml", "moment_matching", "raw_drift")])
+@pytest.mark.parametrize(("name", "option", "weight"), [("gru_pfa", "cold_start_prior", "cold_start_logit"),
+                                                        ("bayes_mirt", "moment_matching", "raw_drift")])
 def test_checkpoints_from_before_an_option_existed_still_load(fitted: dict, name: str, option: str, weight: str,
                                                              tmp_path: Path) -> None:
     path = fitted[name].save(tmp_path / f"{name}.pt")
@@ -107,13 +107,13 @@ def _forgetting_learners(n_learners: int, seed: int) -> list[tuple[int, str, str
     return records
 
 
-def test_the_hybrid_predicts_forgetting_from_the_days_away() -> None:
+def test_the_gru_pfa_predicts_forgetting_from_the_days_away() -> None:
     from adaptive.core import ResponseLog
 
     torch.set_num_threads(2)
     log = ResponseLog.from_records(_forgetting_learners(150, seed=5))
     train, valid = split_learners(log, 0.2, seed=0)
-    model = create("hybrid", **{**TINY["hybrid"], "max_epochs": 4}).fit(train, valid, device="cpu", seed=0)
+    model = create("gru_pfa", **{**TINY["gru_pfa"], "max_epochs": 4}).fit(train, valid, device="cpu", seed=0)
     assert model.uses_time
     state, clock = model.init_state(), 1_000_000.0
     for step in range(8):
@@ -126,10 +126,10 @@ def test_the_hybrid_predicts_forgetting_from_the_days_away() -> None:
     np.testing.assert_allclose(model.predict(state, items), model.predict(state, items, at=clock + 60 * 7))
 
 
-def test_a_hybrid_saved_before_it_saw_elapsed_time_still_loads(simulated: SimulatedLearners, tmp_path: Path) -> None:
+def test_a_gru_pfa_saved_before_it_saw_elapsed_time_still_loads(simulated: SimulatedLearners, tmp_path: Path) -> None:
     train, valid = split_learners(simulated.log, 0.2, seed=0)
-    old = create("hybrid", **TINY["hybrid"], elapsed_time=False).fit(train, valid, device="cpu", seed=0)
-    path = old.save(tmp_path / "hybrid.pt")
+    old = create("gru_pfa", **TINY["gru_pfa"], elapsed_time=False).fit(train, valid, device="cpu", seed=0)
+    path = old.save(tmp_path / "gru_pfa.pt")
     checkpoint = torch.load(path, weights_only=True)
     del checkpoint["config"]["elapsed_time"]
     torch.save(checkpoint, path)

@@ -39,12 +39,12 @@ def test_kshot_curve_uses_each_learners_first_responses() -> None:
 def test_train_model_writes_a_checkpoint_and_metrics_json(tmp_path: Path) -> None:
     log = simulate_learners(n_learners=80, seed=3).log
     train, valid = split_learners(log, 0.2, seed=0)
-    model = train_model("rl2", train, valid, device="auto", seed=0, checkpoint_path=tmp_path / "rl2.pt",
+    model = train_model("gru", train, valid, device="auto", seed=0, checkpoint_path=tmp_path / "gru.pt",
                         progress=False, hidden_size=16, embedding_size=8, max_epochs=2)
-    metrics = json.loads(metrics_path(tmp_path / "rl2.pt").read_text())
-    assert metrics["model"] == "rl2" and metrics["valid"]["auc"] > 0.5 and "history" in metrics
+    metrics = json.loads(metrics_path(tmp_path / "gru.pt").read_text())
+    assert metrics["model"] == "gru" and metrics["valid"]["auc"] > 0.5 and "history" in metrics
     assert math.isfinite(metrics["train_seconds"])
-    again = load(tmp_path / "rl2.pt")
+    again = load(tmp_path / "gru.pt")
     assert again.training_info["valid"]["auc"] == pytest.approx(metrics["valid"]["auc"])
     np.testing.assert_array_equal(again.predict_sequences(valid), model.predict_sequences(valid))
     result = evaluate(again, valid)

@@ -173,6 +173,49 @@ def test_once_everything_is_done_it_reviews_the_module_of_the_least_secure_skill
     assert [c.id for c in decision.candidates] == ["m-mean", "m-spread", "m-charts", "m-tables"]
 
 
+def test_once_everything_is_done_it_counts_practice_toward_a_skills_security() -> None:
+    # Averages is the lowest (0.86) but has 40 answers behind it and was studied last; Spread, at 0.88
+    # with 5 answers, studied 9 days before, is the likelier to have faded.
+    from adaptive.core.policy import PRACTICE_WEIGHT, STALE_WEIGHT
+
+    mastery = {"tables": 0.97, "mean": 0.86, "spread": 0.88, "charts": 0.95}
+    practice = {"tables": 30, "mean": 40, "spread": 5, "charts": 12}
+    modules = _studied({"m-tables": 9, "m-mean": 12, "m-spread": 3, "m-charts": 7})
+    decision = choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery), skill_names=NAMES,
+                                  practice=practice)
+    assert decision.module == "m-spread" and decision.kind == "review"
+    assert decision.reason == "Time for a review of Spread: Spread is the skill likeliest to have faded (5 answers so far, at 88%)."
+    assert [c.id for c in decision.candidates] == ["m-spread", "m-mean", "m-charts", "m-tables"]
+    # Spread was last studied on 3 Dec, 9 days before the latest module (12 Dec).
+    assert decision.candidates[0].score == round(0.88 + 5 * PRACTICE_WEIGHT - 9 * STALE_WEIGHT, 4)
+    # Without a count of answers, the lowest mastery is reviewed, as before.
+    assert choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery)).module == "m-mean"
+    # Practice never outranks a skill that slipped below the threshold.
+    slipped = choose_next_module(modules, mastery={**mastery, "tables": 0.8}, previously_mastered=set(mastery),
+                                 practice=practice)
+    assert slipped.module == "m-tables" and "was mastered but is now at 80%" in slipped.reason
+
+
+def test_once_everything_is_done_it_goes_round_the_skills_left_longest() -> None:
+    # Equal mastery and practice: the skill left longest is reviewed, and the review after it moves
+    # on to the next one left longest instead of coming back to the same module.
+    mastery = {"tables": 0.9, "mean": 0.9, "spread": 0.9, "charts": 0.9}
+    practice = {"tables": 10, "mean": 10, "spread": 10, "charts": 10}
+    modules = _studied({"m-tables": 9, "m-mean": 12, "m-spread": 3, "m-charts": 7})
+    first = choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery), practice=practice)
+    assert first.module == "m-spread" and first.code == "review_oldest"
+    # Spread reviewed on the 13th (one more answer than the others has not made it the weakest).
+    modules = [replace(m, last_studied=datetime(2026, 12, 13, tzinfo=timezone.utc)) if m.id == "m-spread" else m
+               for m in modules]
+    second = choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery),
+                                practice={**practice, "spread": 16})
+    assert second.module == "m-charts"
+    # A skill far below the others is still reviewed first, however recently it was studied.
+    third = choose_next_module(modules, mastery={**mastery, "mean": 0.86}, previously_mastered=set(mastery),
+                               practice=practice)
+    assert third.module == "m-mean" and third.code == "review_faded"
+
+
 def test_it_says_done_when_it_does_not_know_when_modules_were_studied() -> None:
     mastery = {"tables": 0.97, "mean": 0.9, "spread": 0.88, "charts": 0.95}
     everything = frozenset({"m-tables", "m-mean", "m-spread", "m-charts"})

@@ -8,7 +8,7 @@ import pytest
 from adaptive.core.learners import MODEL_REGISTRY, create
 from adaptive.core.simulate import simulate_learners
 
-NEURAL = {"rl2", "hybrid", "maml"}
+NEURAL = {"gru", "gru_pfa", "bayes_mirt"}
 
 
 @pytest.mark.parametrize("name", sorted(MODEL_REGISTRY))

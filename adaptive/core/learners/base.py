@@ -14,18 +14,21 @@ import io
 import json
 import math
 import time
+import warnings
 from datetime import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
 
 import numpy as np
-import torch
 
 from adaptive.core.data import RawId, ResponseLog, Vocabulary
+from adaptive.core.learners.checkpoint import read_checkpoint
 
 if TYPE_CHECKING:
+    import torch
+
     from adaptive.core.train import Callback
 
 State = dict[str, np.ndarray]
@@ -35,6 +38,14 @@ CHECKPOINT_FORMAT = "pathwise-learner-model/1"
 
 MODEL_REGISTRY: dict[str, type[LearnerModel]] = {}
 ModelT = TypeVar("ModelT", bound="type[LearnerModel]")
+#: Names models were registered under before they were named for what they are. Checkpoints saved
+#: under an old name load as the new one; ``create`` accepts them with a deprecation warning.
+RENAMED_MODELS = {"rl2": "gru", "maml": "bayes_mirt", "hybrid": "gru_pfa"}
+
+
+def current_name(name: str) -> str:
+    """The registered name of ``name``, which may be a name used before a model was renamed."""
+    return RENAMED_MODELS.get(name, name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +77,15 @@ def register(name: str) -> Callable[[ModelT], ModelT]:
 
 
 def create(name: str, config: Any | None = None, **overrides: Any) -> LearnerModel:
-    """A fresh, unfitted model of the registered ``name``; ``overrides`` replace config fields."""
+    """A fresh, unfitted model of the registered ``name``; ``overrides`` replace config fields.
+
+    A former name (see :data:`RENAMED_MODELS`) still works, with a :class:`DeprecationWarning`."""
+    if name in RENAMED_MODELS:
+        warnings.warn(f"learner model {name!r} is now called {RENAMED_MODELS[name]!r}; the old name will go",
+                      DeprecationWarning, stacklevel=2)
+        name = RENAMED_MODELS[name]
+    if name not in MODEL_REGISTRY:
+        register_all()
     try:
         cls = MODEL_REGISTRY[name]
     except KeyError:
@@ -88,6 +107,8 @@ def seconds(at: Moment) -> float:
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """``"auto"`` means CUDA when available, else CPU; anything else is passed to torch."""
+    import torch
+
     if str(device) == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
@@ -134,14 +155,32 @@ class LearnerModel(ABC):
 
     Subclasses set ``config_class`` (a dataclass) and implement the dense-index methods
     ``_fit``, ``init_state``, ``_update``, ``_predict``, ``_weights`` and ``_load_weights``.
-    They may override :meth:`predict_sequences` with a vectorised version that must agree with
-    replaying :meth:`init_state` / :meth:`_update` / :meth:`_predict` one response at a time.
+    They may override :meth:`_predict_rows` with a vectorised version that must agree with
+    replaying :meth:`init_state` / :meth:`_update` / :meth:`_predict` one row at a time.
+
+    Questions of several skills: training and :meth:`predict_sequences` trace the log as
+    :meth:`ResponseLog.expand_skills` lays it out (the answer applied once per skill, in the
+    author's order; the prediction made before, on the main skill), and :meth:`update` with the
+    question's :class:`ItemInfo` does the same online, so every tagged skill carries the evidence.
+    ``_fit`` receives the expanded log and must leave its ``evidence_only`` rows out of any loss
+    or statistic about predictions (they are the same answer again), while still tracing them.
+
+    Calibration: after fitting, :meth:`calibrate` fits a temperature on held-out learners; every
+    public prediction divides its logit by it (1 = unchanged).
     """
 
     name: ClassVar[str] = ""
     config_class: ClassVar[type] = object
     #: Whether ``item_difficulty`` means something for this model.
     exposes_difficulty: ClassVar[bool] = False
+    #: Whether the trainer fits a temperature for this model's predictions (see :meth:`calibrate`).
+    calibrates: ClassVar[bool] = True
+    #: Whether the model reads every skill of a response from the log itself (``extra_row`` /
+    #: ``extra_skill``); otherwise ``_fit`` gets the log expanded to one row per skill.
+    reads_skill_lists: ClassVar[bool] = False
+    #: Whether predicting and updating need torch. Those that do not (``skill_elo``) load and serve in
+    #: a process that never imports it: ``load(..., torch_allowed=False)``.
+    needs_torch: ClassVar[bool] = True
 
     @property
     def uses_time(self) -> bool:
@@ -154,7 +193,24 @@ class LearnerModel(ABC):
         self.skill_vocab = Vocabulary()
         self.item_skill = np.zeros(0, dtype=np.int64)
         self.training_info: dict[str, Any] = {}
-        self.device = torch.device("cpu")
+        self._device: torch.device | None = None
+        #: Logits are divided by this before they become probabilities (temperature scaling).
+        self.temperature = 1.0
+
+    @property
+    def device(self) -> torch.device:
+        """Where the model computes: the CPU unless fitting or loading chose another. torch is imported
+        the first time this is read, which a model that needs no torch (``needs_torch`` False) never
+        does outside training."""
+        if self._device is None:
+            import torch
+
+            self._device = torch.device("cpu")
+        return self._device
+
+    @device.setter
+    def device(self, value: torch.device) -> None:
+        self._device = value
 
     # ----- vocabularies -------------------------------------------------------------------------
     @property
@@ -168,8 +224,9 @@ class LearnerModel(ABC):
     def _adopt_vocabularies(self, log: ResponseLog) -> None:
         self.item_vocab = Vocabulary(list(log.item_vocab.tokens))
         self.skill_vocab = Vocabulary(list(log.skill_vocab.tokens))
-        # An item's skill is the one it was most often tagged with in training.
-        pairs = np.stack([log.item, log.skill], axis=1)
+        # An item's skill is the (main) one it was most often tagged with in training.
+        scored = log.scored
+        pairs = np.stack([log.item[scored], log.skill[scored]], axis=1)
         unique_pairs, counts = np.unique(pairs, axis=0, return_counts=True)
         item_skill = np.full(self.n_items, -1, dtype=np.int64)
         best = np.zeros(self.n_items, dtype=np.int64)
@@ -211,13 +268,22 @@ class LearnerModel(ABC):
         callbacks: Sequence[Callback] = (),
         progress: bool = False,
     ) -> LearnerModel:
-        """Fit on ``train_log``; ``valid_log`` (held-out learners) drives early stopping/selection."""
+        """Fit on ``train_log``; ``valid_log`` (held-out learners) drives early stopping/selection.
+
+        ``_fit`` sees ``train_log`` with every skill of a multi-skill question as a row of its own
+        (:meth:`ResponseLog.expand_skills`) unless the model ``reads_skill_lists``; ``valid_log`` is
+        passed as it is.
+        """
+        import torch
+
         self.device = resolve_device(device)
         np.random.seed(seed)
         torch.manual_seed(seed)
-        self._adopt_vocabularies(train_log)
+        self.temperature = 1.0
+        expanded = train_log if self.reads_skill_lists else train_log.expand_skills()[0]
+        self._adopt_vocabularies(expanded)
         started = time.perf_counter()
-        self._fit(train_log, valid_log, seed=seed, callbacks=callbacks, progress=progress)
+        self._fit(expanded, valid_log, seed=seed, callbacks=callbacks, progress=progress)
         self.training_info["train_seconds"] = time.perf_counter() - started
         self.training_info["seed"] = seed
         self.training_info["train_responses"] = len(train_log)
@@ -227,6 +293,29 @@ class LearnerModel(ABC):
     def _fit(self, train_log: ResponseLog, valid_log: ResponseLog | None, *, seed: int,
              callbacks: Sequence[Callback], progress: bool) -> None:
         """Fit parameters; call the callbacks at least once, after fitting (epoch 1 for closed forms)."""
+
+    def calibrate(self, valid_log: ResponseLog, predicted: np.ndarray | None = None) -> float:
+        """Fit the temperature that minimises the log-loss of :meth:`predict_sequences` on
+        ``valid_log`` (learners held out from training; never the test learners), keep and return it.
+
+        Temperature scaling (Guo, Pleiss, Sun and Weinberger, "On calibration of modern neural
+        networks", 2017) changes no ranking, so AUC is untouched; it corrects over- and
+        under-confidence. Models with ``calibrates = False`` keep 1. ``predicted``: the model's
+        uncalibrated predictions on ``valid_log``, when already at hand.
+        """
+        self.temperature = 1.0
+        if not self.calibrates or len(valid_log) == 0:
+            return self.temperature
+        if predicted is None:
+            predicted = self.predict_sequences(valid_log)
+        self.temperature = fit_temperature(valid_log.correct, np.clip(np.nan_to_num(predicted, nan=0.5), 1e-6, 1 - 1e-6))
+        self.training_info["temperature"] = self.temperature
+        return self.temperature
+
+    def _calibrated(self, probability: np.ndarray) -> np.ndarray:
+        if self.temperature == 1.0:
+            return probability
+        return apply_temperature(probability, self.temperature)
 
     def _run_single_epoch_callbacks(self, callbacks: Sequence[Callback]) -> None:
         """For models fitted in one go: report one 'epoch' so validation/checkpoint callbacks run."""
@@ -287,7 +376,7 @@ class LearnerModel(ABC):
         item_index, skill_index = self._dense_query(items, skills)
         if len(item_index) == 0:
             return np.zeros(0, dtype=np.float64)
-        return np.asarray(self._predict(state, item_index, skill_index, seconds(at)), dtype=np.float64)
+        return self._calibrated(np.asarray(self._predict(state, item_index, skill_index, seconds(at)), dtype=np.float64))
 
     def predict_skill(self, state: State, skill: RawId, at: Moment = None) -> float:
         """Mastery of ``skill`` at ``at``: the mean predicted success on the items of that skill."""
@@ -295,7 +384,8 @@ class LearnerModel(ABC):
         items = np.flatnonzero(self.item_skill == skill_index) if skill_index >= 0 else np.zeros(0, dtype=np.int64)
         if len(items) == 0:
             items = np.array([-1], dtype=np.int64)
-        return float(np.mean(self._predict(state, items, np.full(len(items), skill_index, dtype=np.int64), seconds(at))))
+        predicted = self._predict(state, items, np.full(len(items), skill_index, dtype=np.int64), seconds(at))
+        return float(np.mean(self._calibrated(np.asarray(predicted, dtype=np.float64))))
 
     def predict_skills(self, state: State, skills: Sequence[RawId], at: Moment = None) -> np.ndarray:
         """:meth:`predict_skill` for many skills with one call to the model (for the real-time path)."""
@@ -306,14 +396,20 @@ class LearnerModel(ABC):
             return np.zeros(0, dtype=np.float64)
         items = np.concatenate(groups)
         owners = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
-        predicted = np.asarray(self._predict(state, items, skill_index[owners], seconds(at)), dtype=np.float64)
+        predicted = self._calibrated(np.asarray(self._predict(state, items, skill_index[owners], seconds(at)), dtype=np.float64))
         return np.bincount(owners, weights=predicted, minlength=len(groups)) / np.bincount(owners, minlength=len(groups))
 
     def predict_sequences(self, log: ResponseLog) -> np.ndarray:
         """For every response of ``log``, P(correct) given only that learner's earlier responses.
 
-        Learners in ``log`` are treated as new: each starts from :meth:`init_state`.
+        Learners in ``log`` are treated as new: each starts from :meth:`init_state`. Every skill of
+        an earlier response's question carries its evidence (see :meth:`ResponseLog.expand_skills`).
         """
+        expanded, scored_rows = log.expand_skills()
+        return self._calibrated(np.asarray(self._predict_rows(expanded), dtype=np.float64)[scored_rows])
+
+    def _predict_rows(self, log: ResponseLog) -> np.ndarray:
+        """P(correct) before every row of ``log`` (evidence-only rows included), uncalibrated."""
         items, skills = self.dense_columns(log)
         out = np.empty(len(log), dtype=np.float64)
         for seq in log.sequences():
@@ -350,6 +446,8 @@ class LearnerModel(ABC):
 
     def save(self, path: str | Path) -> Path:
         """Write one file that :func:`load` turns back into this model, with nothing guessed."""
+        import torch
+
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         checkpoint = {
@@ -363,6 +461,7 @@ class LearnerModel(ABC):
             "weights": {k: v.detach().cpu() for k, v in self._weights().items()},
             # Through JSON so only plain numbers and strings reach the file.
             "training": json.loads(json.dumps(_jsonable(self.training_info))),
+            "calibration": {"temperature": float(self.temperature)},
         }
         tmp = path.with_name(path.name + ".tmp")
         torch.save(checkpoint, tmp)
@@ -384,21 +483,74 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def load(path: str | Path, device: str | torch.device = "cpu") -> LearnerModel:
-    """Rebuild any registered learner model from a file written by :meth:`LearnerModel.save`."""
-    checkpoint = torch.load(Path(path), map_location="cpu", weights_only=True)
+class NeedsTorch(Exception):
+    """The checkpoint's model computes with torch, and the caller asked to load without it."""
+
+
+def register_all() -> None:
+    """Import every learner model's module, so :data:`MODEL_REGISTRY` names them all (most of them
+    import torch)."""
+    from adaptive.core.learners import baselines, neural, skill_elo  # noqa: F401
+
+
+def load(path: str | Path | BinaryIO, device: str | torch.device = "cpu", *, torch_allowed: bool = True) -> LearnerModel:
+    """Rebuild any registered learner model from a file written by :meth:`LearnerModel.save`, given
+    its path or its bytes opened for reading (a checkpoint read from object storage).
+
+    The file is read without torch (:func:`~adaptive.core.learners.checkpoint.read_checkpoint`);
+    torch is imported only for a model that ``needs_torch``, and with ``torch_allowed=False`` such a
+    model raises :class:`NeedsTorch` instead."""
+    checkpoint = read_checkpoint(path)
     if checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path}: not a learner-model checkpoint (format {checkpoint.get('format')!r})")
-    name = checkpoint["model"]
+    name = current_name(checkpoint["model"])  # checkpoints saved before a model was renamed
+    if name not in MODEL_REGISTRY:
+        from adaptive.core.learners import skill_elo  # noqa: F401 - the models that need no torch
+    if name not in MODEL_REGISTRY and torch_allowed:
+        register_all()
+    if name not in MODEL_REGISTRY and not torch_allowed:
+        raise NeedsTorch(f"{path}: model {name!r} is not one that runs without torch")
     if name not in MODEL_REGISTRY:
         raise ValueError(f"{path}: model {name!r} is not registered; known: {', '.join(sorted(MODEL_REGISTRY))}")
     cls = MODEL_REGISTRY[name]
+    if cls.needs_torch and not torch_allowed:
+        raise NeedsTorch(f"{path}: model {name!r} computes with torch")
     config = cls.config_class(**checkpoint["config"])
     model = cls(config)
     model.item_vocab = Vocabulary(list(checkpoint["item_vocab"]))
     model.skill_vocab = Vocabulary(list(checkpoint["skill_vocab"]))
-    model.item_skill = checkpoint["item_skill"].numpy().astype(np.int64)
+    model.item_skill = np.asarray(checkpoint["item_skill"]).astype(np.int64)
     model.training_info = dict(checkpoint["training"])
-    model.device = resolve_device(device)
-    model._load_weights(checkpoint["weights"])
+    model.temperature = float(checkpoint.get("calibration", {}).get("temperature", 1.0))
+    weights = checkpoint["weights"]
+    if cls.needs_torch:
+        import torch
+
+        weights = {key: torch.from_numpy(np.array(value)) for key, value in weights.items()}
+    if cls.needs_torch or str(device) != "cpu":
+        model.device = resolve_device(device)
+    model._load_weights(weights)
     return model
+
+
+def fit_temperature(correct: np.ndarray, predicted: np.ndarray) -> float:
+    """The temperature ``T`` minimising the log-loss of ``sigmoid(logit(predicted) / T)``."""
+    from scipy.optimize import minimize_scalar
+
+    y = np.asarray(correct, dtype=np.float64)
+    z = np.log(predicted) - np.log1p(-predicted)
+    if len(y) == 0 or len(np.unique(y)) < 2:
+        return 1.0
+
+    def loss(log_t: float) -> float:
+        scaled = z / math.exp(log_t)
+        return float(np.mean(np.logaddexp(0.0, scaled) - y * scaled))
+
+    result = minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded", options={"xatol": 1e-6})
+    return float(math.exp(result.x)) if result.success else 1.0
+
+
+def apply_temperature(probability: np.ndarray, temperature: float) -> np.ndarray:
+    """``probability`` with its logit divided by ``temperature``."""
+    p = np.clip(probability, 1e-12, 1 - 1e-12)
+    return 1.0 / (1.0 + np.exp(-(np.log(p) - np.log1p(-p)) / temperature))

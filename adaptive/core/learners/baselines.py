@@ -67,9 +67,10 @@ class SkillMeanModel(LearnerModel):
 
     def _fit(self, train_log: ResponseLog, valid_log: ResponseLog | None, *, seed: int,
              callbacks: Sequence[Callback], progress: bool) -> None:
-        overall = float(train_log.correct.mean()) if len(train_log) else 0.5
-        counts = np.bincount(train_log.item, minlength=self.n_items)
-        wins = np.bincount(train_log.item, weights=train_log.correct, minlength=self.n_items)
+        scored = train_log.scored
+        overall = float(train_log.correct[scored].mean()) if scored.any() else 0.5
+        counts = np.bincount(train_log.item[scored], minlength=self.n_items)
+        wins = np.bincount(train_log.item[scored], weights=train_log.correct[scored], minlength=self.n_items)
         self.item_mean = np.r_[(wins + 2 * overall) / (counts + 2), overall]
         self.prior_strength = self.config.prior_strength or 4.0
         if not self.config.prior_strength and valid_log is not None and len(valid_log):
@@ -98,7 +99,7 @@ class SkillMeanModel(LearnerModel):
         slots = _slot(skills, self.n_skills)
         return self._probability(items, state["attempts"][slots], state["wins"][slots])
 
-    def predict_sequences(self, log: ResponseLog) -> np.ndarray:
+    def _predict_rows(self, log: ResponseLog) -> np.ndarray:
         items, skills = self.dense_columns(log)
         attempts, wins, *_ = history_counts(log.learner, skills, log.correct, self.n_skills)
         return self._probability(items, attempts, wins)
@@ -175,6 +176,7 @@ class EloModel(LearnerModel):
         """
         difficulty = self.difficulty.tolist()
         items, skills, correct = log.item.tolist(), log.skill.tolist(), log.correct.tolist()
+        evidence_only = log.evidence_only.tolist() if log.evidence_only is not None else [False] * len(log)
         decay, item_step = self.config.step_decay, self.config.item_step
         for seq in log.sequences():
             ability, offsets, counts = 0.0, {}, {}
@@ -185,6 +187,8 @@ class EloModel(LearnerModel):
                 ability += learner_step / (1 + decay * (t - seq.start)) * error
                 offsets[skill] = offset + learner_step / (1 + decay * counts.get(skill, 0)) * error
                 counts[skill] = counts.get(skill, 0) + 1
+                if evidence_only[t]:
+                    continue  # the same answer traced on a further skill: the item has moved once
                 difficulty[item] -= item_step / (1 + decay * item_count[item]) * error
                 item_count[item] += 1
         self.difficulty = np.asarray(difficulty)
@@ -196,13 +200,14 @@ class EloModel(LearnerModel):
         item_count = [0.0] * (self.n_items + 1)
         for _ in range(self.config.passes):
             self._train_pass(train_log, self.config.learner_step or 0.4, item_count)
-        seen = np.bincount(items, minlength=self.n_items) > 0
+        seen = np.bincount(items[train_log.scored], minlength=self.n_items) > 0
         self.difficulty[self.n_items] = float(self.difficulty[: self.n_items][seen].mean()) if seen.any() else 0.0
         self.learner_step = self.config.learner_step or 0.4
         if not self.config.learner_step and valid_log is not None and len(valid_log):
-            v_items, v_skills = self.dense_columns(valid_log)
-            scores = {step: _auc(valid_log.correct, self._run(v_items, v_skills, valid_log, step))
-                      for step in (0.1, 0.2, 0.4, 0.8)}
+            scores = {}
+            for step in (0.1, 0.2, 0.4, 0.8):
+                self.learner_step = step
+                scores[step] = _auc(valid_log.correct, self.predict_sequences(valid_log))
             self.learner_step = max(scores, key=lambda s: scores[s])
         self._run_single_epoch_callbacks(callbacks)
 
@@ -228,7 +233,7 @@ class EloModel(LearnerModel):
     def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
         return _sigmoid(state["ability"] + state["skill_offset"][_slot(skills, self.n_skills)] - self.difficulty[_slot(items, self.n_items)])
 
-    def predict_sequences(self, log: ResponseLog) -> np.ndarray:
+    def _predict_rows(self, log: ResponseLog) -> np.ndarray:
         items, skills = self.dense_columns(log)
         return self._run(items, skills, log, self.learner_step)
 
@@ -287,9 +292,10 @@ class PFAModel(LearnerModel):
     def _fit(self, train_log: ResponseLog, valid_log: ResponseLog | None, *, seed: int,
              callbacks: Sequence[Callback], progress: bool) -> None:
         attempts, wins, *_ = history_counts(train_log.learner, train_log.skill, train_log.correct, self.n_skills)
-        design = self._design(train_log.item, train_log.skill, wins, attempts - wins)
+        scored = train_log.scored  # counts include every skill's evidence; each answer is fitted once
+        design = self._design(train_log.item[scored], train_log.skill[scored], wins[scored], (attempts - wins)[scored])
         regression = LogisticRegression(C=self.config.regularisation, max_iter=self.config.max_iterations)
-        regression.fit(design, train_log.correct)
+        regression.fit(design, train_log.correct[scored])
         coef = regression.coef_[0]
         n_i, n_s = self.n_items, self.n_skills
         self.easiness = np.r_[coef[:n_i], 0.0]
@@ -316,7 +322,7 @@ class PFAModel(LearnerModel):
         slots = _slot(skills, self.n_skills)
         return self._probability(items, skills, state["wins"][slots], state["fails"][slots])
 
-    def predict_sequences(self, log: ResponseLog) -> np.ndarray:
+    def _predict_rows(self, log: ResponseLog) -> np.ndarray:
         items, skills = self.dense_columns(log)
         attempts, wins, *_ = history_counts(log.learner, skills, log.correct, self.n_skills)
         return self._probability(items, skills, wins, attempts - wins)
@@ -438,7 +444,7 @@ class BKTModel(LearnerModel):
         known = state["mastery"][slots]
         return known * (1 - self.params[slots, 3]) + (1 - known) * self.params[slots, 2]
 
-    def predict_sequences(self, log: ResponseLog) -> np.ndarray:
+    def _predict_rows(self, log: ResponseLog) -> np.ndarray:
         items, skills = self.dense_columns(log)
         slots = _slot(skills, self.n_skills)
         matrix = group_index_matrix(log.learner * (self.n_skills + 1) + slots)

@@ -1,19 +1,27 @@
-"""Meta-learned learner models: every learner is a task, and what is learnt across learners is how
-to adapt to a new one from its first answers.
+"""Learner models trained by gradient descent across learners: each adapts to a new learner from
+its first answers with no refitting, and what training learns is how to adapt.
 
-* ``rl2``: an RL²-style recurrent tracer. A GRU reads the learner's answers one by one; its hidden
-  state *is* the learner state, so adaptation happens in context, with no gradient steps at use time.
-  The initial hidden state is a learnt parameter: the prior for a learner with no answers.
-* ``hybrid``: the same GRU, also fed per-skill practice history (attempt and success counts, the
-  last three outcomes on the skill, how many answers and how many days ago), with the history
-  features and a per-item and per-skill bias in the output layer. The counts are exact long-term
-  memory the GRU would otherwise have to squeeze into its hidden state; the days let it predict
-  forgetting, which the order of answers alone cannot show.
-* ``maml``: multidimensional item response theory whose per-learner parameters (an ability vector
-  and per-skill offsets) start from a meta-learnt initialisation and take one gradient step per
-  answer, with meta-learnt per-parameter step sizes (Meta-SGD, streaming). The inner gradient is
-  computed with ``torch.func.grad`` vmapped over learners, and training differentiates through the
-  unrolled adaptation, so the initialisation and step sizes are learnt for fast adaptation.
+* ``gru`` (formerly ``rl2``): deep knowledge tracing (Piech et al., "Deep knowledge tracing",
+  NeurIPS 2015) with a GRU. The recurrent state reads the learner's answers one by one and *is* the
+  learner state; its starting value is learnt, the prior for a learner with no answers. Adapting in
+  context, with no gradient step at use time, is the idea RL² (Duan et al., 2016) and every DKT share.
+* ``gru_pfa`` (formerly ``hybrid``): the same GRU, also fed per-skill practice history (attempt and
+  success counts, the last three outcomes on the skill, how many answers and how many days ago),
+  whose output corrects the logit of a frozen performance factors analysis model (PFA; Pavlik, Cen
+  and Koedinger, 2009), plus, for a learner's very first answer, the item's first-answer success
+  rate shrunk toward PFA's estimate (empirical Bayes). The counts are exact long-term memory the GRU
+  would otherwise have to squeeze into its hidden state; the days let it predict forgetting.
+* ``bayes_mirt`` (formerly ``maml``): multidimensional item response theory (Reckase, 2009) with a
+  3PL guessing floor, whose per-learner ability vector and per-skill offsets are a Gaussian belief
+  updated after every answer in closed form. By default that update is an assumed-density filter
+  (the exact posterior after one answer, by Gauss-Hermite quadrature, projected back to a Gaussian
+  along the logit, as in a Kalman filter; Minka, 2001) and predictions average over the belief.
+  The prior, the item parameters and the drift are learnt by differentiating through the unrolled
+  filter over training learners, which is the meta-learning idea of MAML (Finn, Abbeel and Levine,
+  2017) with a Bayesian inner loop instead of a gradient step. Options keep the earlier inner loops:
+  ``moment_matching=False`` takes one curvature-preconditioned gradient step (a Laplace / extended
+  Kalman step), and ``preconditioned=False`` one plain gradient step with meta-learnt step sizes
+  that shrink with the answers (Meta-SGD; Li et al., 2017).
 """
 
 from __future__ import annotations
@@ -85,6 +93,7 @@ class TorchLearnerModel(LearnerModel):
                 "skills": np.where(skills < 0, self.n_skills, skills),
                 "correct": log.correct.astype(np.float32),
                 "position": log.positions(),
+                "scored": log.scored,
             }
             if self.uses_history_features:
                 prepared["features"] = history_features(log.learner, skills, log.correct, self.n_skills,
@@ -124,7 +133,9 @@ class TorchLearnerModel(LearnerModel):
         width = int(mask.sum(axis=1).max()) if len(index) else 0
         index, mask = index[:, :width], mask[:, :width]
         safe = np.maximum(index, 0)
-        loss_mask = mask.copy()
+        # Evidence-only rows (an answer traced on a further skill) update the state but are not
+        # predictions of their own, so they never count in the loss.
+        loss_mask = mask & prepared["scored"][safe]
         if burn is not None:
             loss_mask &= np.arange(width)[None, :] >= burn[:, None]
         device = self.device
@@ -203,7 +214,7 @@ class TorchLearnerModel(LearnerModel):
             rows = matrix[order[i : i + batch_size]]
             yield rows, self._batch(prepared, rows)
 
-    def predict_sequences(self, log: ResponseLog) -> np.ndarray:
+    def _predict_rows(self, log: ResponseLog) -> np.ndarray:
         out = np.zeros(len(log), dtype=np.float64)
         if len(log) == 0:
             return out
@@ -238,7 +249,7 @@ class TorchLearnerModel(LearnerModel):
 # ------------------------------------------------------------------------------------------------
 @dataclass
 class GRUConfig:
-    """Recurrent tracer; ``history_features`` switches on the per-skill practice history (hybrid)."""
+    """Recurrent tracer; ``history_features`` switches on the per-skill practice history (gru_pfa)."""
 
     hidden_size: int = 128
     embedding_size: int = 64
@@ -321,9 +332,9 @@ class GRUTracerNet(nn.Module):
         return logit
 
 
-@register("rl2")
+@register("gru")
 class GRUTracer(TorchLearnerModel):
-    """RL²-style recurrent learner model: the GRU hidden state is the learner state."""
+    """Deep knowledge tracing with a GRU (Piech et al., 2015): the hidden state is the learner state."""
 
     config_class = GRUConfig
 
@@ -351,8 +362,9 @@ class GRUTracer(TorchLearnerModel):
             self._pfa = PFAModel().fit(train_log, None, device="cpu", seed=seed)
             if self.config.cold_start_prior:
                 items, _ = self.dense_columns(train_log)
-                self._cold_start = first_response_logits(items, train_log.positions(), train_log.correct,
-                                                         self._pfa.intercept + self._pfa.easiness)
+                scored = train_log.scored
+                self._cold_start = first_response_logits(items[scored], train_log.positions()[scored],
+                                                         train_log.correct[scored], self._pfa.intercept + self._pfa.easiness)
         super()._fit(train_log, valid_log, seed=seed, callbacks=callbacks, progress=progress)
 
     def _after_build(self, net: nn.Module) -> None:
@@ -449,7 +461,7 @@ def first_response_logits(items: np.ndarray, position: np.ndarray, correct: np.n
 
 
 @dataclass
-class HybridConfig(GRUConfig):
+class GRUPFAConfig(GRUConfig):
     """Defaults chosen on the validation learners of assist2009 (see docs/benchmarks.md)."""
 
     history_features: bool = True
@@ -470,21 +482,23 @@ def history_feature_count(config: GRUConfig) -> int:
     return N_HISTORY_FEATURES if config.elapsed_time else N_HISTORY_FEATURES - 1
 
 
-@register("hybrid")
-class HybridTracer(GRUTracer):
-    """GRU tracer plus per-skill practice history features (see the module docstring)."""
+@register("gru_pfa")
+class GRUPFATracer(GRUTracer):
+    """GRU with per-skill practice history correcting a frozen PFA logit (Pavlik et al., 2009), and
+    an empirical-Bayes prior for the first answer (see the module docstring)."""
 
-    config_class = HybridConfig
+    config_class = GRUPFAConfig
 
 
 # ------------------------------------------------------------------------------------------------
 @dataclass
-class MAMLConfig:
-    """Streaming MAML over multidimensional IRT; ``ability_size`` is the learner ability vector.
+class BayesMIRTConfig:
+    """Multidimensional IRT with a Gaussian belief per learner; ``ability_size`` is the ability vector.
 
-    ``preconditioned``: scale each inner gradient step by the inverse of the accumulated curvature
-    (a diagonal Laplace / Kalman update whose prior precision is meta-learnt) instead of a
-    meta-learnt step size that decays with the number of answers (Meta-SGD).
+    The default update is the assumed-density filter (``moment_matching``). Without it,
+    ``preconditioned`` scales one gradient step by the inverse of the accumulated curvature (a
+    Laplace / Kalman step whose prior precision is learnt); without both, a learnt step size that
+    decays with the number of answers (Meta-SGD).
     """
 
     ability_size: int = 8
@@ -510,10 +524,10 @@ class MAMLConfig:
     num_threads: int = 2
 
 
-class MAMLNet(nn.Module):
+class BayesMIRTNet(nn.Module):
     """Item parameters shared by all learners, plus the meta-learnt learner init and step sizes."""
 
-    def __init__(self, n_items: int, n_skills: int, config: MAMLConfig) -> None:
+    def __init__(self, n_items: int, n_skills: int, config: BayesMIRTConfig) -> None:
         super().__init__()
         d = config.ability_size
         self.item_bias = nn.Parameter(torch.zeros(n_items + 1))
@@ -575,21 +589,23 @@ _loss_gradient = vmap(grad(_response_loss), in_dims=(0, 0, 0, 0, 0, 0))
 _logit_gradient = vmap(grad(_response_logit), in_dims=(0, 0, 0, 0))
 
 
-@register("maml")
-class MAMLModel(TorchLearnerModel):
-    """Learner ability and per-skill offsets adapted by gradient steps from a meta-learnt start.
+@register("bayes_mirt")
+class BayesMIRTModel(TorchLearnerModel):
+    """Learner ability and per-skill offsets as a Gaussian belief, updated in closed form per answer.
 
-    After each answer the learner's parameters take one gradient step on that answer's loss;
-    the start point, the prior precision (inverse step size) and how fast steps shrink are
-    meta-learnt by differentiating through the unrolled adaptation of training learners.
+    By default each answer updates the belief by an assumed-density (Kalman-style) filter and
+    predictions average over it (see the module docstring); the prior, the item parameters and the
+    drift are learnt by differentiating through the unrolled updates of training learners (as in
+    MAML, Finn et al., 2017). ``moment_matching=False`` / ``preconditioned=False`` select the
+    gradient-step updates instead (Laplace step; Meta-SGD, Li et al., 2017).
     """
 
-    config_class = MAMLConfig
+    config_class = BayesMIRTConfig
     exposes_difficulty = True
     evaluation_batch_size = 512
 
     def _build(self) -> nn.Module:
-        return MAMLNet(self.n_items, self.n_skills, self.config)
+        return BayesMIRTNet(self.n_items, self.n_skills, self.config)
 
     def _upgrade_weights(self, weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         if "raw_drift" not in weights:
@@ -600,10 +616,11 @@ class MAMLModel(TorchLearnerModel):
     def _adapt(self, learner: dict[str, torch.Tensor], precision: dict[str, torch.Tensor],
                items: torch.Tensor, skills: torch.Tensor, correct: torch.Tensor, active: torch.Tensor
                ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-        """One inner gradient step for every active learner; returns new parameters and precisions."""
+        """The belief of every active learner after its answer: the assumed-density filter by default,
+        else one gradient step; returns the new means and precisions (covariances when filtering)."""
         if self._moment_matching:
             return self._moment_match(learner, precision, items, skills, correct, active)
-        net: MAMLNet = self.module  # type: ignore[assignment]
+        net: BayesMIRTNet = self.module  # type: ignore[assignment]
         loading, bias = net.item_loading[items], net.item_bias[items]
         gradients = _loss_gradient(learner, loading, bias, skills, net.guess(items), correct)
         active_f = active.float()[:, None]
@@ -651,7 +668,7 @@ class MAMLModel(TorchLearnerModel):
         Also returns the covariance of the ability with the logit and the variance of the skill
         offset, which the moment-matching update needs.
         """
-        net: MAMLNet = self.module  # type: ignore[assignment]
+        net: BayesMIRTNet = self.module  # type: ignore[assignment]
         loading = net.item_loading[items]
         ability_spread = (covariance["ability"] @ loading.unsqueeze(-1)).squeeze(-1)
         offset_variance = covariance["offset"].gather(1, skills[:, None]).squeeze(1)
@@ -674,7 +691,7 @@ class MAMLModel(TorchLearnerModel):
         logit's posterior mean and variance (by quadrature, guessing included) move the ability and
         the skill offset along their covariance with the logit, as in a Kalman filter.
         """
-        net: MAMLNet = self.module  # type: ignore[assignment]
+        net: BayesMIRTNet = self.module  # type: ignore[assignment]
         nodes, weights = self._quadrature()
         mean, variance, ability_spread, offset_variance = self._logit_belief(learner, covariance, items, skills)
         logits = mean[:, None] + variance.sqrt()[:, None] * nodes
@@ -699,7 +716,7 @@ class MAMLModel(TorchLearnerModel):
         return new_learner, new_covariance
 
     def _start(self, size: int) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-        net: MAMLNet = self.module  # type: ignore[assignment]
+        net: BayesMIRTNet = self.module  # type: ignore[assignment]
         ability_precision, offset_precision = net.prior_precision()
         learner = {"ability": net.ability_init.expand(size, -1), "offset": net.offset_init.expand(size, -1)}
         if self._moment_matching:
@@ -712,7 +729,7 @@ class MAMLModel(TorchLearnerModel):
         return learner, precision
 
     def _sequence_logits(self, batch: SequenceBatch) -> torch.Tensor:
-        net: MAMLNet = self.module  # type: ignore[assignment]
+        net: BayesMIRTNet = self.module  # type: ignore[assignment]
         learner, precision = self._start(len(batch.items))
         logits = []
         for t in range(batch.items.shape[1]):
@@ -760,7 +777,7 @@ class MAMLModel(TorchLearnerModel):
         return self._to_state(learner, precision)
 
     def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
-        net: MAMLNet = self.module  # type: ignore[assignment]
+        net: BayesMIRTNet = self.module  # type: ignore[assignment]
         item_slots, skill_slots = self._slots(items, skills)
         with torch.no_grad():
             ability = torch.as_tensor(state["ability"], device=self.device)
@@ -778,7 +795,7 @@ class MAMLModel(TorchLearnerModel):
 
     def item_difficulty(self) -> np.ndarray:
         """Negative logit of a learner at the meta-learnt starting point, per item."""
-        net: MAMLNet = self.module  # type: ignore[assignment]
+        net: BayesMIRTNet = self.module  # type: ignore[assignment]
         with torch.no_grad():
             logit = net.item_loading[: self.n_items] @ net.ability_init + net.item_bias[: self.n_items]
             logit = logit + net.offset_init[torch.as_tensor(np.where(self.item_skill < 0, self.n_skills, self.item_skill))]

@@ -50,13 +50,15 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 
 from adaptive.core.data import RawId, ResponseLog
 from adaptive.core.learners.base import ItemInfo, LearnerModel, Moment, State, register, seconds
+
+if TYPE_CHECKING:
+    import torch
 
 _PI_8 = math.pi / 8.0
 _DAY = 86400.0
@@ -124,6 +126,13 @@ class SkillEloModel(LearnerModel):
 
     config_class = SkillEloConfig
     exposes_difficulty = True
+    #: A question's chance is the product over all its skills and every skill moves after an
+    #: answer, so the model reads the skill lists itself rather than one row per skill.
+    reads_skill_lists = True
+    #: Its chances already carry a fitted guessing floor and slip, and its mastery must reach the
+    #: product's threshold within eight right answers (``with_mastery_reach``): no temperature.
+    calibrates = False
+    needs_torch = False
     config: SkillEloConfig
 
     def __init__(self, config: SkillEloConfig | None = None) -> None:
@@ -292,15 +301,18 @@ class SkillEloModel(LearnerModel):
     def predict_sequences(self, log: ResponseLog) -> np.ndarray:
         items = log.item_vocab.decode(log.item) if len(log) else []
         skills = log.skill_vocab.decode(log.skill) if len(log) else []
-        return self._replay(items, skills, log.correct, log.timestamp, log.learner_bounds())
+        return self._replay(items, skills, log.correct, log.timestamp, log.learner_bounds(), _skill_lists(log))
 
     def _replay(self, items: Sequence[str], skills: Sequence[str], correct: np.ndarray, timestamp: np.ndarray,
-                bounds: np.ndarray) -> np.ndarray:
+                bounds: np.ndarray, skill_lists: Mapping[int, ItemInfo] | None = None) -> np.ndarray:
+        """Predict then update, answer by answer; ``skill_lists`` describes the rows whose question
+        has several skills in the log (the catalogue, when it knows the question, comes first)."""
+        listed = skill_lists or {}
         out = np.empty(len(items), dtype=np.float64)
         for start, stop in zip(bounds[:-1], bounds[1:]):
             state = self.init_state()
             for t in range(int(start), int(stop)):
-                info = self.catalogue.get(items[t])
+                info = self.catalogue.get(items[t]) or listed.get(t)
                 out[t] = self.predict(state, [items[t]], [skills[t]] if info is None else None, float(timestamp[t]),
                                       infos=[info])[0]
                 state = self.update(state, items[t], int(correct[t]), skills[t] if info is None else None,
@@ -372,11 +384,12 @@ class SkillEloModel(LearnerModel):
         items = valid_log.item_vocab.decode(valid_log.item[:stop])
         skills = valid_log.skill_vocab.decode(valid_log.skill[:stop])
         correct, timestamp = valid_log.correct[:stop], valid_log.timestamp[:stop]
+        listed = {row: info for row, info in _skill_lists(valid_log).items() if row < stop}
         best, best_loss = self.config, math.inf
         chosen = best
         for prior_var, drift, gain in itertools.product((0.5, 1.0, 2.0), (0.02, 0.1, 0.3), (0.0, 0.05, 0.15)):
             self.config = dataclasses.replace(best, prior_var=prior_var, drift=drift, practice_gain=gain)
-            p = np.clip(self._replay(items, skills, correct, timestamp, bounds), 1e-6, 1 - 1e-6)
+            p = np.clip(self._replay(items, skills, correct, timestamp, bounds, listed), 1e-6, 1 - 1e-6)
             loss = float(-np.mean(correct * np.log(p) + (1 - correct) * np.log(1 - p)))
             if loss < best_loss:
                 best_loss, chosen = loss, self.config
@@ -385,6 +398,8 @@ class SkillEloModel(LearnerModel):
 
     # ----- checkpoints --------------------------------------------------------------------------
     def _weights(self) -> dict[str, torch.Tensor]:
+        import torch  # only to write a checkpoint, which the trainer does; serving never needs it
+
         skills = list(self.skill_vocab.tokens)
         items = list(self.item_vocab.tokens)
         return {
@@ -401,7 +416,8 @@ class SkillEloModel(LearnerModel):
                 [self.skill_features.get(s, (math.nan, 0.0))[1] for s in skills], dtype=torch.float64),
         }
 
-    def _load_weights(self, weights: dict[str, torch.Tensor]) -> None:
+    def _load_weights(self, weights: Mapping[str, Any]) -> None:
+        """Restore the offsets, ratings and features (NumPy arrays or tensors: only ``tolist`` is used)."""
         skills = list(self.skill_vocab.tokens)
         items = list(self.item_vocab.tokens)
         self.skill_offset = {s: float(v) for s, v in zip(skills, weights["skill_offset"].tolist()) if v != 0.0}
@@ -420,6 +436,12 @@ class SkillEloModel(LearnerModel):
         means, counts = weights.get("skill_mean_difficulty"), weights.get("skill_prerequisites")
         if means is not None and counts is not None:
             self.skill_features = {s: (float(m), float(c)) for s, m, c in zip(skills, means.tolist(), counts.tolist())}
+
+
+def _skill_lists(log: ResponseLog) -> dict[int, ItemInfo]:
+    """Row → the skills of its question, for the rows of ``log`` whose question has several."""
+    rows = np.unique(log.extra_row).tolist() if log.has_extra_skills else []
+    return {row: ItemInfo(skills=tuple(log.skill_vocab.decode(log.skills_of(row)))) for row in rows}
 
 
 def _kind_index(config: SkillEloConfig, info: ItemInfo | None) -> int:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from adaptive.core.data import DataFormatError
-from adaptive.core.learners import MODEL_REGISTRY
+from adaptive.core.learners import MODEL_REGISTRY, RENAMED_MODELS
 from adaptive.services import NotEnoughData, model_version_train
 
 
@@ -21,8 +21,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--model", default=settings.PATHWISE_LEARNER_MODEL, choices=sorted(MODEL_REGISTRY),
-                            help="Learner model to train (default: %(default)s).")
+        parser.add_argument("--model", default=settings.PATHWISE_LEARNER_MODEL,
+                            choices=sorted(MODEL_REGISTRY) + sorted(RENAMED_MODELS),
+                            help="Learner model to train (default: %(default)s); the former names "
+                                 f"{', '.join(f'{old} ({new})' for old, new in RENAMED_MODELS.items())} still work.")
         parser.add_argument("--file", type=Path, help="Train on this file instead of the product's responses.")
         parser.add_argument("--device", default=settings.PATHWISE_TRAINING_DEVICE,
                             help="auto (CUDA when available), cpu or cuda (default: %(default)s).")
@@ -34,6 +36,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         overrides = {"max_epochs": options["max_epochs"]} if options["max_epochs"] else {}
+        if options["model"] in RENAMED_MODELS:
+            new = RENAMED_MODELS[options["model"]]
+            self.stderr.write(f"note: learner model {options['model']!r} is now called {new!r}; the old name will go")
+            options["model"] = new
         try:
             result = model_version_train(
                 model_name=options["model"], source=options["file"], device=options["device"],

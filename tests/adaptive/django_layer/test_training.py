@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
 from adaptive import registry
 from adaptive.models import ModelVersion
 from adaptive.selectors import primary_skills, response_log
 from adaptive.services import NotEnoughData, model_version_rollback, model_version_train
+from adaptive.storage import model_storage
 from lms.content.models import Question
 from lms.learning.models import Response
 
@@ -39,7 +41,7 @@ def test_it_trains_registers_and_promotes_the_first_model(course_with_activity) 
     assert version.metrics["auc"] > 0.6
     assert set(version.metrics["kshot"]) >= {"1", "5", "after20"}
     assert 5 <= version.training_data["holdout_learners"] <= 25  # about a fifth of 60, by hash
-    assert registry.artifact_path(version).exists()
+    assert model_storage().exists(version.artifact)
     assert registry.champion().version.pk == version.pk
 
 
@@ -51,6 +53,8 @@ def test_it_promotes_only_a_candidate_that_beats_the_champion_on_the_same_learne
     assert weaker.version.champion_metrics["auc"] == pytest.approx(champion.metrics["auc"], abs=1e-9), \
         "both evaluated on the same held-out learners"
     assert "is not credibly above" in weaker.version.promotion_note
+    # A fitted model's metrics JSON is kept beside its checkpoint in the model storage.
+    assert model_storage().exists(weaker.version.artifact.removesuffix(".pt") + ".metrics.json")
     assert ModelVersion.objects.get(status=ModelVersion.CHAMPION).pk == champion.pk
 
 
@@ -78,11 +82,9 @@ def test_it_falls_back_to_the_previous_champion_when_the_artifact_is_broken(cour
     first = _champion()
     second = model_version_train(model_name="skill_elo", promote=False, drift=0.3, search=False).version
     call_command("promote_model", str(second.pk))
-    path = registry.artifact_path(second)
+    model_storage().delete(second.artifact)
     if damage == "corrupt":
-        path.write_bytes(b"not a checkpoint")
-    else:
-        path.unlink()
+        assert model_storage().save(second.artifact, ContentFile(b"not a checkpoint")) == second.artifact
     registry.forget()
     loaded = registry.champion()
     assert loaded is not None and loaded.version.pk == first.pk
