@@ -166,9 +166,3 @@ def _decide(suggestion: SkillSuggestion, status: str, user: AbstractBaseUser | N
     suggestion.decided_at = timezone.now()
     suggestion.decided_by = user.get_username() if user is not None else ""
     suggestion.save(update_fields=["status", "decided_at", "decided_by"])
-
-
-def format_suggestions(suggestions: dict[str, list[Suggestion]]) -> list[str]:
-    """Report lines: ``key: skill (83%), other (9%)``."""
-    return [f"{key}: " + (", ".join(f"{s.skill} ({s.confidence:.0%})" for s in found) or "no suggestion")
-            for key, found in suggestions.items()]

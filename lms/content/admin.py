@@ -8,13 +8,22 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from lms.content.models import Choice, Course, Module, ModuleImage, ModuleQuestion, Question, Skill
 from lms.content.skills import cycle_message, find_cycle, prerequisite_edges
 from lms.content.suggestions_admin import suggested_skills_panel
+from lms.content.uploads_admin import (
+    GIFT,
+    PACKAGE,
+    QTI,
+    export_course_gift,
+    export_course_package,
+    export_questions_gift,
+    upload_view,
+)
 
 
 class SkillForm(forms.ModelForm):
@@ -81,9 +90,18 @@ class CourseAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["skills"]
     inlines = [ModuleInline]
+    actions = [export_course_package, export_course_gift]
+    change_list_template = "admin/content/course/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Course]:
         return super().get_queryset(request).annotate(n_modules=Count("modules"))
+
+    def get_urls(self) -> list[Any]:
+        return [path("upload/", self.admin_site.admin_view(self.upload), name="content_course_upload"),
+                *super().get_urls()]
+
+    def upload(self, request: HttpRequest) -> HttpResponse:
+        return upload_view(request, self, kind=PACKAGE)
 
     @admin.display(description="Modules", ordering="n_modules")
     def module_count(self, course: Course) -> int:
@@ -219,16 +237,30 @@ class QuestionAdmin(admin.ModelAdmin):
     filter_horizontal = ["skills"]
     inlines = [ChoiceInline]
     readonly_fields = ["suggested_skills"]
+    actions = [export_questions_gift]
+    change_list_template = "admin/content/question/change_list.html"
     fieldsets = [
         (None, {"fields": ["key", "type", "stem", "explanation", "difficulty", "skills", "suggested_skills"]}),
         ("Answer (by type)", {
-            "fields": ["true_false_answer", "numeric_answer", "numeric_tolerance", "accepted_answers", "case_sensitive"],
+            "fields": ["true_false_answer", "numeric_answer", "numeric_tolerance", "accepted_answers", "case_sensitive",
+                       "accepted_wildcards"],
             "description": "Choice questions take their answer from the choices below.",
         }),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Question]:
         return super().get_queryset(request).prefetch_related("skills")
+
+    def get_urls(self) -> list[Any]:
+        return [path("upload/", self.admin_site.admin_view(self.upload), name="content_question_upload"),
+                path("upload-qti/", self.admin_site.admin_view(self.upload_qti), name="content_question_upload_qti"),
+                *super().get_urls()]
+
+    def upload(self, request: HttpRequest) -> HttpResponse:
+        return upload_view(request, self, kind=GIFT)
+
+    def upload_qti(self, request: HttpRequest) -> HttpResponse:
+        return upload_view(request, self, kind=QTI)
 
     @admin.display(description="Suggested skills")
     def suggested_skills(self, question: Question) -> str:

@@ -7,14 +7,12 @@ their answers (``QuestionLearnerOutput``): the answer key is for managers and ad
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import (
@@ -22,6 +20,7 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
+    extend_schema_view,
 )
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -29,11 +28,17 @@ from rest_framework.response import Response
 from rest_framework.validators import UniqueValidator
 from rest_framework.views import APIView
 
-from lms.accounts.roles import is_admin, is_staff_role
 from lms.api import IsAdminRoleOrReadOnly, Pagination, RelatedSlugsField, paginated_response
-from lms.content.models import Choice, Course, Module, ModuleQuestion, Question, Skill
-from lms.content.packages import KEY_RE
-from lms.content.skills import skill_set_prerequisites
+from lms.content.importing import KEY_RE
+from lms.content.models import Course, Module, Question, Skill
+from lms.content.selectors import (
+    courses_visible_to,
+    modules_visible_to,
+    questions_filtered,
+    questions_visible_to,
+    sees_answers,
+)
+from lms.content.services import course_save, module_save, question_save, skill_save
 
 CONFLICT = OpenApiResponse(description="Still used by a quiz or by learners' answers; not deleted.")
 BAD_INPUT = OpenApiResponse(description="Invalid input; the body names each field's problem.")
@@ -58,118 +63,69 @@ def _skill_slugs(many: bool = True, required: bool = False) -> serializers.SlugR
     )
 
 
-# --- Reads (candidates for lms/content/selectors.py) --------------------------------------------
-
-def courses_visible_to(user: AbstractBaseUser) -> QuerySet[Course]:
-    courses = Course.objects.all()
-    return courses if is_admin(user) else courses.filter(published=True)
+# --- Shared by the four resources ---------------------------------------------------------------
 
 
-def modules_visible_to(user: AbstractBaseUser) -> QuerySet[Module]:
-    quiz = ModuleQuestion.objects.select_related("question").order_by("order", "id")
-    modules = Module.objects.select_related("course").prefetch_related(Prefetch("module_questions", queryset=quiz))
-    return modules if is_admin(user) else modules.filter(course__published=True)
+# A view's docstring would become the description of each operation in the schema: these say it in comments.
 
 
-def questions_visible_to(user: AbstractBaseUser) -> QuerySet[Question]:
-    """Managers and admins see the whole bank; learners only questions in published courses' quizzes."""
-    questions = Question.objects.prefetch_related("skills", "choices")
-    if is_staff_role(user):
-        return questions
-    return questions.filter(
-        pk__in=ModuleQuestion.objects.filter(module__course__published=True).values("question_id")
-    )
+# Lists a resource (``get``, in each subclass) and creates one (``post``, admins).
+class _CreateApi(APIView):
+    permission_classes = [IsAdminRoleOrReadOnly]
+    pagination_class = Pagination
+    input_class: type[serializers.Serializer]
+
+    def save(self, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def created(self, obj: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def post(self, request: Request) -> Response:
+        serializer = self.input_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        obj = self.save(dict(serializer.validated_data))
+        return Response(self.created(obj), status=status.HTTP_201_CREATED)
 
 
-def sees_answers(user: AbstractBaseUser) -> bool:
-    return is_staff_role(user)
+# Reads one item (everyone who may see it), replaces or changes it (``put``, ``patch``) and deletes it
+# (admins). An item the user may not see is a 404, as one that does not exist.
+class _DetailApi(APIView):
+    permission_classes = [IsAdminRoleOrReadOnly]
+    input_class: type[serializers.Serializer]
+    lookup: str  # the model field the address names
+    url_kwarg: str  # its name in the URL pattern
 
+    def visible(self, request: Request) -> QuerySet[Any]:
+        raise NotImplementedError
 
-# --- Writes (candidates for lms/content/services.py) --------------------------------------------
+    def save(self, instance: Any, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
 
-@transaction.atomic
-def skill_save(*, skill: Skill | None, data: dict[str, Any]) -> Skill:
-    """Create (``skill=None``) or update a skill; prerequisites go through the cycle check."""
-    prerequisites = data.pop("prerequisites", None)
-    skill = skill or Skill()
-    for name, value in data.items():
-        setattr(skill, name, value)
-    skill.full_clean()
-    skill.save()
-    if prerequisites is not None:
-        skill_set_prerequisites(skill=skill, prerequisites=prerequisites)
-    return skill
+    def output(self, request: Request, obj: Any) -> dict[str, Any]:
+        raise NotImplementedError
 
+    def fetch(self, request: Request, **kwargs: Any) -> Any:
+        return get_object_or_404(self.visible(request), **{self.lookup: kwargs[self.url_kwarg]})
 
-@transaction.atomic
-def course_save(*, course: Course | None, data: dict[str, Any]) -> Course:
-    skills = data.pop("skills", None)
-    course = course or Course()
-    for name, value in data.items():
-        setattr(course, name, value)
-    course.full_clean()
-    course.save()
-    if skills is not None:
-        course.skills.set(skills)
-    return course
+    def get(self, request: Request, **kwargs: Any) -> Response:
+        return Response(self.output(request, self.fetch(request, **kwargs)))
 
+    def put(self, request: Request, partial: bool = False, **kwargs: Any) -> Response:
+        instance = self.fetch(request, **kwargs)
+        serializer = self.input_class(instance=instance, data=request.data, partial=partial,
+                                      context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        saved = self.save(instance, dict(serializer.validated_data))
+        # Read again as a reader would, so the answer shows what is stored (the quiz in order, choices).
+        return Response(self.output(request, self.visible(request).get(pk=saved.pk)))
 
-@transaction.atomic
-def module_save(*, module: Module | None, data: dict[str, Any]) -> Module:
-    """Create or update a module; ``questions`` (a list, in quiz order) replaces the quiz."""
-    skills = data.pop("skills", None)
-    questions = data.pop("questions", None)
-    module = module or Module()
-    for name, value in data.items():
-        setattr(module, name, value)
-    module.full_clean()
-    module.save()
-    if skills is not None:
-        module.skills.set(skills)
-    if questions is not None:
-        module.module_questions.exclude(question__in=questions).delete()
-        for order, question in enumerate(questions):
-            ModuleQuestion.objects.update_or_create(module=module, question=question, defaults={"order": order})
-    return module
+    def patch(self, request: Request, **kwargs: Any) -> Response:
+        return self.put(request, partial=True, **kwargs)
 
-
-@transaction.atomic
-def question_save(*, question: Question | None, data: dict[str, Any]) -> Question:
-    """Create or update a question. ``choices`` replaces the options: entries with an ``id`` update
-    that choice (so stored answers, which are choice ids, keep their meaning), entries without one
-    are added, and choices left out are deleted."""
-    skills = data.pop("skills", None)
-    choices = data.pop("choices", None)
-    question = question or Question()
-    for name, value in data.items():
-        setattr(question, name, value)
-    question.full_clean()
-    question.save()
-    if skills is not None:
-        question.skills.set(skills)
-    if question.type not in Question.CHOICE_TYPES:
-        question.choices.all().delete()
-    elif choices is not None:
-        keep = [c["id"] for c in choices if c.get("id")]
-        question.choices.exclude(pk__in=keep).delete()
-        for order, fields in enumerate(choices):
-            fields = dict(fields)
-            choice_id = fields.pop("id", None)
-            fields.setdefault("order", order)
-            if choice_id:
-                Choice.objects.filter(pk=choice_id, question=question).update(**fields)
-            else:
-                Choice.objects.create(question=question, **fields)
-    return question
-
-
-def _update(request: Request, instance: Any, input_class: type[serializers.Serializer], save: Any,
-            output: Any, partial: bool) -> Response:
-    serializer = input_class(instance=instance, data=request.data, partial=partial, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    saved = save(serializer.validated_data)
-    return Response(output(saved))
-
+    def delete(self, request: Request, **kwargs: Any) -> Response:
+        self.fetch(request, **kwargs).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 # --- Skills -------------------------------------------------------------------------------------
 
@@ -193,52 +149,42 @@ class SkillInput(serializers.Serializer):
     prerequisites = _skill_slugs()
 
 
-def _skill_out(skill: Skill) -> dict[str, Any]:
-    return SkillOutput(skill).data
-
-
-class SkillListApi(APIView):
-    permission_classes = [IsAdminRoleOrReadOnly]
-    pagination_class = Pagination
+@extend_schema_view(post=extend_schema(
+    request=SkillInput, responses={201: SkillOutput}, tags=["skills"],
+    description="Admins. Prerequisites that would make a cycle are refused with a 400 naming it."))
+class SkillListApi(_CreateApi):
+    input_class = SkillInput
 
     @extend_schema(responses=SkillOutput(many=True), tags=["skills"])
     def get(self, request: Request) -> Response:
         skills = Skill.objects.prefetch_related("prerequisites")
         return paginated_response(request=request, view=self, queryset=skills, serializer_class=SkillOutput)
 
-    @extend_schema(request=SkillInput, responses={201: SkillOutput}, tags=["skills"],
-                   description="Admins. Prerequisites that would make a cycle are refused with a 400 naming it.")
-    def post(self, request: Request) -> Response:
-        serializer = SkillInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        skill = skill_save(skill=None, data=dict(serializer.validated_data))
-        return Response(_skill_out(skill), status=status.HTTP_201_CREATED)
+    def save(self, data: dict[str, Any]) -> Skill:
+        return skill_save(skill=None, data=data)
+
+    def created(self, obj: Skill) -> dict[str, Any]:
+        return SkillOutput(obj).data
 
 
-class SkillDetailApi(APIView):
-    permission_classes = [IsAdminRoleOrReadOnly]
+@extend_schema_view(
+    get=extend_schema(responses=SkillOutput, tags=["skills"]),
+    put=extend_schema(request=SkillInput, responses=SkillOutput, tags=["skills"]),
+    patch=extend_schema(request=SkillInput, responses=SkillOutput, tags=["skills"]),
+    delete=extend_schema(responses={204: None}, tags=["skills"]),
+)
+class SkillDetailApi(_DetailApi):
+    input_class = SkillInput
+    lookup = url_kwarg = "slug"
 
-    def _get(self, slug: str) -> Skill:
-        return get_object_or_404(Skill, slug=slug)
+    def visible(self, request: Request) -> QuerySet[Skill]:
+        return Skill.objects.all()
 
-    @extend_schema(responses=SkillOutput, tags=["skills"])
-    def get(self, request: Request, slug: str) -> Response:
-        return Response(_skill_out(self._get(slug)))
+    def save(self, instance: Skill, data: dict[str, Any]) -> Skill:
+        return skill_save(skill=instance, data=data)
 
-    @extend_schema(request=SkillInput, responses=SkillOutput, tags=["skills"])
-    def put(self, request: Request, slug: str, partial: bool = False) -> Response:
-        skill = self._get(slug)
-        return _update(request, skill, SkillInput, lambda data: skill_save(skill=skill, data=dict(data)),
-                       _skill_out, partial)
-
-    @extend_schema(request=SkillInput, responses=SkillOutput, tags=["skills"])
-    def patch(self, request: Request, slug: str) -> Response:
-        return self.put(request, slug, partial=True)
-
-    @extend_schema(responses={204: None}, tags=["skills"])
-    def delete(self, request: Request, slug: str) -> Response:
-        self._get(slug).delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def output(self, request: Request, obj: Skill) -> dict[str, Any]:
+        return SkillOutput(obj).data
 
 
 # --- Courses ------------------------------------------------------------------------------------
@@ -302,9 +248,9 @@ class CourseInput(serializers.Serializer):
     skills = _skill_slugs()
 
 
-class CourseListApi(APIView):
-    permission_classes = [IsAdminRoleOrReadOnly]
-    pagination_class = Pagination
+@extend_schema_view(post=extend_schema(request=CourseInput, responses={201: CourseDetailOutput}, tags=["courses"]))
+class CourseListApi(_CreateApi):
+    input_class = CourseInput
 
     @extend_schema(responses=CourseOutput(many=True), tags=["courses"],
                    description="Published courses; admins also see unpublished ones.")
@@ -312,41 +258,35 @@ class CourseListApi(APIView):
         courses = courses_visible_to(request.user).prefetch_related("skills")
         return paginated_response(request=request, view=self, queryset=courses, serializer_class=CourseOutput)
 
-    @extend_schema(request=CourseInput, responses={201: CourseDetailOutput}, tags=["courses"])
-    def post(self, request: Request) -> Response:
-        serializer = CourseInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        course = course_save(course=None, data=dict(serializer.validated_data))
-        return Response(CourseDetailOutput(course).data, status=status.HTTP_201_CREATED)
+    def save(self, data: dict[str, Any]) -> Course:
+        return course_save(course=None, data=data)
+
+    def created(self, obj: Course) -> dict[str, Any]:
+        return CourseDetailOutput(obj).data
 
 
-class CourseDetailApi(APIView):
-    permission_classes = [IsAdminRoleOrReadOnly]
+_COURSE_CHANGED = {200: CourseDetailOutput, 400: BAD_INPUT, 403: ADMINS_ONLY, 404: NO_COURSE}
 
-    def _get(self, request: Request, slug: str) -> Course:
-        return get_object_or_404(courses_visible_to(request.user), slug=slug)
 
-    @extend_schema(responses=CourseDetailOutput, tags=["courses"])
-    def get(self, request: Request, slug: str) -> Response:
-        return Response(CourseDetailOutput(self._get(request, slug)).data)
+@extend_schema_view(
+    get=extend_schema(responses=CourseDetailOutput, tags=["courses"]),
+    put=extend_schema(request=CourseInput, responses=_COURSE_CHANGED, tags=["courses"]),
+    patch=extend_schema(request=CourseInput, responses=_COURSE_CHANGED, tags=["courses"],
+                        description="Admins. Change some of a course's settings, e.g. `{\"control_share\": 0.2}`."),
+    delete=extend_schema(responses={204: None, 409: CONFLICT}, tags=["courses"]),
+)
+class CourseDetailApi(_DetailApi):
+    input_class = CourseInput
+    lookup = url_kwarg = "slug"
 
-    @extend_schema(request=CourseInput, responses={200: CourseDetailOutput, 400: BAD_INPUT, 403: ADMINS_ONLY,
-                                                   404: NO_COURSE}, tags=["courses"])
-    def put(self, request: Request, slug: str, partial: bool = False) -> Response:
-        course = self._get(request, slug)
-        return _update(request, course, CourseInput, lambda data: course_save(course=course, data=dict(data)),
-                       lambda c: CourseDetailOutput(c).data, partial)
+    def visible(self, request: Request) -> QuerySet[Course]:
+        return courses_visible_to(request.user)
 
-    @extend_schema(request=CourseInput, responses={200: CourseDetailOutput, 400: BAD_INPUT, 403: ADMINS_ONLY,
-                                                   404: NO_COURSE}, tags=["courses"],
-                   description="Admins. Change some of a course's settings, e.g. `{\"control_share\": 0.2}`.")
-    def patch(self, request: Request, slug: str) -> Response:
-        return self.put(request, slug, partial=True)
+    def save(self, instance: Course, data: dict[str, Any]) -> Course:
+        return course_save(course=instance, data=data)
 
-    @extend_schema(responses={204: None, 409: CONFLICT}, tags=["courses"])
-    def delete(self, request: Request, slug: str) -> Response:
-        self._get(request, slug).delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def output(self, request: Request, obj: Course) -> dict[str, Any]:
+        return CourseDetailOutput(obj).data
 
 
 # --- Modules ------------------------------------------------------------------------------------
@@ -425,55 +365,51 @@ class ModuleInput(serializers.Serializer):
 class ModuleFilter(serializers.Serializer):
     course = serializers.SlugField(required=False, help_text="Only this course's modules (course slug).")
 
+    def validate_course(self, slug: str) -> str:
+        if not courses_visible_to(self.context["request"].user).filter(slug=slug).exists():
+            raise serializers.ValidationError(f"no course with the slug {slug!r}")
+        return slug
 
-class ModuleListApi(APIView):
-    permission_classes = [IsAdminRoleOrReadOnly]
-    pagination_class = Pagination
+
+@extend_schema_view(post=extend_schema(request=ModuleInput, responses={201: ModuleOutput}, tags=["modules"]))
+class ModuleListApi(_CreateApi):
+    input_class = ModuleInput
 
     @extend_schema(parameters=[ModuleFilter], responses=ModuleOutput(many=True), tags=["modules"])
     def get(self, request: Request) -> Response:
-        filters = ModuleFilter(data=request.query_params)
+        filters = ModuleFilter(data=request.query_params, context={"request": request})
         filters.is_valid(raise_exception=True)
         modules = modules_visible_to(request.user).prefetch_related("skills")
         if "course" in filters.validated_data:
-            slug = filters.validated_data["course"]
-            if not courses_visible_to(request.user).filter(slug=slug).exists():
-                raise serializers.ValidationError({"course": [f"no course with the slug {slug!r}"]})
-            modules = modules.filter(course__slug=slug)
+            modules = modules.filter(course__slug=filters.validated_data["course"])
         return paginated_response(request=request, view=self, queryset=modules, serializer_class=ModuleOutput)
 
-    @extend_schema(request=ModuleInput, responses={201: ModuleOutput}, tags=["modules"])
-    def post(self, request: Request) -> Response:
-        serializer = ModuleInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        module = module_save(module=None, data=dict(serializer.validated_data))
-        return Response(ModuleOutput(module).data, status=status.HTTP_201_CREATED)
+    def save(self, data: dict[str, Any]) -> Module:
+        return module_save(module=None, data=data)
+
+    def created(self, obj: Module) -> dict[str, Any]:
+        return ModuleOutput(obj).data
 
 
-class ModuleDetailApi(APIView):
-    permission_classes = [IsAdminRoleOrReadOnly]
+@extend_schema_view(
+    get=extend_schema(responses=ModuleOutput, tags=["modules"]),
+    put=extend_schema(request=ModuleInput, responses=ModuleOutput, tags=["modules"]),
+    patch=extend_schema(request=ModuleInput, responses=ModuleOutput, tags=["modules"]),
+    delete=extend_schema(responses={204: None, 409: CONFLICT}, tags=["modules"]),
+)
+class ModuleDetailApi(_DetailApi):
+    input_class = ModuleInput
+    lookup = "pk"
+    url_kwarg = "module_id"
 
-    def _get(self, request: Request, module_id: int) -> Module:
-        return get_object_or_404(modules_visible_to(request.user), pk=module_id)
+    def visible(self, request: Request) -> QuerySet[Module]:
+        return modules_visible_to(request.user)
 
-    @extend_schema(responses=ModuleOutput, tags=["modules"])
-    def get(self, request: Request, module_id: int) -> Response:
-        return Response(ModuleOutput(self._get(request, module_id)).data)
+    def save(self, instance: Module, data: dict[str, Any]) -> Module:
+        return module_save(module=instance, data=data)
 
-    @extend_schema(request=ModuleInput, responses=ModuleOutput, tags=["modules"])
-    def put(self, request: Request, module_id: int, partial: bool = False) -> Response:
-        module = self._get(request, module_id)
-        return _update(request, module, ModuleInput, lambda data: module_save(module=module, data=dict(data)),
-                       lambda m: ModuleOutput(self._get(request, m.pk)).data, partial)
-
-    @extend_schema(request=ModuleInput, responses=ModuleOutput, tags=["modules"])
-    def patch(self, request: Request, module_id: int) -> Response:
-        return self.put(request, module_id, partial=True)
-
-    @extend_schema(responses={204: None, 409: CONFLICT}, tags=["modules"])
-    def delete(self, request: Request, module_id: int) -> Response:
-        self._get(request, module_id).delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def output(self, request: Request, obj: Module) -> dict[str, Any]:
+        return ModuleOutput(obj).data
 
 
 # --- Questions ----------------------------------------------------------------------------------
@@ -550,10 +486,6 @@ QUESTION_LIST_RESPONSE = PolymorphicProxySerializer(
     resource_type_field_name=None,
     many=True,
 )
-
-
-def _question_out(user: AbstractBaseUser, question: Question) -> dict[str, Any]:
-    return (QuestionOutput if sees_answers(user) else QuestionLearnerOutput)(question).data
 
 
 class ChoiceInput(serializers.Serializer):
@@ -647,25 +579,26 @@ class QuestionFilter(serializers.Serializer):
     module = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1,
                                       help_text="Only this module's quiz (module id).")
 
+    def validate_skill(self, slug: str) -> Skill:
+        skill = Skill.objects.filter(slug=slug).first()
+        if skill is None:
+            raise serializers.ValidationError(f"no skill with the slug {slug!r}")
+        return skill
 
-def _filter_questions(user: AbstractBaseUser, questions: QuerySet[Question],
-                      filters: dict[str, Any]) -> QuerySet[Question]:
-    if "skill" in filters:
-        if not Skill.objects.filter(slug=filters["skill"]).exists():
-            raise serializers.ValidationError({"skill": [f"no skill with the slug {filters['skill']!r}"]})
-        questions = questions.filter(skills__slug=filters["skill"])
-    if "module" in filters:
-        module = modules_visible_to(user).filter(pk=filters["module"]).first()
+    def validate_module(self, module_id: int) -> Module:
+        module = modules_visible_to(self.context["request"].user).filter(pk=module_id).first()
         if module is None:
-            raise serializers.ValidationError({"module": [f"no module with the id {filters['module']}"]})
-        quiz: Iterable[int] = module.module_questions.order_by("order", "id").values_list("question_id", flat=True)
-        questions = questions.filter(pk__in=list(quiz))
-    return questions.distinct()
+            raise serializers.ValidationError(f"no module with the id {module_id}")
+        return module
 
 
-class QuestionListApi(APIView):
-    permission_classes = [IsAdminRoleOrReadOnly]
-    pagination_class = Pagination
+def _question_output_class(user: AbstractBaseUser) -> type[serializers.Serializer]:
+    return QuestionOutput if sees_answers(user) else QuestionLearnerOutput
+
+
+@extend_schema_view(post=extend_schema(request=QuestionInput, responses={201: QuestionOutput}, tags=["questions"]))
+class QuestionListApi(_CreateApi):
+    input_class = QuestionInput
 
     @extend_schema(
         parameters=[QuestionFilter], responses=QUESTION_LIST_RESPONSE, tags=["questions"],
@@ -673,43 +606,34 @@ class QuestionListApi(APIView):
                     "of published courses only, without answers, feedback or explanations.",
     )
     def get(self, request: Request) -> Response:
-        filters = QuestionFilter(data=request.query_params)
+        filters = QuestionFilter(data=request.query_params, context={"request": request})
         filters.is_valid(raise_exception=True)
-        questions = _filter_questions(request.user, questions_visible_to(request.user), filters.validated_data)
-        serializer_class = QuestionOutput if sees_answers(request.user) else QuestionLearnerOutput
-        return paginated_response(request=request, view=self, queryset=questions, serializer_class=serializer_class)
+        questions = questions_filtered(questions_visible_to(request.user), **filters.validated_data)
+        return paginated_response(request=request, view=self, queryset=questions,
+                                  serializer_class=_question_output_class(request.user))
 
-    @extend_schema(request=QuestionInput, responses={201: QuestionOutput}, tags=["questions"])
-    def post(self, request: Request) -> Response:
-        serializer = QuestionInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        question = question_save(question=None, data=dict(serializer.validated_data))
-        return Response(QuestionOutput(question).data, status=status.HTTP_201_CREATED)
+    def save(self, data: dict[str, Any]) -> Question:
+        return question_save(question=None, data=data)
+
+    def created(self, obj: Question) -> dict[str, Any]:
+        return QuestionOutput(obj).data
 
 
-class QuestionDetailApi(APIView):
-    permission_classes = [IsAdminRoleOrReadOnly]
+@extend_schema_view(
+    get=extend_schema(responses=QUESTION_RESPONSE, tags=["questions"]),
+    put=extend_schema(request=QuestionInput, responses=QuestionOutput, tags=["questions"]),
+    patch=extend_schema(request=QuestionInput, responses=QuestionOutput, tags=["questions"]),
+    delete=extend_schema(responses={204: None, 409: CONFLICT}, tags=["questions"]),
+)
+class QuestionDetailApi(_DetailApi):
+    input_class = QuestionInput
+    lookup = url_kwarg = "key"
 
-    def _get(self, request: Request, key: str) -> Question:
-        return get_object_or_404(questions_visible_to(request.user), key=key)
+    def visible(self, request: Request) -> QuerySet[Question]:
+        return questions_visible_to(request.user)
 
-    @extend_schema(responses=QUESTION_RESPONSE, tags=["questions"])
-    def get(self, request: Request, key: str) -> Response:
-        return Response(_question_out(request.user, self._get(request, key)))
+    def save(self, instance: Question, data: dict[str, Any]) -> Question:
+        return question_save(question=instance, data=data)
 
-    @extend_schema(request=QuestionInput, responses=QuestionOutput, tags=["questions"])
-    def put(self, request: Request, key: str, partial: bool = False) -> Response:
-        question = self._get(request, key)
-        return _update(request, question, QuestionInput,
-                       lambda data: question_save(question=question, data=dict(data)),
-                       lambda q: QuestionOutput(Question.objects.prefetch_related("skills", "choices").get(pk=q.pk)).data,
-                       partial)
-
-    @extend_schema(request=QuestionInput, responses=QuestionOutput, tags=["questions"])
-    def patch(self, request: Request, key: str) -> Response:
-        return self.put(request, key, partial=True)
-
-    @extend_schema(responses={204: None, 409: CONFLICT}, tags=["questions"])
-    def delete(self, request: Request, key: str) -> Response:
-        self._get(request, key).delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def output(self, request: Request, obj: Question) -> dict[str, Any]:
+        return _question_output_class(request.user)(obj).data

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
-
+import html
 import re
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -56,3 +56,10 @@ def _render(text: str, image_urls: tuple[tuple[str, str], ...], heading_offset: 
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
+
+
+def markdown_text(text: str) -> str:
+    """The words of a Markdown text without its markup, for one-line mentions (a list of the
+    questions answered): ``**continuous** *variable*`` reads "continuous variable"."""
+    plain = nh3.clean(render_markdown(text or "", heading_offset=0), tags=set())
+    return re.sub(r"\s+", " ", html.unescape(plain)).strip()

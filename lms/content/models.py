@@ -92,6 +92,11 @@ class Question(models.Model):
     accepted_answers = models.JSONField(default=list, blank=True,
                                         help_text="Short text: the accepted answers.")
     case_sensitive = models.BooleanField(default=False)
+    accepted_wildcards = models.BooleanField(
+        default=False,
+        help_text="Short text: '*' in an accepted answer stands for any characters, as in Moodle "
+                  "('fro*' accepts 'frog'); '\\*' is a literal asterisk.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

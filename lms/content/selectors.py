@@ -1,8 +1,14 @@
+"""Reads of the content: who sees which courses, modules and questions, and what pages show of them."""
+
 from __future__ import annotations
 
-from django.db.models import Q
+from collections.abc import Iterable
 
-from lms.content.models import Course, Module, Skill
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Prefetch, Q, QuerySet
+
+from lms.accounts.roles import is_admin, is_staff_role
+from lms.content.models import Course, Module, ModuleQuestion, Question, Skill
 
 
 def image_urls_for(module: Module) -> dict[str, str]:
@@ -17,3 +23,47 @@ def course_skills(course: Course) -> list[Skill]:
                              | Q(questions__module_links__module__course=course))
         .distinct().order_by("name", "slug")
     )
+
+
+def courses_visible_to(user: AbstractBaseUser) -> QuerySet[Course]:
+    """Published courses; admins also see unpublished ones."""
+    courses = Course.objects.all()
+    return courses if is_admin(user) else courses.filter(published=True)
+
+
+def modules_visible_to(user: AbstractBaseUser) -> QuerySet[Module]:
+    """The modules of the courses ``user`` sees, each with its quiz in order."""
+    quiz = ModuleQuestion.objects.select_related("question").order_by("order", "id")
+    modules = Module.objects.select_related("course").prefetch_related(Prefetch("module_questions", queryset=quiz))
+    return modules if is_admin(user) else modules.filter(course__published=True)
+
+
+def questions_visible_to(user: AbstractBaseUser) -> QuerySet[Question]:
+    """Managers and admins see the whole bank; learners only questions in published courses' quizzes."""
+    questions = Question.objects.prefetch_related("skills", "choices")
+    if is_staff_role(user):
+        return questions
+    return questions.filter(
+        pk__in=ModuleQuestion.objects.filter(module__course__published=True).values("question_id")
+    )
+
+
+def sees_answers(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` may see answer keys, feedback and explanations before answering."""
+    return is_staff_role(user)
+
+
+def questions_filtered(questions: QuerySet[Question], *, skill: Skill | None = None,
+                       module: Module | None = None) -> QuerySet[Question]:
+    """``questions`` narrowed to those training ``skill`` and those in ``module``'s quiz."""
+    if skill is not None:
+        questions = questions.filter(skills=skill)
+    if module is not None:
+        questions = questions.filter(pk__in=list(module.module_questions.values_list("question_id", flat=True)))
+    return questions.distinct()
+
+
+def questions_untagged(keys: Iterable[str]) -> QuerySet[Question]:
+    """The questions among ``keys`` that have no skill yet, in the order they were created."""
+    return (Question.objects.prefetch_related("choices", "skills").order_by("pk")
+            .filter(skills__isnull=True, key__in=list(keys)))

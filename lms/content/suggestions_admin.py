@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from adaptive.tagging import skill_suggestions_approve, skill_suggestions_reject, suggestions_for
 from lms.content.models import Question, SkillSuggestion
+from lms.content.skill_tagger import skill_tagger
 
 
 def suggested_skills_panel(question: Question) -> str:
@@ -19,7 +19,7 @@ def suggested_skills_panel(question: Question) -> str:
     if not question.pk:
         return "Save the question to see the skills suggested from its text."
     try:
-        found = suggestions_for([question])[question.pk]
+        found = skill_tagger().suggest([question])[question.pk]
     except Exception:  # a broken encoder setting must not break the question form
         return "Suggestions are unavailable (see the server log)."
     pending = question.skill_suggestions.filter(status=SkillSuggestion.PENDING).count()
@@ -61,10 +61,10 @@ class SkillSuggestionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve: add the skill to the question")
     def approve(self, request: HttpRequest, queryset: QuerySet[SkillSuggestion]) -> None:
-        applied = skill_suggestions_approve(suggestions=queryset, user=request.user)
+        applied = skill_tagger().approve(suggestions=queryset, user=request.user)
         self.message_user(request, f"{applied} suggestion{'s' if applied != 1 else ''} applied.", messages.SUCCESS)
 
     @admin.action(description="Reject: do not suggest it again")
     def reject(self, request: HttpRequest, queryset: QuerySet[SkillSuggestion]) -> None:
-        rejected = skill_suggestions_reject(suggestions=queryset, user=request.user)
+        rejected = skill_tagger().reject(suggestions=queryset, user=request.user)
         self.message_user(request, f"{rejected} suggestion{'s' if rejected != 1 else ''} rejected.", messages.SUCCESS)

@@ -1,16 +1,30 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import http_date
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 
 from lms.accounts.roles import is_admin
+from lms.content.authoring import (
+    ModuleAuthorForm,
+    QuestionAuthorForm,
+    choice_formset,
+    choices_from,
+    module_author,
+    modules_using,
+    question_author,
+    question_preview,
+)
 from lms.content.markdown import render_markdown
-from lms.content.models import Module, ModuleImage
+from lms.content.models import Course, Module, ModuleImage, Question
 from lms.content.selectors import image_urls_for
+from lms.content.skill_graph import skill_graph_svg
 
 
 @login_required
@@ -55,3 +69,96 @@ def module_preview(request: HttpRequest, module_id: int) -> HttpResponse:
         "skills": module.skills.all(),
     }
     return render(request, "content/module_preview.html", ctx)
+
+
+# ----- authoring -------------------------------------------------------------------------------
+def _author_only(request: HttpRequest) -> None:
+    """Content is written by admins; everyone else is refused (signed-out people sign in first)."""
+    if not is_admin(request.user):
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def authoring_courses(request: HttpRequest) -> HttpResponse:
+    _author_only(request)
+    courses = Course.objects.order_by("title").prefetch_related("modules")
+    return render(request, "content/authoring_courses.html", {"courses": courses})
+
+
+@login_required
+@require_GET
+def authoring_course(request: HttpRequest, slug: str) -> HttpResponse:
+    """The course outline: modules in order, each with its quiz, and the skills with what they need first."""
+    _author_only(request)
+    course = get_object_or_404(Course, slug=slug)
+    modules = course.modules.order_by("order", "id").prefetch_related(
+        "skills", "module_questions__question__skills")
+    skills = list(course.skills.order_by("name").prefetch_related("prerequisites"))
+    return render(request, "content/authoring_course.html", {"course": course, "modules": modules, "skills": skills,
+                                                             "skill_graph": skill_graph_svg(skills)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def authoring_module(request: HttpRequest, slug: str, module_id: int | None = None) -> HttpResponse:
+    """Write a new module at the end of a course, or edit one of its modules' text and skills."""
+    _author_only(request)
+    course = get_object_or_404(Course, slug=slug)
+    module = get_object_or_404(Module, pk=module_id, course=course) if module_id is not None else None
+    if request.method == "GET":
+        form = ModuleAuthorForm(course=course, module=module)
+        return render(request, "content/authoring_module.html", {"course": course, "module": module, "form": form})
+    form = ModuleAuthorForm(request.POST, course=course, module=module)
+    if not form.is_valid():
+        return render(request, "content/authoring_module.html", {"course": course, "module": module, "form": form},
+                      status=422)
+    saved = module_author(course=course, module=module, values=form.cleaned_data)
+    messages.success(request, _("Module %(title)s saved.") % {"title": saved.title})
+    return redirect("authoring_course", slug=course.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def authoring_question(request: HttpRequest, module_id: int, question_id: int | None = None) -> HttpResponse:
+    """Write a new question for a module's quiz, or edit one of its questions. A POST with
+    ``action=preview`` (or from htmx, as the author types) shows the learner's view without saving."""
+    _author_only(request)
+    module = get_object_or_404(Module.objects.select_related("course"), pk=module_id)
+    question = None
+    if question_id is not None:
+        question = get_object_or_404(Question.objects.prefetch_related("choices"), pk=question_id,
+                                     module_links__module=module)
+    if request.method == "GET":
+        form = QuestionAuthorForm(module=module, question=question)
+        formset = choice_formset(question)
+        values = dict(form.initial)
+        values["true_false_answer"] = question.true_false_answer if question else None
+        values["accepted_answers"] = question.accepted_answers if question else []
+        initial_choices = [f for f in formset.initial or [] if f]
+        preview = question_preview(module, values, initial_choices) if question else None
+        return _render_editor(request, module, question, form, formset, preview)
+    form = QuestionAuthorForm(request.POST, module=module, question=question)
+    formset = choice_formset(question, request.POST)
+    form_ok = form.is_valid()
+    choices = choices_from(formset, question)
+    if choices is not None and form_ok:
+        form.check_type(choices)
+    preview = question_preview(module, form.cleaned_data, choices or [])
+    if request.POST.get("action") == "preview" or request.htmx:
+        if request.htmx:
+            return render(request, "content/authoring_question.html#preview", {"preview": preview})
+        return _render_editor(request, module, question, form, formset, preview)
+    if not form.is_valid() or choices is None:
+        return _render_editor(request, module, question, form, formset, preview, status=422)
+    saved = question_author(module=module, question=question, values=form.cleaned_data, choices=choices)
+    messages.success(request, _("Question %(key)s saved.") % {"key": saved.key})
+    return redirect("authoring_course", slug=module.course.slug)
+
+
+def _render_editor(request: HttpRequest, module: Module, question: Question | None, form: QuestionAuthorForm,
+                   formset: object, preview: object, status: int = 200) -> HttpResponse:
+    ctx = {"module": module, "course": module.course, "question": question, "form": form, "formset": formset,
+           "preview": preview,
+           "shared_with": [m for m in modules_using(question) if m.pk != module.pk] if question else []}
+    return render(request, "content/authoring_question.html", ctx, status=status)

@@ -11,13 +11,9 @@ import pytest
 from django.conf import settings
 
 from lms.content.models import Choice, Course, Module, ModuleImage, ModuleQuestion, Question, Skill
-from lms.content.packages import (
-    ImportReport,
-    PackageError,
-    PackageInvalid,
-    course_package_export,
-    course_package_import,
-)
+from lms.content.importing import ImportInvalid, ImportProblem
+from lms.content.packages.exporting import course_package_export
+from lms.content.packages.writing import PackageReport, course_package_import
 from lms.learning.models import Response
 from tests.lms.content.package_builder import (
     ADDING_BODY,
@@ -375,7 +371,7 @@ def test_it_refuses_a_bad_package_and_writes_nothing(tmp_path: Path, change: Cha
     course, questions, files = course_data(), questions_data(), {}
     change(course, questions, files)
 
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=write_package(tmp_path / "bad", course=course, questions=questions, files=files))
 
     matching = [e for e in caught.value.errors if e.file == file and e.field.startswith(field)
@@ -392,7 +388,7 @@ def test_it_reports_every_problem_at_once(tmp_path: Path) -> None:
     questions[0]["difficulty"] = 0
     questions[3]["answer"] = "three and a half"
 
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=write_package(tmp_path / "bad", course=course, questions=questions,
                                                  files={"modules/adding.md": None}))
 
@@ -410,11 +406,11 @@ def test_it_names_a_cycle_through_skills_already_in_the_database(tmp_path: Path)
     course = course_data()
     course["skills"][0]["prerequisites"] = ["extra"]
 
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=write_package(tmp_path / "bad", course=course))
 
     assert caught.value.errors == [
-        PackageError("course.yaml", "skills", "prerequisite cycle: basics -> extra -> sums -> basics")]
+        ImportProblem("prerequisite cycle: basics -> extra -> sums -> basics", file="course.yaml", field="skills")]
 
 
 def test_it_refuses_a_zip_with_a_path_leaving_the_package(tmp_path: Path) -> None:
@@ -422,7 +418,7 @@ def test_it_refuses_a_zip_with_a_path_leaving_the_package(tmp_path: Path) -> Non
     package = zip_folder(folder, tmp_path / "evil.zip", extra={"../../evil.md": b"gotcha",
                                                                "/etc/passwd-copy": b"x"})
 
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=package)
 
     assert {e.field for e in caught.value.errors} == {"../../evil.md", "/etc/passwd-copy"}
@@ -436,7 +432,7 @@ def test_it_refuses_a_zip_holding_a_file_twice(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match="Duplicate name"):
         package = zip_folder(folder, tmp_path / "twice.zip", extra={"modules/intro.md": b"# Other"})
 
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=package)
 
     assert [str(e) for e in caught.value.errors] == ["twice.zip: modules/intro.md: the archive holds this file twice"]
@@ -448,7 +444,7 @@ def test_it_does_not_follow_a_link_out_of_the_package(tmp_path: Path) -> None:
     folder = write_package(tmp_path / "counting", files={"modules/adding.md": None})
     (folder / "modules" / "adding.md").symlink_to(secret)
 
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=folder)
 
     assert [str(e) for e in caught.value.errors] == [
@@ -459,7 +455,7 @@ def test_it_refuses_an_oversized_image(tmp_path: Path, settings: Any) -> None:
     settings.MAX_IMAGE_BYTES = 300
     big = PNG + bytes(300)
 
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=write_package(tmp_path / "counting", files={"images/photo.png": big}))
 
     assert [(e.field, "too large" in e.message) for e in caught.value.errors] == [
@@ -471,7 +467,7 @@ def test_it_refuses_an_oversized_image_in_a_zip(tmp_path: Path, settings: Any) -
     settings.MAX_IMAGE_BYTES = 300
     folder = write_package(tmp_path / "counting", files={"images/photo.png": PNG + bytes(10_000)})
 
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=zip_folder(folder, tmp_path / "counting.zip"))
 
     assert "too large" in str(caught.value)
@@ -481,10 +477,10 @@ def test_it_refuses_something_that_is_not_a_package(tmp_path: Path) -> None:
     not_zip = tmp_path / "course.zip"
     not_zip.write_text("plain text")
 
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=not_zip)
     assert "not a readable zip file" in str(caught.value)
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=tmp_path / "nowhere")
     assert "no such folder" in str(caught.value)
 
@@ -498,7 +494,7 @@ def test_it_will_not_remove_a_module_learners_have_answered(tmp_path: Path) -> N
     course = course_data()
     del course["modules"][1]
 
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=write_package(tmp_path / "v2", course=course))
 
     assert "module 'adding' is not in the package, but learners have answered its quiz" in str(caught.value)
@@ -506,7 +502,7 @@ def test_it_will_not_remove_a_module_learners_have_answered(tmp_path: Path) -> N
 
 
 def test_it_summarises_a_report() -> None:
-    report = ImportReport(course="x")
+    report = PackageReport(course="x")
     report.count("modules", "created")
     report.warnings.append("look out")
 
@@ -540,7 +536,7 @@ def test_it_reports_a_damaged_file_in_a_zip(tmp_path: Path) -> None:
     data = package.read_bytes()
     package.write_bytes(data.replace(b"Count, add and compare.", b"Count, add and compere."))
 
-    with pytest.raises(PackageInvalid) as caught:
+    with pytest.raises(ImportInvalid) as caught:
         course_package_import(path=package)
 
     assert [(e.file, "cannot read course.yaml" in e.message) for e in caught.value.errors] == [("course.yaml", True)]
@@ -568,3 +564,21 @@ def test_it_round_trips_awkward_text(tmp_path: Path) -> None:
     course_package_import(path=out)
 
     assert snapshot("counting") == before
+
+
+def test_it_keeps_short_answer_wildcards_through_export_and_import(tmp_path: Path) -> None:
+    questions = questions_data()
+    short = next(q for q in questions if q["key"] == "cnt-short")
+    short.update(accepted=["fo*"], case_sensitive=False, wildcards=True)
+    course_package_import(path=write_package(tmp_path / "counting", questions=questions))
+    assert Question.objects.get(key="cnt-short").accepted_wildcards
+
+    out = course_package_export(course=Course.objects.get(slug="counting"), path=tmp_path / "out.zip")
+    wipe_content()
+    course_package_import(path=out)
+
+    question = Question.objects.get(key="cnt-short")
+    assert (question.accepted_answers, question.accepted_wildcards) == (["fo*"], True)
+    with zipfile.ZipFile(out) as archive:
+        exported = archive.read("counting/questions.yaml").decode()
+    assert exported.count("wildcards: true") == 1  # written only where it is on

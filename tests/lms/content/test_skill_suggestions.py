@@ -19,9 +19,10 @@ from adaptive.tagging import (
     skill_suggestions_reject,
     untagged_questions,
 )
-from lms.content.gift import GiftInvalid, question_bank_import_gift
+from lms.content.gift import question_bank_import_gift
+from lms.content.importing import ImportInvalid
 from lms.content.models import Question, Skill, SkillSuggestion
-from lms.content.packages import course_package_import
+from lms.content.packages.writing import course_package_import
 from tests.lms.conftest import client_for
 from tests.lms.content.package_builder import questions_data, write_package
 from tests.lms.factories import QuestionFactory, SkillFactory
@@ -170,7 +171,7 @@ class TestGift:
     def test_without_the_option_a_category_is_still_required(self, tmp_path: Path) -> None:
         path = tmp_path / "quiz.gift"
         path.write_text("::Middle::The median is the middle value.{T}\n")
-        with pytest.raises(GiftInvalid, match="has no skill"):
+        with pytest.raises(ImportInvalid, match="has no skill"):
             question_bank_import_gift(path=path, skill_slug=None, key_prefix="g")
 
     def test_the_command_takes_the_option(self, tmp_path: Path) -> None:

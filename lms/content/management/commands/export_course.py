@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lms.content.models import Course
-from lms.content.packages import course_package_export
+from lms.content.packages.exporting import course_package_export
 
 
 class Command(BaseCommand):

@@ -3,9 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from lms.content.packages import PackageInvalid, course_package_import
+from lms.content.importing import ImportInvalid
+from lms.content.management.importing import refused
+from lms.content.packages.writing import course_package_import
 
 
 class Command(BaseCommand):
@@ -17,9 +19,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, path: Path, **options: Any) -> None:
         try:
             report = course_package_import(path=path)
-        except PackageInvalid as exc:
-            for error in exc.errors:
-                self.stderr.write(str(error))
-            count = len(exc.errors)
-            raise CommandError(f"{path}: {count} problem{'s' if count != 1 else ''}; nothing was imported") from None
+        except ImportInvalid as exc:
+            raise refused(path, exc, self.stderr, name_the_path=False) from None
         self.stdout.write(report.summary())

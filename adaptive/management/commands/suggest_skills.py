@@ -5,8 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from adaptive.tagging import fitted_tagger, format_suggestions, skill_suggestions_record, untagged_questions
+from adaptive.tagging import fitted_tagger, skill_suggestions_record, untagged_questions
 from lms.content.models import Question
+from lms.content.skill_tagger import format_suggestions
 
 
 class Command(BaseCommand):
