@@ -1,21 +1,20 @@
 """Adaptive decisions in the product: the next question of a quiz and the next module of a course.
 
-The worker makes them right after updating a learner's state (``adaptive.tasks.process_response``).
-The web process reads them, and makes them itself from the last stored state when the worker is
-late or down (``resolve_current_question``), so the learner never waits longer than the deadline.
+The worker makes them right after updating a learner's state (``lms.learning.services.response_process``);
+the web makes the next question itself, from the last stored state, when the worker is late or down.
 Each decision is stored with its candidates, model version and reason; one per answer and kind, so
-when the worker and the web race, the first one stored is the one the learner sees.
+when the worker and the web race, the first one stored is the one the learner sees. What a decision
+changes in the quiz (its next question, its end) is written by ``lms.learning``, which owns the quiz:
+this module writes only decisions.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -34,11 +33,12 @@ from adaptive.core.policy import (
     next_in_order,
 )
 from adaptive.models import Decision, LearnerState, ModelVersion
-from adaptive.selectors import ModuleStanding, item_id, module_standing
+from adaptive.selectors import AttemptAnswer, ModuleStanding, item_id, module_standing
 from adaptive.structure import course_structure
-from lms.content.models import Course, Question
+from lms.content.models import Course
 from lms.db import insert_unless_duplicate
-from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt
+from lms.learning.models import Enrollment, QuizAttempt
+from lms.ops import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,11 @@ def belief_from_row(row: LearnerState | None, loaded: registry.LoadedModel | Non
     return Belief(loaded.model, loaded.model.init_state(), loaded.version)
 
 
+def belief_for_learner(user_id: int) -> Belief:
+    """The champion with the learner's last stored state."""
+    return belief_from_row(LearnerState.objects.filter(user_id=user_id).first())
+
+
 def _decision_key(response_id: int, kind: str) -> str:
     return f"adaptive:decision:{kind}:{response_id}"
 
@@ -87,46 +92,42 @@ def _store(decision: Decision) -> Decision:
         return decision
     if not insert_unless_duplicate(decision):
         decision = Decision.objects.get(response_id=decision.response_id, kind=decision.kind)
+    else:
+        metrics.decision_stored(decision)
     key, pk = _decision_key(decision.response_id, decision.kind), decision.pk
     transaction.on_commit(lambda: cache.set(key, pk, timeout=3600))
     return decision
 
 
 # ----- the next question ------------------------------------------------------------------------
-def answered_in_order(attempt: QuizAttempt) -> list[tuple[int, int]]:
-    """(response id, question id) of the attempt's answers, oldest first."""
-    return list(attempt.responses.order_by("id").values_list("id", "question_id"))
-
-
 def follows_course_order(user_id: int, course_id: int) -> bool:
     """Whether the learner's enrolment is on the fixed course order (the control group). The
     worker reads the same condition with the answer (``adaptive.selectors.answer_context``)."""
     return Enrollment.objects.filter(user_id=user_id, course_id=course_id, path=Enrollment.FIXED).exists()
 
 
-def decide_question(attempt: QuizAttempt, belief: Belief, *, response_id: int | None, source: str,
-                    asked: list[int] | None = None, fixed: bool | None = None,
-                    mastery: dict[str, float] | None = None) -> Decision:
-    """Choose (and store) what comes after the answer ``response_id`` in ``attempt`` (``None``: at
-    the start): a question, or the end.
+def decide_question(attempt: QuizAttempt, belief: Belief, *, answers: list[AttemptAnswer], source: str,
+                    fixed: bool | None = None, mastery: dict[str, float] | None = None) -> Decision:
+    """Choose (and store) what comes after the latest of ``answers`` (the attempt's answers so far,
+    oldest first; none at the start): a question, or the end.
 
-    ``asked`` (question ids answered so far, in order) and ``fixed`` (the learner follows the course
-    order) are read from the database unless the caller already has them; ``mastery`` is the
-    predicted success per skill from the same state (any skills; those of the module are used),
-    computed here unless given.
+    ``fixed`` (the learner follows the course order) is read from the database unless the caller
+    already has it; ``mastery`` is the predicted success per skill from the same state (any skills;
+    those of the module are used), computed here unless given.
     """
-    if asked is None:
-        asked = [question_id for _, question_id in answered_in_order(attempt)]
+    asked = [answer.question_id for answer in answers]
+    response_id = answers[-1].response_id if answers else None
     course = attempt.course
     cap = attempt.max_questions
     base = dict(user_id=attempt.user_id, kind=Decision.QUESTION, course=course, response_id=response_id,
                 quiz_attempt=attempt, source=source, model_version=belief.version)
     if cap is not None and len(asked) >= cap:
         return _store(Decision(**base, stop="pool_exhausted",
-                               reason=f"That was the last of {cap} placement questions."))
+                               reason=f"That was the last of {cap} placement questions.", reason_code="placement_last"))
     pool = [qid for qid in attempt.question_ids if qid not in set(asked)]
     if not pool:
-        return _store(Decision(**base, stop="pool_exhausted", reason="You have answered every question in this quiz."))
+        return _store(Decision(**base, stop="pool_exhausted", reason="You have answered every question in this quiz.",
+                               reason_code="quiz_all_answered"))
 
     if fixed is None:
         fixed = follows_course_order(attempt.user_id, attempt.course_id)
@@ -134,7 +135,8 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response_id: int | 
         why = ("This course follows a fixed order for you." if belief.model is not None
                else "No learner model is trained yet, so questions follow the module's order.")
         base["model_version"] = None
-        return _store(Decision(**base, question_id=pool[0], reason=f"Next question in the module's order. {why}"))
+        return _store(Decision(**base, question_id=pool[0], reason=f"Next question in the module's order. {why}",
+                               reason_code="question_in_order"))
 
     model, state = belief.model, belief.state
     assert state is not None
@@ -154,6 +156,7 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response_id: int | 
         skill_name = names.get(structure.primary(decision.question) or "", "a new skill")
         reason = (f"A placement question on {skill_name}: predicted {chosen_p:.0%}, as informative as a "
                   "question can be.") if decision.question else decision.reason
+        code, params = ("placement", {"skill": skill_name}) if decision.question else (decision.code, decision.params)
     else:
         module_skills = list(structure.module_skills.get(attempt.module_id, ()))
         if mastery is None or not set(module_skills) <= set(mastery):
@@ -163,102 +166,24 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, response_id: int | 
             candidates, asked=asked, module_mastery=mastery, skill_names=names,
             target_success=course.target_success, mastery_threshold=course.mastery_threshold,
         )
-        reason = decision.reason
+        reason, code, params = decision.reason, decision.code, decision.params
     return _store(Decision(**base, question_id=decision.question, stop=decision.stop or "", reason=reason[:300],
-                           candidates=_scored_json(decision.candidates)))
+                           reason_code=code, reason_params=dict(params), candidates=_scored_json(decision.candidates)))
 
 
-def _wait_for_worker(response_id: int, deadline_s: float) -> Decision | None:
-    """Poll the shared cache for the worker's decision until the deadline."""
-    end = time.monotonic() + deadline_s
-    delay = 0.005
-    while True:
-        if cache.get(_decision_key(response_id, Decision.QUESTION)) is not None:
-            return Decision.objects.filter(response_id=response_id, kind=Decision.QUESTION).first()
-        if time.monotonic() >= end:
-            return Decision.objects.filter(response_id=response_id, kind=Decision.QUESTION).first()
-        time.sleep(delay)
-        delay = min(0.05, delay * 1.5)
+def question_decision(response_id: int) -> Decision | None:
+    """The stored decision on what follows the answer ``response_id`` in its quiz, if made yet."""
+    return Decision.objects.filter(response_id=response_id, kind=Decision.QUESTION).select_related("question").first()
 
 
-@dataclass(frozen=True)
-class NextStep:
-    """What a quiz shows now: a question (by id), or nothing when the quiz is over.
-
-    ``decision`` is the decision that chose it when it was looked up or made just now.
-    """
-
-    question_id: int | None
-    decision: Decision | None
-
-
-def resolve_next_step(attempt: QuizAttempt, *, answered: list[tuple[int, int]] | None = None,
-                      deadline_s: float | None = None) -> NextStep:
-    """The question to show now in ``attempt``, or none when the quiz is over (it is then finished).
-
-    After an answer, the worker's decision is awaited up to the deadline; past it, the web process
-    decides from the learner's last stored state. Either way the decision is stored once.
-    ``answered`` is :func:`answered_in_order` when the caller has it already.
-    """
-    if attempt.finished_at is not None:
-        return NextStep(None, None)
-    deadline = settings.PATHWISE_DECISION_DEADLINE_S if deadline_s is None else deadline_s
-    if answered is None:
-        answered = answered_in_order(attempt)
-    asked = [question_id for _, question_id in answered]
-    last_id = answered[-1][0] if answered else None
-    current = attempt.current_question_id
-    if current is not None and current not in asked:
-        return NextStep(current, None)
-    decision = None
-    if last_id is not None:
-        decision = Decision.objects.filter(response_id=last_id, kind=Decision.QUESTION).first()
-        if decision is None and deadline > 0:
-            decision = _wait_for_worker(last_id, deadline)
-    if decision is None:
-        row = LearnerState.objects.filter(user_id=attempt.user_id).first()
-        decision = decide_question(attempt, belief_from_row(row), response_id=last_id, source=Decision.WEB, asked=asked)
-    if decision.question_id is None:
-        quiz_attempt_finish(attempt)
-        return NextStep(None, decision)
-    if attempt.current_question_id != decision.question_id:
-        QuizAttempt.objects.filter(pk=attempt.pk).update(current_question_id=decision.question_id)
-        attempt.current_question_id = decision.question_id
-    return NextStep(decision.question_id, decision)
-
-
-def resolve_current_question(attempt: QuizAttempt, *, deadline_s: float | None = None) -> Question | None:
-    """The question to show now in ``attempt`` (with its choices), or None when the quiz is over."""
-    step = resolve_next_step(attempt, deadline_s=deadline_s)
-    if step.question_id is None:
-        return None
-    return Question.objects.prefetch_related("choices").get(pk=step.question_id)
+def question_decision_marked(response_id: int) -> bool:
+    """Whether the decision after ``response_id`` was marked committed in the shared cache: a poll
+    that finds no mark spares the database."""
+    return cache.get(_decision_key(response_id, Decision.QUESTION)) is not None
 
 
 def latest_question_decision(attempt: QuizAttempt) -> Decision | None:
     return attempt.decisions.filter(kind=Decision.QUESTION).order_by("-id").first()
-
-
-@transaction.atomic
-def quiz_attempt_finish(attempt: QuizAttempt) -> bool:
-    """Close an attempt once (a conditional update claims it) and record the module completion."""
-    now = timezone.now()
-    claimed = QuizAttempt.objects.filter(pk=attempt.pk, finished_at__isnull=True).update(
-        finished_at=now, current_question=None)
-    attempt.finished_at = attempt.finished_at or now
-    if not claimed or attempt.module_id is None:
-        return bool(claimed)
-    answered = list(attempt.responses.values_list("score", flat=True))
-    score = sum(answered) / max(1, len(answered))
-    completion, created = ModuleCompletion.objects.get_or_create(
-        user_id=attempt.user_id, module_id=attempt.module_id, defaults={"completed_at": now, "best_score": score})
-    if not created and score > completion.best_score:
-        completion.best_score = score
-        completion.save(update_fields=["best_score"])
-    from lms.learning.services import enrollment_refresh_progress_on_commit
-
-    enrollment_refresh_progress_on_commit(user_id=attempt.user_id, course_id=attempt.course_id)
-    return True
 
 
 # ----- the next module --------------------------------------------------------------------------
@@ -308,20 +233,22 @@ def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict
         previously = {s for s, value in (peak or {}).items() if value >= threshold}
         decision = choose_next_module(candidates, mastery=mastery, previously_mastered=previously,
                                       assignments=assigned, history=standing.history, skill_names=names,
-                                      mastery_threshold=threshold)
+                                      mastery_threshold=threshold, practice=standing.practice)
         version = belief.version
         seen = {s: round(float(mastery[s]), 4) for s in structure.skills if s in mastery}
     made = Decision(
         user_id=user_id, kind=Decision.MODULE, course=course, response_id=response_id, module_id=decision.module,
-        decision_kind=decision.kind, reason=decision.reason[:300], candidates=_scored_json(decision.candidates),
+        decision_kind=decision.kind, reason=decision.reason[:300], reason_code=decision.code,
+        reason_params=dict(decision.params), candidates=_scored_json(decision.candidates),
         mastery=seen, model_version=version, source=source,
     )
     return _store(made) if store else made
 
 
-def recommended_module(user_id: int, course: Course, *, now: datetime | None = None, store: bool = True) -> Decision:
-    """The latest stored module recommendation, or one made now from the stored state (and stored,
-    unless ``store=False``: then it is returned unsaved, with no ``pk`` and no ``created``).
+def recommended_module(user_id: int, course: Course, *, now: datetime | None = None) -> Decision:
+    """The latest stored module recommendation, or one made now from the stored state. A read: one
+    made now is returned unsaved (no ``pk``, no ``created``); recommendations are stored by the worker
+    after each answer and by the writes that change them (an assignment), never by a page view.
 
     The stored one stands while its module is still to do (or it is a review, or the course is
     done). When it is older than ``RECOMMENDATION_STANDS`` and the champion sees time, it is made
@@ -353,5 +280,5 @@ def recommended_module(user_id: int, course: Course, *, now: datetime | None = N
         mastery = dict(zip(skills, map(float, model.predict_skills(belief.state, skills, at=now))))
     return decide_module(user_id, course, belief, mastery=mastery,
                          peak=dict(row.peak_mastery) if row else None, response_id=None, source=Decision.WEB,
-                         standing=standing, store=store)
+                         standing=standing, store=False)
 

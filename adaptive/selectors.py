@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
+from django.db.models import Count
 
 from adaptive.core.data import ResponseLog
 from adaptive.core.invariants import CourseSpec
@@ -69,8 +70,8 @@ def question_skills(question_ids: Iterable[int] | None = None) -> dict[int, tupl
 
 
 def primary_skills(question_ids: Iterable[int] | None = None) -> dict[int, str]:
-    """Question id → the slug of its first skill (as listed by its author): the skill a response is
-    traced on, since the core keeps one skill per response."""
+    """Question id → the slug of its first skill (as listed by its author): its main skill, the one
+    its answers are predicted on (every skill of it receives the evidence; see ``question_skills``)."""
     return {question_id: slugs[0] for question_id, slugs in question_skills(question_ids).items()}
 
 
@@ -80,15 +81,16 @@ def item_id(question_key: str) -> str:
 
 
 def response_log(responses: Iterable[Response] | None = None) -> ResponseLog:
-    """The product's response log for the core: learner id, question key, primary skill, correct,
-    time. Ordered by id (commit order) inside each learner."""
+    """The product's response log for the core: learner id, question key, every skill of the question
+    (the main one first; each receives the answer's evidence), correct, time. Ordered by id (commit
+    order) inside each learner."""
     rows = (
         Response.objects.order_by("user_id", "id").values_list("user_id", "question_id", "question__key",
                                                                "is_correct", "created")
         if responses is None
         else [(r.user_id, r.question_id, r.question.key, r.is_correct, r.created) for r in responses]
     )
-    skills = primary_skills()
+    skills = question_skills()
     return ResponseLog.from_records(
         (user_id, item_id(key), skills.get(question_id), bool(correct), created)
         for user_id, question_id, key, correct, created in rows
@@ -151,6 +153,14 @@ def learner_state_for_update(user_id: int) -> LearnerState:
     return row
 
 
+class AttemptAnswer(NamedTuple):
+    """One answer given in a quiz attempt, as the quiz's decisions and its end need it."""
+
+    response_id: int
+    question_id: int
+    score: float
+
+
 @dataclass(frozen=True)
 class NewResponse:
     """A response the learner's state has not taken in yet."""
@@ -170,7 +180,7 @@ def _responses_sql() -> str:
     return (
         f"SELECT {ident}, r.{column(r, 'question')}, q.{column(q, 'key')}, r.{column(r, 'is_correct')}, "
         f"r.{column(r, 'course')}, r.{column(r, 'created')}, CASE WHEN {ident} > %s AND {ident} <= %s THEN 1 ELSE 0 END, "
-        f"CASE WHEN {attempt} = %s THEN 1 ELSE 0 END "
+        f"CASE WHEN {attempt} = %s THEN 1 ELSE 0 END, r.{column(r, 'score')} "
         f"FROM {table(r)} r JOIN {table(q)} q ON q.{column(q, 'id')} = r.{column(r, 'question')} "
         f"WHERE r.{column(r, 'user')} = %s AND (({ident} > %s AND {ident} <= %s) OR {attempt} = %s) "
         f"ORDER BY {ident}"
@@ -178,26 +188,27 @@ def _responses_sql() -> str:
 
 
 def responses_since(user_id: int, after_id: int, up_to_id: int | None = None,
-                    attempt: QuizAttempt | None = None) -> tuple[list[NewResponse], list[tuple[int, int]]]:
+                    attempt: QuizAttempt | None = None) -> tuple[list[NewResponse], list[AttemptAnswer]]:
     """In one read: the learner's responses after ``after_id`` (up to ``up_to_id``), oldest first,
-    and (response id, question id) of the answers in ``attempt`` so far, oldest first."""
+    and the answers in ``attempt`` so far, oldest first (the attempt's only read on the worker's path:
+    the next question and, at the end, the score come from it)."""
     connection = transaction.get_connection()
     up_to = _NO_LIMIT if up_to_id is None else up_to_id
     attempt_key: Any = None
     if attempt is not None:
         attempt_key = QuizAttempt._meta.pk.get_db_prep_value(attempt.pk, connection)  # type: ignore[union-attr]
     new: list[NewResponse] = []
-    answered: list[tuple[int, int]] = []
+    answered: list[AttemptAnswer] = []
     with connection.cursor() as cursor:
         cursor.execute(_responses_sql(), [after_id, up_to, attempt_key, user_id, after_id, up_to, attempt_key])
         rows = cursor.fetchall()
     created_field = Response._meta.get_field("created")
-    for pk, question_id, key, correct, course_id, created, is_new, in_attempt in rows:
+    for pk, question_id, key, correct, course_id, created, is_new, in_attempt, score in rows:
         if is_new:
             new.append(NewResponse(pk, question_id, key, bool(correct), course_id,
                                    convert(created_field, created, connection)))
         if in_attempt:
-            answered.append((pk, question_id))
+            answered.append(AttemptAnswer(pk, question_id, float(score)))
     return new, answered
 
 
@@ -208,12 +219,14 @@ class ModuleStanding:
     ended, the modules assigned to them (directly or through a team) with their due dates, and their
     latest finished module quizzes, oldest first, each with the mastery stored by the last module
     decision made after one of its answers (``history``, for noticing a learner going round in
-    circles)."""
+    circles); and how many answers they have given in the course on each skill (``practice``, for
+    choosing what to review once every module is done)."""
 
     completed: frozenset[int]
     last_studied: dict[int, datetime]
     assigned: tuple[tuple[int, date | None], ...]
     history: tuple[Sitting, ...] = ()
+    practice: dict[str, int] = field(default_factory=dict)  # answers given in this course, per skill slug
 
 
 @cache
@@ -249,7 +262,8 @@ def _standing_sql() -> str:
 
 
 def module_standing(user_id: int, course_id: int) -> ModuleStanding:
-    """:class:`ModuleStanding` in one read (it runs after every answer)."""
+    """:class:`ModuleStanding` in two reads (it runs after every answer): the modules, and the
+    answers per skill."""
     connection = transaction.get_connection()
     with connection.cursor() as cursor:
         cursor.execute(_standing_sql(), [QuizAttempt.MODULE, user_id, course_id, course_id, user_id, user_id,
@@ -267,4 +281,7 @@ def module_standing(user_id: int, course_id: int) -> ModuleStanding:
         else:
             history.append(Sitting(module_id, convert(finished, last, connection), json.loads(mastery) if mastery else {}))
     history.sort(key=lambda s: s.finished)
-    return ModuleStanding(frozenset(completed), last_studied, tuple(assigned), tuple(history))
+    counted = (Response.objects.filter(user_id=user_id, course_id=course_id).values_list("question__skills__slug")
+               .annotate(answers=Count("id")).order_by())
+    practice = {slug: answers for slug, answers in counted if slug is not None}
+    return ModuleStanding(frozenset(completed), last_studied, tuple(assigned), tuple(history), practice)

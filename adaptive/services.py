@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-import shutil
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,19 +13,25 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
+from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from adaptive import registry
 from adaptive.core.data import ResponseLog, read_log, split_learners_stably
 from adaptive.core.evaluate import compare_paired, evaluate
 from adaptive.core.meta import adapt
 from adaptive.core.learners import load, resolve_device, state_from_bytes, state_to_bytes
-from adaptive.core.train import train_model
+from adaptive.core.train import metrics_path, train_model
+from adaptive.decisions import Belief, belief_from_row, decide_module, decide_question
 from adaptive.models import Assignment, Decision, LearnerState, ModelVersion, TrainingRun
+from adaptive.signals import mastery_changed
+from adaptive.storage import model_storage
 from adaptive.selectors import (
-    answer_context,
+    AnswerContext,
+    AttemptAnswer,
     item_catalogue,
     item_id,
     skill_prerequisites,
@@ -34,9 +40,12 @@ from adaptive.selectors import (
     response_log,
     responses_since,
 )
+from adaptive.structure import course_structure
+from lms.accounts.selectors import can_view_learner, teams_visible_to
 from lms.content.models import Course
 from lms.db import save_fields
-from lms.learning.models import Enrollment, QuizAttempt
+from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt
+from lms.queueing import publish_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -105,16 +114,18 @@ def model_version_train(
     resolved = str(resolve_device(device or settings.PATHWISE_TRAINING_DEVICE))
     report(0.15, f"training {name} on {train.n_learners} learners ({resolved})")
     artifact = f"{name}-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.pt"
-    path = Path(settings.PATHWISE_MODEL_DIR) / artifact
     shipped = Path(settings.PATHWISE_SHIPPED_MODEL)
-    if name == "skill_elo" and not source and not config_overrides and shipped.exists():
-        # Fast adaptation of the meta-learned initialisation to this installation's answers.
-        model = adapt(load(shipped), train, catalogue, prerequisites=skill_prerequisites(), seed=seed)
-        model.training_info.update({"adapted_from": shipped.name, "train_responses": len(train), "seed": seed})
-        model.save(path)
-    else:
-        model = train_model(name, train, valid, device=resolved, seed=seed, checkpoint_path=path,
-                            progress=show_progress_bar, catalogue=catalogue, **config_overrides)
+    with tempfile.TemporaryDirectory(prefix="pathwise-checkpoint-") as scratch:
+        path = Path(scratch) / artifact
+        if name == "skill_elo" and not source and not config_overrides and shipped.exists():
+            # Fast adaptation of the meta-learned initialisation to this installation's answers.
+            model = adapt(load(shipped), train, catalogue, prerequisites=skill_prerequisites(), seed=seed)
+            model.training_info.update({"adapted_from": shipped.name, "train_responses": len(train), "seed": seed})
+            model.save(path)
+        else:
+            model = train_model(name, train, valid, device=resolved, seed=seed, checkpoint_path=path,
+                                progress=show_progress_bar, catalogue=catalogue, **config_overrides)
+        artifact, sha256 = _store_checkpoint(path, artifact)
     report(0.8, "evaluating on held-out learners")
     predicted = model.predict_sequences(holdout)
     metrics = _json_metrics({k: v for k, v in evaluate(model, holdout, predicted=predicted).items()})
@@ -128,7 +139,7 @@ def model_version_train(
     version = ModelVersion.objects.create(
         name=name,
         artifact=artifact,
-        sha256=registry.file_sha256(path),
+        sha256=sha256,
         metrics={**metrics, "comparison": _json_metrics(evidence)},
         champion_metrics=serving_metrics,
         promotion_note=note[:300],
@@ -156,15 +167,26 @@ def model_version_train(
     return TrainingResult(version, promoted, note)
 
 
+def _store_checkpoint(path: Path, name: str) -> tuple[str, str]:
+    """Copy a checkpoint written on this machine, and its metrics JSON if there is one, into the
+    model storage, where every process and node reads it. Returns the stored name and its SHA-256."""
+    storage = model_storage()
+    with open(path, "rb") as handle:
+        stored = storage.save(name, File(handle, name=name))
+    metrics = metrics_path(path)
+    if metrics.exists():
+        with open(metrics, "rb") as handle:
+            storage.save(metrics_path(stored).as_posix(), File(handle, name=metrics.name))
+    return stored, registry.file_sha256(path)
+
+
 def model_version_register(*, artifact: Path, note: str = "", training_data: dict[str, Any] | None = None) -> ModelVersion:
     """Register a checkpoint file (copied into the model folder) as a candidate, with its held-out
     metrics as recorded next to it, if any. It serves only once promoted."""
     model = load(artifact)
-    target = Path(settings.PATHWISE_MODEL_DIR) / f"{model.name}-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.pt"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(artifact, target)
+    stored, sha256 = _store_checkpoint(artifact, f"{model.name}-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}.pt")
     return ModelVersion.objects.create(
-        name=model.name, artifact=target.name, sha256=registry.file_sha256(target),
+        name=model.name, artifact=stored, sha256=sha256,
         metrics=_json_metrics(dict(model.training_info.get("metrics", {}))),
         promotion_note=note[:300], training_data=training_data or {"source": artifact.name},
         device="cpu", train_seconds=float(model.training_info.get("train_seconds", 0.0) or 0.0),
@@ -250,16 +272,15 @@ def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None,
 
 def _advance_locked(*, user_id: int, up_to_response_id: int | None, courses: dict[int, Course] | None,
                     loaded: registry.LoadedModel | None,
-                    attempt: QuizAttempt | None = None) -> tuple[LearnerState, list[tuple[int, int]]]:
+                    attempt: QuizAttempt | None = None) -> tuple[LearnerState, list[AttemptAnswer]]:
     """:func:`learner_state_advance` inside the caller's transaction; also returns the answers of
-    ``attempt`` so far (response id, question id), read with the new responses."""
-    from adaptive.structure import course_structure
-
+    ``attempt`` so far, read with the new responses."""
     state_row = learner_state_for_update(user_id)
     if loaded is None:
         return state_row, (responses_since(user_id, 0, 0, attempt)[1] if attempt is not None else [])
     model, version = loaded.model, loaded.version
     rebuild = not (state_row.model_version_id == loaded.version_id and state_row.state)
+    mastery_before = dict(state_row.mastery)
     pending, answered = responses_since(user_id, 0 if rebuild else state_row.last_response_id, up_to_response_id,
                                         attempt)
     if rebuild:
@@ -304,6 +325,10 @@ def _advance_locked(*, user_id: int, up_to_response_id: int | None, courses: dic
     state_row.peak_mastery = peak
     save_fields(state_row, ["model_version", "state", "last_response_id", "responses_seen", "mastery",
                             "peak_mastery"])
+    if pending and mastery_changed.has_listeners():
+        mastery_changed.send(sender=LearnerState, user_id=user_id, response_id=pending[-1].id,
+                             before=mastery_before, after=mastery,
+                             courses={pk: (known[pk], structures[pk].skills) for pk in known})
     return state_row, answered
 
 
@@ -320,56 +345,55 @@ def _relax_durability() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def response_process(*, response_id: int) -> None:
-    """After an answer: bring the learner's state up to it, then decide the next question of the
-    quiz (or its end) and the next module of the course.
+@dataclass(frozen=True)
+class AnswerTaken:
+    """What the learner model made of an answer: the learner's state after it, the belief the
+    decisions start from, the answers of its quiz so far (read with the new responses) and the
+    decision on the quiz's next question (``None`` outside an open quiz, or when a newer answer
+    of the quiz exists: its decision would be out of date)."""
 
-    Idempotent: the state applies each response once, and a decision is stored once per answer
-    and kind (a second run finds them stored and changes nothing). The state and the next question
-    are committed together, with the learner's state row locked, so two answers of the same learner
-    are processed one after the other; the module recommendation follows (the quiz waits only for
-    the question).
+    state: LearnerState
+    belief: Belief
+    answers: list[AttemptAnswer]
+    question: Decision | None
+
+
+def learner_state_take_answer(*, context: AnswerContext, attempt: QuizAttempt | None) -> AnswerTaken:
+    """Inside the caller's transaction: bring the learner's state up to the answer in ``context``
+    and decide what follows it in ``attempt`` (the open quiz it was given in, or ``None``).
+
+    The learner's state row stays locked until the caller commits, so two answers of the same
+    learner are taken in one after the other. Idempotent: the state applies each response once and
+    a decision is stored once per answer and kind. What the decision changes in the quiz is the
+    caller's to write (``lms.learning`` owns the quiz).
     """
-    from adaptive.decisions import belief_from_row, decide_module, decide_question, quiz_attempt_finish
+    _relax_durability()
+    loaded = registry.serving()
+    row, answers = _advance_locked(user_id=context.user_id, up_to_response_id=context.response_id,
+                                   courses={context.course.pk: context.course}, loaded=loaded, attempt=attempt)
+    belief = belief_from_row(row, loaded)
+    question = None
+    if attempt is not None and answers and answers[-1].response_id == context.response_id:
+        question = decide_question(attempt, belief, answers=answers, source=Decision.WORKER, fixed=context.fixed,
+                                   mastery=row.mastery if row.model_version_id else None)
+    return AnswerTaken(row, belief, answers, question)
 
-    context = answer_context(response_id)
-    if context is None:
-        return
-    course, attempt = context.course, context.attempt
-    if attempt is not None and attempt.finished_at is not None:
-        attempt = None  # a finished quiz needs no next question
-    with transaction.atomic():
-        _relax_durability()
-        loaded = registry.serving()
-        row, answered = _advance_locked(user_id=context.user_id, up_to_response_id=response_id,
-                                        courses={course.pk: course}, loaded=loaded, attempt=attempt)
-        belief = belief_from_row(row, loaded)
-        if attempt is not None and answered and answered[-1][0] == response_id:
-            # (An older answer's decision would be out of date.)
-            decision = decide_question(attempt, belief, response_id=response_id, source=Decision.WORKER,
-                                       asked=[question_id for _, question_id in answered], fixed=context.fixed,
-                                       mastery=row.mastery if row.model_version_id else None)
-            if decision.question_id is None:
-                # The quiz is over: record it now, even if the learner never asks for the next step.
-                quiz_attempt_finish(attempt)
-    with transaction.atomic():
-        _relax_durability()
-        decide_module(context.user_id, course, belief, mastery=row.mastery if belief.model else None,
-                      peak=row.peak_mastery, response_id=response_id, source=Decision.WORKER, fixed=context.fixed)
+
+@transaction.atomic
+def module_decision_after_answer(*, context: AnswerContext, taken: AnswerTaken) -> Decision:
+    """Decide (and store) the module to recommend next in the answer's course, from the state the
+    answer led to. Idempotent: one module decision per answer."""
+    _relax_durability()
+    row, belief = taken.state, taken.belief
+    return decide_module(context.user_id, context.course, belief, mastery=row.mastery if belief.model else None,
+                         peak=row.peak_mastery, response_id=context.response_id, source=Decision.WORKER,
+                         fixed=context.fixed)
 
 
 def learner_mastery(user: AbstractBaseUser) -> dict[str, float]:
     """The stored mastery per skill for a learner ({} before the first model)."""
     row = LearnerState.objects.filter(user=user).only("mastery").first()
     return dict(row.mastery) if row else {}
-
-
-def cache_key_for_decision(response_id: int, kind: str) -> str:
-    return f"adaptive:decision:{kind}:{response_id}"
-
-
-def clear_cached_decision(response_id: int, kind: str) -> None:
-    cache.delete(cache_key_for_decision(response_id, kind))
 
 
 # ----- manager overrides -----------------------------------------------------------------------
@@ -382,14 +406,12 @@ def assignment_create(*, module: Any, assigned_by: AbstractBaseUser, learner: Ab
                       team: Any | None = None, due: Any | None = None) -> Assignment:
     """Assign a module to one learner or a whole team. Assigned modules come first in the
     recommendations until completed; the learner can still choose anything else."""
-    from lms.accounts.selectors import can_view_learner, teams_visible_to
-
     if (learner is None) == (team is None):
         raise ValueError("assign to exactly one of a learner or a team")
     if team is not None and not teams_visible_to(assigned_by).filter(pk=team.pk).exists():
-        raise AssignmentNotAllowed("you do not manage this team")
+        raise AssignmentNotAllowed(gettext("you do not manage this team"))
     if learner is not None and (learner.pk == assigned_by.pk or not can_view_learner(assigned_by, learner.pk)):
-        raise AssignmentNotAllowed("this learner is not in a team you manage")
+        raise AssignmentNotAllowed(gettext("this learner is not in a team you manage"))
     assignment, _ = Assignment.objects.update_or_create(
         module=module, learner=learner, team=team, defaults={"due": due, "assigned_by": assigned_by})
     # Recommendations made before the assignment are out of date: make fresh ones (the log keeps both).
@@ -398,23 +420,29 @@ def assignment_create(*, module: Any, assigned_by: AbstractBaseUser, learner: Ab
     return assignment
 
 
-def _refresh_recommendations(learner_ids: list[int], course_id: int) -> None:
-    from adaptive.decisions import belief_from_row, decide_module
-    from lms.content.models import Course
+@transaction.atomic
+def assignments_create(*, module: Any, assigned_by: AbstractBaseUser, learners: list[AbstractBaseUser],
+                       due: Any | None = None) -> list[Assignment]:
+    """Assign a module to several learners at once, all or nothing: when one of them may not be
+    assigned by ``assigned_by``, none is (:class:`AssignmentNotAllowed` names them)."""
+    refused = [u for u in learners if u.pk == assigned_by.pk or not can_view_learner(assigned_by, u.pk)]
+    if refused:
+        names = ", ".join(u.get_full_name() or u.get_username() for u in refused)
+        raise AssignmentNotAllowed(gettext("not in a team you manage: %(names)s") % {"names": names})
+    return [assignment_create(module=module, assigned_by=assigned_by, learner=u, due=due) for u in learners]
 
+
+def _refresh_recommendations(learner_ids: list[int], course_id: int) -> None:
     course = Course.objects.get(pk=course_id)
+    states = {row.user_id: row for row in LearnerState.objects.filter(user_id__in=learner_ids)}
     for user_id in learner_ids:
-        row = LearnerState.objects.filter(user_id=user_id).first()
+        row = states.get(user_id)
         decide_module(user_id, course, belief_from_row(row), mastery=dict(row.mastery) if row else None,
                       peak=dict(row.peak_mastery) if row else None, response_id=None, source=Decision.WEB)
 
 
 def assignments_of(user: AbstractBaseUser) -> list[Assignment]:
     """The learner's open assignments (own and through teams), earliest due first."""
-    from django.db.models import Q
-
-    from lms.learning.models import ModuleCompletion
-
     done = ModuleCompletion.objects.filter(user=user).values("module_id")
     rows = (Assignment.objects.filter(Q(learner=user) | Q(team__members=user)).exclude(module_id__in=done)
             .select_related("module__course", "assigned_by").distinct().order_by("due", "created"))
@@ -424,11 +452,8 @@ def assignments_of(user: AbstractBaseUser) -> list[Assignment]:
 def training_run_start(*, requested_by: AbstractBaseUser | None = None,
                        model_name: str | None = None) -> TrainingRun:
     """Queue a retraining run on the training queue (after commit); the admin shows its progress."""
-    from adaptive.tasks import retrain_learner_model
-    from lms.queueing import publish_on_commit
-
     with transaction.atomic():
         run = TrainingRun.objects.create(model_name=model_name or settings.PATHWISE_LEARNER_MODEL,
                                          requested_by=requested_by)
-        publish_on_commit(retrain_learner_model, run.pk)
+        publish_on_commit("adaptive.tasks.retrain_learner_model", run.pk)
     return run

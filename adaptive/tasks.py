@@ -9,9 +9,14 @@ from datetime import timedelta
 from celery import shared_task
 from celery.signals import worker_process_init
 from django.conf import settings
-from django.db import OperationalError
+from django.db import connections
 from django.db.models import Max
 from django.utils import timezone
+
+from adaptive import registry
+from adaptive.models import LearnerState, TrainingRun
+from adaptive.services import NotEnoughData, learner_state_advance, model_version_train
+from lms.learning.models import Response
 
 logger = logging.getLogger(__name__)
 
@@ -20,42 +25,20 @@ logger = logging.getLogger(__name__)
 def _prepare_worker_process(**kwargs: object) -> None:
     """One torch thread per process (each scores one learner at a time; more threads only fight
     over the cores), and the champion loaded before the first answer arrives."""
-    import torch
+    import torch  # lazily: only worker processes load torch, not every process that imports the tasks
 
     torch.set_num_threads(1)
     try:
-        from adaptive import registry
-
         registry.serving()
     except Exception:  # noqa: BLE001 - a cold start is slower, not broken; the first task retries
         logger.warning("could not load the learner model ahead of the first answer", exc_info=True)
     finally:
-        from django.db import connections
-
         connections.close_all()
-
-
-@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=0.2, max_retries=3,
-             time_limit=30, soft_time_limit=20, acks_late=True)
-def process_response(self: object, response_id: int) -> None:
-    """Update the learner's state with this response and decide what comes next.
-
-    Running it twice changes nothing: the state only applies responses it has not seen, and a
-    decision is stored once per response.
-    """
-    from adaptive.services import response_process
-
-    response_process(response_id=response_id)
 
 
 @shared_task(time_limit=600, soft_time_limit=570)
 def reconcile_learner_states(limit: int = 500) -> int:
     """Catch up learners whose stored state is behind their responses (broker or worker was down)."""
-    from adaptive import registry
-    from adaptive.models import LearnerState
-    from adaptive.services import learner_state_advance
-    from lms.learning.models import Response
-
     latest = Response.objects.values("user_id").annotate(last=Max("id"))
     seen = dict(LearnerState.objects.values_list("user_id", "last_response_id"))
     current = registry.serving().version_id
@@ -76,9 +59,6 @@ def retrain_learner_model(self: object, run_id: int | None = None) -> int | None
     Started by beat (no run: one is created) or by an admin (a queued run). A run that is already
     running or finished is left alone, so a redelivered message trains nothing twice.
     """
-    from adaptive.models import TrainingRun
-    from adaptive.services import NotEnoughData, model_version_train
-
     if run_id is None:
         # A periodic run: skip it while another run is queued or running (a redelivered beat message).
         if TrainingRun.objects.filter(status__in=[TrainingRun.QUEUED, TrainingRun.RUNNING],

@@ -169,7 +169,7 @@ from lms.accounts.services import user_create
 from adaptive.services import model_version_train
 course = Course.objects.get(slug="data-literacy")
 simulate_course_activity(course=course, learners={sim_learners}, seed=11, days=30)
-result = model_version_train(model_name="{model}", max_epochs=8) if "{model}" in ("hybrid", "rl2", "maml") \
+result = model_version_train(model_name="{model}", max_epochs=8) if "{model}" in ("gru_pfa", "gru", "bayes_mirt") \
     else model_version_train(model_name="{model}")
 print(f"model {model} version {{result.version.pk}} trained;", "promoted to champion" if result.promoted else "NOT promoted")
 for i in range({learners}):
@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--think-ms", type=lambda text: [float(v) for v in text.split(",")], default=[10000.0],
                         help="Mean think time before each answer (each drawn from 0.5 to 1.5 times it); "
                              "several, comma-separated, run one after the other on the same setup.")
-    parser.add_argument("--model", default="hybrid")
+    parser.add_argument("--model", default="gru_pfa")
     parser.add_argument("--sim-learners", type=int, default=150, help="Simulated history the model trains on.")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/pathwise_latency",
                         help="A database to create and use (or 'sqlite').")

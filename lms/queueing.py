@@ -13,12 +13,28 @@ from typing import Any
 from celery import Task
 from django.db import transaction
 
+from lms.celery import app
+
 logger = logging.getLogger(__name__)
 
 
-def publish(task: Task, *args: Any, countdown: float | None = None) -> bool:
+def task_named(name: str) -> Task:
+    """The registered task called ``name`` (its module path and function name).
+
+    A service queues its app's tasks by name, since the tasks call the services: importing each
+    other would be a cycle. The first time, the ``tasks`` module of every installed app is imported
+    (what a worker does when it starts); an unknown name raises KeyError.
+    """
+    if name not in app.tasks:
+        app.autodiscover_tasks(force=True)
+    return app.tasks[name]
+
+
+def publish(task: Task | str, *args: Any, countdown: float | None = None) -> bool:
     """Publish now (to run ``countdown`` seconds later, if given); return False (and log) if the
-    broker could not take it."""
+    broker could not take it. ``task`` is a task or its name (see :func:`task_named`)."""
+    if isinstance(task, str):
+        task = task_named(task)
     try:
         task.apply_async(args=args, countdown=countdown)
     except Exception:  # noqa: BLE001 - any broker failure must stay out of the request
@@ -27,5 +43,5 @@ def publish(task: Task, *args: Any, countdown: float | None = None) -> bool:
     return True
 
 
-def publish_on_commit(task: Task, *args: Any, countdown: float | None = None) -> None:
+def publish_on_commit(task: Task | str, *args: Any, countdown: float | None = None) -> None:
     transaction.on_commit(lambda: publish(task, *args, countdown=countdown))

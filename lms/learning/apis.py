@@ -16,8 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from adaptive.decisions import recommended_module
-from adaptive.models import LearnerState
+from adaptive.decisions import latest_question_decision, recommended_module
+from adaptive.models import Decision, LearnerState
 from lms.accounts.roles import is_admin, is_staff_role
 from lms.accounts.selectors import learners_visible_to
 from lms.api import Pagination, UserFilterSerializer, paginated_response, visible_learner_or_404
@@ -27,8 +27,14 @@ from lms.content.models import Course, Question
 from lms.content.selectors import course_skills
 from lms.learning.models import Enrollment, QuizAttempt
 from lms.learning.models import Response as AnswerRecord
-from lms.learning.selectors import course_outline
-from lms.learning.services import enrollment_create, response_submit
+from lms.learning.selectors import attempt_answers, attempt_question, course_outline
+from lms.learning.services import (
+    enrollment_create,
+    placement_start,
+    quiz_attempt_next_question,
+    quiz_attempt_start,
+    response_submit,
+)
 
 MAX_TIME_TAKEN_MS = 3_600_000
 MAX_ID = 2**63 - 1
@@ -265,6 +271,13 @@ class ResponseListApi(APIView):
             question, module, raw = attrs["question"], attrs["module"], attrs["answer"]
             if not module.module_questions.filter(question=question).exists():
                 raise serializers.ValidationError({"question": ["this question is not part of this module's quiz"]})
+            attempt = attrs.get("quiz_attempt")
+            # A quiz's questions were the module's (for a placement check, the course's) when it started.
+            if attempt is not None and (attempt.course_id != module.course_id
+                                        or attempt.module_id not in (None, module.pk)):
+                raise serializers.ValidationError({"quiz_attempt": ["this quiz attempt is not for this module"]})
+            if attempt is not None and question.pk not in attempt.question_ids:
+                raise serializers.ValidationError({"question": ["this question is not part of this quiz attempt"]})
             if question.type in Question.CHOICE_TYPES and any(
                 isinstance(v, bool) for v in (raw if isinstance(raw, list) else [raw])
             ):
@@ -420,7 +433,10 @@ class DecisionOutput(serializers.Serializer):
     module = serializers.IntegerField(source="module_id", allow_null=True)
     stop = serializers.CharField(help_text="Why the quiz ended (mastered, pool_exhausted), or empty.")
     decision_kind = serializers.CharField(help_text="For modules: assigned, review, learn, next_in_order or done.")
-    reason = serializers.CharField()
+    reason = serializers.CharField(help_text="Why, in detail: the numbers the decision was made from.")
+    learner_reason = serializers.CharField(help_text="Why, in the plain words the learner's pages show.")
+    reason_code = serializers.CharField(help_text="The learner's reason as a code (empty for older decisions).")
+    reason_params = serializers.DictField(help_text="The code's parameters: names of modules and skills, numbers.")
     source = serializers.CharField(help_text="worker, or web when the worker missed the deadline.")
     model_version = serializers.IntegerField(source="model_version_id", allow_null=True)
     created = serializers.DateTimeField()
@@ -439,20 +455,22 @@ class QuizAttemptOutput(serializers.Serializer):
     max_questions = serializers.IntegerField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
     current_question = QuestionLearnerOutput(allow_null=True,
-                                             help_text="The question to answer now; null once the quiz is over.")
+                                             help_text="The question to answer now; null once the quiz is over "
+                                                       "and while the next one is being decided.")
+    deciding = serializers.BooleanField(help_text="The question after the latest answer is being decided: fetch the "
+                                                  "attempt again shortly.")
     decision = DecisionOutput(allow_null=True, help_text="Why this question (or why the quiz ended).")
 
 
 def quiz_attempt_data(attempt: QuizAttempt) -> dict[str, Any]:
-    from adaptive.decisions import latest_question_decision
-    from lms.learning.services import quiz_attempt_current_question
-
-    question = quiz_attempt_current_question(attempt)
-    attempt.refresh_from_db(fields=["finished_at"])
+    """The attempt as stored (a read: nothing is decided here)."""
+    answers = attempt_answers(attempt)
+    question = attempt_question(attempt, answers)
     return QuizAttemptOutput({
         "id": attempt.pk, "kind": attempt.kind, "course": attempt.course, "module_id": attempt.module_id,
-        "number": attempt.number, "answered": attempt.responses.count(), "max_questions": attempt.max_questions,
+        "number": attempt.number, "answered": len(answers), "max_questions": attempt.max_questions,
         "finished_at": attempt.finished_at, "current_question": question,
+        "deciding": question is None and attempt.finished_at is None,
         "decision": latest_question_decision(attempt),
     }).data
 
@@ -492,8 +510,6 @@ class QuizAttemptListApi(APIView):
                                "`current_question` with `responses/` and `quiz_attempt`, then fetch the attempt "
                                "again for the next one.")
     def post(self, request: Request) -> Response:
-        from lms.learning.services import placement_start, quiz_attempt_start
-
         serializer = self.InputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -509,13 +525,30 @@ class QuizAttemptListApi(APIView):
 class QuizAttemptDetailApi(APIView):
     @extend_schema(responses={200: QuizAttemptOutput, 404: OpenApiResponse(description="Not one of yours.")},
                    tags=["quizzes"],
-                   description="The attempt with its current question. Right after an answer this waits for the "
-                               "worker's decision (at most the decision deadline, then decides itself).")
+                   description="The attempt with its current question. Right after an answer the next question "
+                               "is being decided by a worker (`deciding` is true, `current_question` null), usually "
+                               "in well under a second: fetch the attempt again shortly. A GET never changes the "
+                               "attempt; past the decision deadline, POST to this URL.")
     def get(self, request: Request, attempt_id: Any) -> Response:
+        return Response(quiz_attempt_data(self._attempt(request, attempt_id)))
+
+    @extend_schema(request=None,
+                   responses={200: QuizAttemptOutput, 404: OpenApiResponse(description="Not one of yours.")},
+                   tags=["quizzes"],
+                   description="Decide the next question now, from your last stored learner state, when the worker "
+                               "has not (it is late or down), and return the attempt. Once a question is decided "
+                               "this changes nothing.")
+    def post(self, request: Request, attempt_id: Any) -> Response:
+        attempt = self._attempt(request, attempt_id)
+        quiz_attempt_next_question(attempt=attempt)
+        return Response(quiz_attempt_data(attempt))
+
+    @staticmethod
+    def _attempt(request: Request, attempt_id: Any) -> QuizAttempt:
         attempt = QuizAttempt.objects.filter(pk=attempt_id, user=request.user).select_related("course").first()
         if attempt is None:
             raise exceptions.NotFound("no quiz attempt of yours with this id")
-        return Response(quiz_attempt_data(attempt))
+        return attempt
 
 
 class DecisionFilter(UserFilterSerializer):
@@ -531,8 +564,6 @@ class DecisionListApi(APIView):
                    description="The decisions made for you (newest first), each with its reason. Managers: "
                                "`?user=` a member of their teams; admins: anyone.")
     def get(self, request: Request) -> Response:
-        from adaptive.models import Decision
-
         filters = DecisionFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         learner = visible_learner_or_404(request.user, filters.validated_data.get("user"))
@@ -622,7 +653,8 @@ class RecommendationOutput(serializers.Serializer):
         source="decision_kind",
         help_text="assigned, review, learn, move_on or next_in_order (the fixed order, or no model yet); done.",
     )
-    reason = serializers.CharField(help_text="Why, in words the learner sees.")
+    reason = serializers.CharField(help_text="Why, in detail: the numbers the recommendation was made from.")
+    learner_reason = serializers.CharField(help_text="Why, in the plain words the learner's pages show.")
     decided_at = serializers.DateTimeField(
         source="created", allow_null=True,
         help_text="When the stored recommendation was made; null when it was made for this request.",
@@ -647,5 +679,5 @@ class CourseRecommendationApi(APIView):
         if course is None:
             raise exceptions.NotFound("No such course.")
         learner = visible_learner_or_404(request.user, filters.validated_data.get("user"))
-        decision = recommended_module(learner.pk, course, store=False)
+        decision = recommended_module(learner.pk, course)
         return Response(RecommendationOutput(decision).data)

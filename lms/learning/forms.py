@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lms.content.grading import InvalidAnswer, parse_answer
 from lms.content.models import Question
+from lms.learning.models import WeeklyGoal
 
 
 class AnswerForm(forms.Form):
@@ -19,34 +22,34 @@ class AnswerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.question = question
         qtype = question.type
-        label = "Your answer"
+        label = _("Your answer")
         if qtype == Question.SINGLE:
             field: forms.Field = forms.ChoiceField(
                 label=label, widget=forms.RadioSelect,
                 choices=[(c.pk, c.text) for c in question.choices.all()],
-                error_messages={"required": "Choose an option."},
+                error_messages={"required": _("Choose an option.")},
             )
         elif qtype == Question.MULTIPLE:
             field = forms.MultipleChoiceField(
-                label=f"{label} (choose all that apply)", widget=forms.CheckboxSelectMultiple,
+                label=_("%(label)s (choose all that apply)") % {"label": label}, widget=forms.CheckboxSelectMultiple,
                 choices=[(c.pk, c.text) for c in question.choices.all()],
-                error_messages={"required": "Choose at least one option."},
+                error_messages={"required": _("Choose at least one option.")},
             )
         elif qtype == Question.TRUE_FALSE:
             field = forms.ChoiceField(
-                label=label, widget=forms.RadioSelect, choices=[("true", "True"), ("false", "False")],
-                error_messages={"required": "Choose true or false."},
+                label=label, widget=forms.RadioSelect, choices=[("true", _("True")), ("false", _("False"))],
+                error_messages={"required": _("Choose true or false.")},
             )
         elif qtype == Question.NUMERIC:
             field = forms.CharField(
                 label=label, max_length=50,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-                error_messages={"required": "Enter a number."},
+                error_messages={"required": _("Enter a number.")},
             )
         else:
             field = forms.CharField(
                 label=label, max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"}),
-                error_messages={"required": "Type an answer."},
+                error_messages={"required": _("Type an answer.")},
             )
         self.fields["answer"] = field
 
@@ -56,3 +59,19 @@ class AnswerForm(forms.Form):
             return parse_answer(self.question, raw)
         except InvalidAnswer as exc:
             raise forms.ValidationError(str(exc).capitalize() + ".") from None
+
+
+class WeeklyGoalForm(forms.Form):
+    """How many days a week the learner means to practise (0: no goal)."""
+
+    days_per_week = forms.TypedChoiceField(coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["days_per_week"]
+        field.label = _("Days of practice a week")
+        field.error_messages = {"required": _("Choose a number of days from the list."),
+                                "invalid_choice": _("Choose a number of days from the list.")}
+        field.choices = [(0, _("No weekly goal"))] + [
+            (n, ngettext("%(count)d day a week", "%(count)d days a week", n) % {"count": n})
+            for n in range(1, WeeklyGoal.MAX_DAYS + 1)]

@@ -141,3 +141,22 @@ class ModuleCompletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} completed {self.module}"
+
+
+class WeeklyGoal(models.Model):
+    """How many days a week a learner means to practise; 0 is no goal. Without a row the goal is
+    DEFAULT_DAYS. Progress toward it is read from the response log, never stored."""
+
+    DEFAULT_DAYS = 3
+    MAX_DAYS = 7
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_goal")
+    days_per_week = models.PositiveSmallIntegerField(default=DEFAULT_DAYS,
+                                                     help_text="Days with at least one answer; 0 is no goal.")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(days_per_week__lte=7), name="goal_at_most_7_days")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.days_per_week} days a week"

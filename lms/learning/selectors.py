@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from lms.content.models import Course, Module
+from adaptive.selectors import AttemptAnswer
+from lms.content.models import Course, Module, Question
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 
 
@@ -68,3 +69,25 @@ def open_attempt_for(user: AbstractBaseUser) -> QuizAttempt | None:
 
 def responses_for(user: AbstractBaseUser) -> QuerySet[Response]:
     return Response.objects.filter(user=user).select_related("question", "module", "course")
+
+
+def attempt_answers(attempt: QuizAttempt) -> list[AttemptAnswer]:
+    """The answers given in ``attempt`` so far, oldest first."""
+    return [AttemptAnswer(*row) for row in attempt.responses.order_by("id").values_list("id", "question_id", "score")]
+
+
+def attempt_question_id(attempt: QuizAttempt, answers: list[AttemptAnswer]) -> int | None:
+    """The question ``attempt`` asks now: the one the last decision chose, while it is unanswered.
+    None when the quiz is over, or while the question after the latest answer is being decided."""
+    current = attempt.current_question_id
+    if attempt.finished_at is not None or current is None or current in {a.question_id for a in answers}:
+        return None
+    return current
+
+
+def attempt_question(attempt: QuizAttempt, answers: list[AttemptAnswer]) -> Question | None:
+    """:func:`attempt_question_id` with its choices."""
+    question_id = attempt_question_id(attempt, answers)
+    if question_id is None:
+        return None
+    return Question.objects.prefetch_related("choices").get(pk=question_id)

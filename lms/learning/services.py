@@ -1,4 +1,9 @@
-"""Use cases of a learner: enrolling, taking a quiz, answering a question."""
+"""Use cases of a learner: enrolling, taking a quiz, answering a question.
+
+This app owns the quiz: its attempts, their responses and their lifecycle (start, answer, the next
+question stored, finish) and the work that follows an answer. ``adaptive`` takes the answers into
+the learner's state and returns its decisions; what they change in the quiz is written here.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +20,19 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from adaptive.decisions import belief_for_learner, decide_question, question_decision
+from adaptive.models import Decision
+from adaptive.selectors import AttemptAnswer, answer_context
+from adaptive.services import learner_state_take_answer, module_decision_after_answer
 from lms.content.grading import InvalidAnswer, grade
 from lms.content.models import Course, Module, ModuleQuestion, Question
 from lms.db import insert_unless_duplicate
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
+from lms.learning.selectors import attempt_answers, attempt_question_id
+from lms.learning.signals import quiz_attempt_finished, response_recorded
+from lms.ops import metrics
 from lms.queueing import publish, publish_on_commit
 
 logger = logging.getLogger(__name__)
@@ -48,7 +61,7 @@ def enrollment_create(*, user: AbstractBaseUser, course: Course, path: str | Non
     enrolment keeps its path whatever is asked: changing it midway would mix the groups compared.
     """
     if not course.published:
-        raise NotAllowed("this course is not open for enrolment")
+        raise NotAllowed(_("this course is not open for enrolment"))
     if path is not None and path not in dict(Enrollment.PATHS):
         raise ValueError(f"unknown path {path!r}; expected one of {', '.join(dict(Enrollment.PATHS))}")
     enrollment, created = Enrollment.objects.get_or_create(
@@ -79,11 +92,11 @@ def quiz_attempt_start(*, user: AbstractBaseUser, module: Module) -> QuizAttempt
         return open_attempt
     question_ids = [q.id for q in module.quiz_questions()]
     if not question_ids:
-        raise NotAllowed("this module has no quiz yet")
+        raise NotAllowed(_("this module has no quiz yet"))
     last = QuizAttempt.objects.filter(user=user, module=module).aggregate(n=Max("number"))["n"] or 0
     attempt = QuizAttempt.objects.create(user=user, module=module, course=module.course, number=last + 1,
                                          question_ids=question_ids)
-    _choose_first_question(attempt)
+    quiz_attempt_next_question(attempt=attempt, answers=[])
     return attempt
 
 
@@ -104,27 +117,80 @@ def placement_start(*, user: AbstractBaseUser, course: Course) -> QuizAttempt:
         .values_list("question_id", flat=True).distinct()
     )
     if not question_ids:
-        raise NotAllowed("this course has no questions yet")
+        raise NotAllowed(_("this course has no questions yet"))
     last = QuizAttempt.objects.filter(user=user, course=course, kind=QuizAttempt.PLACEMENT).aggregate(
         n=Max("number"))["n"] or 0
     attempt = QuizAttempt.objects.create(user=user, course=course, kind=QuizAttempt.PLACEMENT, number=last + 1,
                                          question_ids=list(dict.fromkeys(question_ids)),
                                          max_questions=PLACEMENT_QUESTIONS)
-    _choose_first_question(attempt)
+    quiz_attempt_next_question(attempt=attempt, answers=[])
     return attempt
 
 
-def _choose_first_question(attempt: QuizAttempt) -> None:
-    from adaptive.decisions import resolve_current_question
+def quiz_attempt_next_question(*, attempt: QuizAttempt, answers: list[AttemptAnswer] | None = None) -> int | None:
+    """The id of the question ``attempt`` asks now, deciding it if need be; None when the quiz is over.
 
-    resolve_current_question(attempt, deadline_s=0)
+    The question chosen already, if any. Otherwise the decision on what follows the latest answer:
+    the worker's if stored, else one made now from the learner's last stored state (the web's
+    decision, at the start of a quiz and when the worker is late or down; a unique constraint keeps
+    the first stored for an answer). The decision is then applied to the attempt
+    (:func:`quiz_attempt_advance`). ``answers`` are the attempt's answers when the caller has them.
+    """
+    if attempt.finished_at is not None:
+        return None
+    if answers is None:
+        answers = attempt_answers(attempt)
+    current = attempt_question_id(attempt, answers)
+    if current is not None:
+        return current
+    decision = question_decision(answers[-1].response_id) if answers else None
+    if decision is None:
+        decision = decide_question(attempt, belief_for_learner(attempt.user_id), answers=answers, source=Decision.WEB)
+    quiz_attempt_advance(attempt=attempt, decision=decision, answers=answers)
+    return decision.question_id
 
 
-def quiz_attempt_current_question(attempt: QuizAttempt) -> Question | None:
-    """The question to show now, or None when the quiz is over (the attempt is then finished)."""
-    from adaptive.decisions import resolve_current_question
+def quiz_attempt_advance(*, attempt: QuizAttempt, decision: Decision, answers: list[AttemptAnswer]) -> None:
+    """Apply a decision on what follows the latest of ``answers`` to ``attempt``: store its next
+    question, or finish the quiz when it chose none. Applying it twice changes nothing."""
+    if decision.question_id is None:
+        quiz_attempt_finish(attempt=attempt, scores=[answer.score for answer in answers])
+        return
+    if attempt.current_question_id != decision.question_id:
+        QuizAttempt.objects.filter(pk=attempt.pk, finished_at__isnull=True).update(
+            current_question_id=decision.question_id)
+        attempt.current_question_id = decision.question_id
 
-    return resolve_current_question(attempt)
+
+@transaction.atomic
+def quiz_attempt_finish(*, attempt: QuizAttempt, scores: list[float] | None = None) -> bool:
+    """Close an attempt once (a conditional update claims it) and record the module completion.
+
+    ``scores`` are those of the attempt's answers when the caller has read them already.
+    Returns whether this call closed it.
+    """
+    now = timezone.now()
+    claimed = QuizAttempt.objects.filter(pk=attempt.pk, finished_at__isnull=True).update(
+        finished_at=now, current_question=None)
+    attempt.finished_at = attempt.finished_at or now
+    if not claimed:
+        return False
+    if scores is None:
+        scores = list(attempt.responses.values_list("score", flat=True))
+    score = sum(scores) / max(1, len(scores))
+    if attempt.module_id is None:  # a placement check completes no module
+        quiz_attempt_finished.send(sender=QuizAttempt, attempt=attempt, score=score, answered=len(scores),
+                                   module_completed=False)
+        return True
+    completion, created = ModuleCompletion.objects.get_or_create(
+        user_id=attempt.user_id, module_id=attempt.module_id, defaults={"completed_at": now, "best_score": score})
+    if not created and score > completion.best_score:
+        completion.best_score = score
+        completion.save(update_fields=["best_score"])
+    quiz_attempt_finished.send(sender=QuizAttempt, attempt=attempt, score=score, answered=len(scores),
+                               module_completed=created)
+    enrollment_refresh_progress_on_commit(user_id=attempt.user_id, course_id=attempt.course_id)
+    return True
 
 
 def module_for_question(*, course: Course, question: Question) -> Module | None:
@@ -147,9 +213,13 @@ def response_submit(
 ) -> SubmitResult:
     """Record one answer and return it with its grade.
 
-    The response is committed before anything else (the progress summary is queued after commit
-    and may fail without consequence). The same ``submission_id`` twice is one answer: a double
-    click or a client retry returns the stored response instead of creating another.
+    The callers have checked what the request names: the attempt is the learner's, and the question
+    belongs to the module (and, in a quiz, to the attempt). Here, what depends on the stored state:
+    the course is open, the quiz is not finished, the question is the one the quiz asks now and was
+    not answered in it yet. The response is the first thing written and is committed before anything
+    else happens: the learner model and the progress summary follow in workers, after commit, and may
+    fail without consequence. The same ``submission_id`` twice is one answer: a double click or a
+    client retry returns the stored response instead of creating another.
     Raises InvalidAnswer for an answer that cannot be graded, NotAllowed for a question the
     learner cannot answer here, and AlreadyAnswered (a NotAllowed) for a second answer to a question
     in one quiz attempt: the database stores one, even when two requests race.
@@ -165,27 +235,15 @@ def response_submit(
 
     course = module.course
     if not course.published:
-        raise NotAllowed("this course is not open")
-    if quiz_attempt is None and not module.module_questions.filter(question=question).exists():
-        raise NotAllowed("this question is not part of this module's quiz")
+        raise NotAllowed(_("this course is not open"))
     earlier_attempts = [attempt_id for _, _, attempt_id in mine]
     if quiz_attempt is not None:
-        # The attempt's questions were the module's (or, for a placement check, the course's) when it started.
-        if quiz_attempt.user_id != user.pk or quiz_attempt.course_id != course.pk or (
-                quiz_attempt.module_id is not None and quiz_attempt.module_id != module.pk):
-            raise NotAllowed("this quiz attempt belongs to someone else")
         if quiz_attempt.finished_at is not None:
-            raise NotAllowed("this quiz is already finished")
-        if question.pk not in quiz_attempt.question_ids:
-            raise NotAllowed("this question is not part of this quiz attempt")
+            raise NotAllowed(_("this quiz is already finished"))
         if quiz_attempt.pk in earlier_attempts:
             raise AlreadyAnswered("this question was already answered in this attempt")
-        if quiz_attempt.current_question_id not in (None, question.pk):
-            # The shown question may have been answered already; then the current one is the next decision.
-            current = quiz_attempt_current_question(quiz_attempt) if quiz_attempt.responses.filter(
-                question_id=quiz_attempt.current_question_id).exists() else quiz_attempt.current_question
-            if current is None or current.pk != question.pk:
-                raise NotAllowed("this is no longer the current question of the quiz")
+        if quiz_attempt.current_question_id != question.pk:
+            raise NotAllowed(_("this is no longer the current question of the quiz"))
     result = grade(question, answer)
     if quiz_attempt is None:  # a quiz attempt implies an enrolment; an answer through the API may be the first
         enrollment_create(user=user, course=course)
@@ -204,7 +262,12 @@ def response_submit(
         attempt_number=len(earlier_attempts) + 1,
         shown_at=shown_at,
     )
-    if not insert_unless_duplicate(response):
+    # The answer and what followers of response_recorded write (the xAPI outbox) commit together.
+    with transaction.atomic(savepoint=False):
+        inserted = insert_unless_duplicate(response)
+        if inserted:
+            response_recorded.send(sender=Response, response=response)
+    if not inserted:
         # Another request stored an answer between the checks above and this insert, and a unique
         # constraint kept this one out. The same submission (a double click, a retry) is that answer;
         # another answer to the question in this attempt (a second tab or client) is refused.
@@ -212,12 +275,30 @@ def response_submit(
         if stored is not None:
             return SubmitResult(stored, False)
         raise AlreadyAnswered("this question was already answered in this attempt")
-    from adaptive.tasks import process_response
-
+    metrics.answer_stored()
     # The answer is committed first; the learner model and the summary follow in workers.
-    publish_on_commit(process_response, response.pk)
+    publish_on_commit("lms.learning.tasks.process_response", response.pk)
     enrollment_refresh_progress_on_commit(user_id=user.pk, course_id=course.pk)
     return SubmitResult(response, True)
+
+
+def response_process(*, response_id: int) -> None:
+    """After an answer (the realtime task): the learner model takes it in and decides what follows.
+
+    In one transaction, with the learner's state row locked: the state brought up to the answer,
+    the decision on the quiz's next question (or its end), and that decision applied to the attempt.
+    Then, in a second one, the next module of the course (the quiz waits only for the question).
+    Idempotent: a second run finds everything applied and stored, and changes nothing.
+    """
+    context = answer_context(response_id)
+    if context is None:
+        return
+    attempt = context.attempt if context.attempt is not None and context.attempt.finished_at is None else None
+    with transaction.atomic():
+        taken = learner_state_take_answer(context=context, attempt=attempt)
+        if attempt is not None and taken.question is not None:
+            quiz_attempt_advance(attempt=attempt, decision=taken.question, answers=taken.answers)
+    module_decision_after_answer(context=context, taken=taken)
 
 
 def enrollment_refresh_progress_on_commit(*, user_id: int, course_id: int) -> None:
@@ -239,15 +320,14 @@ def enrollment_refresh_progress_later(*, enrollment_id: int) -> None:
     Nothing is lost if this fails or the refresh never runs: the answers stay marked unprocessed
     and the periodic reconciliation refreshes their enrolments.
     """
-    from lms.learning.tasks import refresh_enrollment_progress
-
     try:
         pending = not cache.add(_progress_pending_key(enrollment_id), 1, timeout=60)
     except Exception:  # noqa: BLE001 - without the cache, queue one refresh per answer
         logger.warning("cache unavailable; refreshing enrolment %s without coalescing", enrollment_id)
         pending = False
     if not pending:
-        publish(refresh_enrollment_progress, enrollment_id, countdown=settings.PATHWISE_PROGRESS_REFRESH_DELAY_S)
+        publish("lms.learning.tasks.refresh_enrollment_progress", enrollment_id,
+                countdown=settings.PATHWISE_PROGRESS_REFRESH_DELAY_S)
 
 
 @transaction.atomic
@@ -295,7 +375,10 @@ __all__ = [
     "enrollment_refresh_progress",
     "module_for_question",
     "placement_start",
-    "quiz_attempt_current_question",
+    "quiz_attempt_advance",
+    "quiz_attempt_finish",
+    "quiz_attempt_next_question",
     "quiz_attempt_start",
+    "response_process",
     "response_submit",
 ]

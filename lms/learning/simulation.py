@@ -62,6 +62,7 @@ def simulate_course_activity(
     username_prefix: str = "sim",
     team: Team | None = None,
     completion_share: float = 0.7,
+    fixed_share: float = 0.0,
 ) -> int:
     """Create ``learners`` simulated learners who work through ``course`` in course order over the
     last ``days`` days, answering each module's quiz (fixed order). Writes users, enrolments, quiz
@@ -69,7 +70,9 @@ def simulate_course_activity(
 
     The learners are real accounts in the database (usernames ``<prefix>-0001`` …) so that demo
     dashboards, load tests and training have activity to work with; they are marked by their names
-    and, when given, by their team.
+    and, when given, by their team. A random ``fixed_share`` of them is enrolled on the fixed course
+    order (the control group of "adaptive vs fixed"); they work the same way, since a simulated
+    learner follows the course order either way.
     """
     rng = random.Random(seed)
     skills, prereqs = course_skill_graph(course)
@@ -95,7 +98,8 @@ def simulate_course_activity(
         sim = SimulatedLearner.sample(username, skills, prereqs, rng)
         start = now - timedelta(days=rng.uniform(1, days))
         clock = start
-        Enrollment.objects.create(user=user, course=course, modules_total=len(modules), created=start)
+        path = Enrollment.FIXED if fixed_share and rng.random() < fixed_share else Enrollment.ADAPTIVE
+        Enrollment.objects.create(user=user, course=course, modules_total=len(modules), created=start, path=path)
         n_modules = len(modules) if rng.random() < completion_share else rng.randint(0, max(0, len(modules) - 1))
         seen: dict[int, int] = {}
         for module in modules[:n_modules]:

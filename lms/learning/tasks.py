@@ -1,3 +1,5 @@
+"""The work that follows an answer. Tasks take ids, call one service, and are safe to run twice."""
+
 from __future__ import annotations
 
 import logging
@@ -6,7 +8,21 @@ from celery import shared_task
 from django.db import OperationalError
 from django.db.models import Min
 
+from lms.learning.models import Enrollment, Response
+from lms.learning.services import enrollment_refresh_progress, response_process
+
 logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=0.2, max_retries=3,
+             time_limit=30, soft_time_limit=20, acks_late=True)
+def process_response(self: object, response_id: int) -> None:
+    """Take the answer into the learner's state and decide what comes next (the realtime queue).
+
+    Running it twice changes nothing: the state only applies responses it has not seen, and a
+    decision is stored once per response.
+    """
+    response_process(response_id=response_id)
 
 
 @shared_task(
@@ -19,17 +35,12 @@ logger = logging.getLogger(__name__)
 )
 def refresh_enrollment_progress(self: object, enrollment_id: int) -> None:
     """Recompute one enrolment's progress summary from its responses (idempotent)."""
-    from lms.learning.services import enrollment_refresh_progress
-
     enrollment_refresh_progress(enrollment_id=enrollment_id)
 
 
 @shared_task(time_limit=300, soft_time_limit=280)
 def reconcile_unprocessed_responses(limit: int = 1000) -> int:
     """Catch up enrolments whose responses were never processed (broker or worker was down)."""
-    from lms.learning.models import Enrollment, Response
-    from lms.learning.services import enrollment_refresh_progress
-
     pending = (
         Response.objects.filter(processed_at__isnull=True)
         .values("user_id", "course_id")

@@ -3,35 +3,56 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from lms.accounts.roles import is_admin
 from lms.content.grading import correct_answer_text
-from lms.content.markdown import render_markdown
+from lms.content.markdown import markdown_text, render_markdown
 from lms.content.models import Course, Module, Question, Skill
 from lms.content.selectors import image_urls_for
-from adaptive.decisions import answered_in_order, latest_question_decision, recommended_module, resolve_next_step
+from adaptive.decisions import latest_question_decision, question_decision, recommended_module
 from adaptive.models import Decision
+from adaptive.selectors import AttemptAnswer
 from adaptive.services import assignments_of, learner_mastery
 from lms.learning import selectors
-from lms.learning.forms import AnswerForm
+from lms.learning.forms import AnswerForm, WeeklyGoalForm
 from lms.learning.models import QuizAttempt, Response
+from lms.learning.momentum import goal_days_of, momentum_for, weekly_goal_set
 from lms.learning.services import (
     NotAllowed,
     enrollment_create,
     module_for_question,
     placement_start,
+    quiz_attempt_next_question,
     quiz_attempt_start,
     response_submit,
 )
+
+#: How long the page waits before asking again whether the next question is decided.
+DECISION_POLL_MS = 100
+
+
+def _duration_words(seconds: float) -> str:
+    """How long a quiz took, as a person would say it: "under a minute", "about 1 minute",
+    "about 12 minutes" (empty when nothing was timed)."""
+    if seconds <= 0:
+        return ""
+    if seconds < 60:
+        return _("under a minute")
+    minutes = round(seconds / 60)
+    return ngettext("about %(count)d minute", "about %(count)d minutes", minutes) % {"count": minutes}
 
 
 def _visible_course(request: HttpRequest, slug: str) -> Course:
@@ -65,9 +86,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "continue_with": next((recommendations[e.course_id] for e in enrollments
                                if e.course_id in recommendations and recommendations[e.course_id].module), None),
         "assignments": assignments_of(request.user),
+        "today": timezone.localdate(),  # in the user's zone: what is overdue or due today for them
         "catalogue": selectors.catalogue_for(request.user),
+        # Days and weeks in the learner's own zone (PreferencesMiddleware activated it).
+        "momentum": momentum_for(request.user, zone=timezone.get_current_timezone()),
+        "goal_form": WeeklyGoalForm(initial={"days_per_week": goal_days_of(request.user)}),
     }
     return render(request, "learning/dashboard.html", ctx)
+
+
+@login_required
+@require_POST
+def weekly_goal(request: HttpRequest) -> HttpResponse:
+    form = WeeklyGoalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["days_per_week"]))
+        return redirect(reverse("dashboard") + "#momentum-heading")
+    days = form.cleaned_data["days_per_week"]
+    weekly_goal_set(user=request.user, days_per_week=days)
+    if days:
+        messages.success(request, ngettext("Your goal is now %(count)d day of practice a week.",
+                                           "Your goal is now %(count)d days of practice a week.", days) % {"count": days})
+    else:
+        messages.success(request, _("You have no weekly goal now. Your progress still shows here."))
+    return redirect(reverse("dashboard") + "#momentum-heading")
 
 
 @login_required
@@ -79,7 +121,7 @@ def enrol(request: HttpRequest, slug: str) -> HttpResponse:
     except NotAllowed as exc:
         messages.error(request, str(exc).capitalize() + ".")
         return redirect("dashboard")
-    messages.success(request, f"You are enrolled in {course.title}.")
+    messages.success(request, _("You are enrolled in %(course)s.") % {"course": course.title})
     return redirect(course)
 
 
@@ -182,16 +224,20 @@ def _question_context(attempt: QuizAttempt, question: Question, form: AnswerForm
 @require_GET
 def quiz(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
-    answered = answered_in_order(attempt)
-    step = resolve_next_step(attempt, answered=answered)
-    if step.question_id is None:
+    if attempt.finished_at is not None:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("quiz_summary", args=[attempt.pk]))
         return redirect("quiz_summary", attempt_id=attempt.pk)
-    question = Question.objects.prefetch_related("choices").get(pk=step.question_id)
-    template = "learning/quiz.html#question" if request.htmx else "learning/quiz.html"
-    return render(request, template, _question_context(attempt, question, answered=len(answered),
-                                                      decision=step.decision))
+    answers = selectors.attempt_answers(attempt)
+    question = selectors.attempt_question(attempt, answers)
+    if question is None:
+        # The question after the latest answer is still being decided: the page asks again.
+        ctx = {"attempt": attempt, "module": attempt.module, "course": attempt.course,
+               **_next_step_context(attempt, answers[-1].response_id if answers else None, answers)}
+        template = "learning/quiz.html#deciding" if request.htmx else "learning/quiz.html"
+        return render(request, template, ctx)
+    return render(request, "learning/quiz.html#question" if request.htmx else "learning/quiz.html",
+                  _question_context(attempt, question, answered=len(answers)))
 
 
 @login_required
@@ -267,41 +313,82 @@ def _render_feedback(request: HttpRequest, attempt: QuizAttempt, response: Respo
         "choices": choices,
         "number": attempt.responses.filter(id__lte=response.id).count(),
         "total": attempt.max_questions or len(attempt.question_ids),
+        "poll_ms": DECISION_POLL_MS,
     }
     if request.htmx:
         # Feedback at once; the next step arrives as soon as the worker has decided.
         return render(request, "learning/quiz_feedback.html#feedback", ctx)
-    ctx.update(_next_step_context(attempt, response.pk))
+    ctx.update(_next_step_context(attempt, response.pk, selectors.attempt_answers(attempt)))
     return render(request, "learning/quiz_feedback.html", ctx)
 
 
-def _next_step_context(attempt: QuizAttempt, response_id: int,
-                       answered: list[tuple[int, int]] | None = None) -> dict:
-    if answered is None:
-        answered = answered_in_order(attempt)
-    if answered[-1][0] != response_id:
+def _next_step_context(attempt: QuizAttempt, response_id: int | None, answers: list[AttemptAnswer]) -> dict:
+    """What follows the answer ``response_id`` (None: the start), as stored now. A read: nothing is
+    decided here.
+
+    While the decision is pending, ``late`` says whether the deadline for the worker has passed
+    since the answer was stored: then the page asks the web to decide (a POST to ``quiz_decide``).
+    """
+    if response_id is None:  # no question chosen at the start (its question was deleted): the web decides
+        return {"next_question": None, "finished": False, "decision": None, "stale": False, "pending": True,
+                "late": True, "response_id": "", "poll_ms": DECISION_POLL_MS}
+    if not answers or answers[-1].response_id != response_id:
         # An older answer's page: the quiz has moved on.
-        return {"next_question": None, "finished": attempt.finished_at is not None, "decision": None, "stale": True}
-    step = resolve_next_step(attempt, answered=answered)
-    decision = step.decision or Decision.objects.filter(response_id=response_id, kind=Decision.QUESTION).first()
+        return {"next_question": None, "finished": attempt.finished_at is not None, "decision": None, "stale": True,
+                "pending": False}
+    decision = question_decision(response_id)
+    applied = decision is not None and (attempt.finished_at is not None if decision.question_id is None
+                                        else attempt.current_question_id == decision.question_id)
+    if decision is not None and not applied:
+        # Stored but not yet applied to the quiz (the web's decision, a moment ago): asking to decide applies it.
+        return {"next_question": None, "finished": False, "decision": None, "stale": False, "pending": True,
+                "late": True, "response_id": response_id, "poll_ms": DECISION_POLL_MS}
+    if decision is None:
+        answered_at = Response.objects.values_list("created", flat=True).get(pk=response_id)
+        late = timezone.now() >= answered_at + timedelta(seconds=settings.PATHWISE_DECISION_DEADLINE_S)
+        return {"next_question": None, "finished": False, "decision": None, "stale": False, "pending": True,
+                "late": late, "response_id": response_id, "poll_ms": DECISION_POLL_MS}
     return {
-        "next_question": step.question_id,
-        "finished": step.question_id is None,
+        "next_question": decision.question_id,
+        "finished": decision.question_id is None,
         "decision": decision,
         "stale": False,
+        "pending": False,
     }
 
 
 @login_required
 @require_GET
 def quiz_next(request: HttpRequest, attempt_id: uuid.UUID, response_id: int) -> HttpResponse:
-    """The decision after an answer: the next question (with why) or the end of the quiz."""
+    """The decision after an answer: the next question (with why), the end of the quiz, or, while
+    it is being decided, a fragment that asks again shortly."""
     attempt = _own_attempt(request, attempt_id)
-    answered = answered_in_order(attempt)
-    if response_id not in {pk for pk, _ in answered}:
+    answers = selectors.attempt_answers(attempt)
+    if response_id not in {answer.response_id for answer in answers}:
         raise Http404("No such answer in this quiz")
-    ctx = {"attempt": attempt, **_next_step_context(attempt, response_id, answered)}
-    return render(request, "learning/quiz_feedback.html#next-step", ctx)
+    ctx = {"attempt": attempt, **_next_step_context(attempt, response_id, answers)}
+    return render(request, "learning/_next_step.html", ctx)
+
+
+@login_required
+@require_POST
+def quiz_decide(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
+    """Decide what follows the latest answer now, from the learner's last stored state, when the
+    worker has not (it is late or down). The first decision stored for an answer stands, so this
+    changes nothing once the worker has decided; nor when the posted ``response`` (the answer the
+    page followed) is no longer the quiz's latest."""
+    attempt = _own_attempt(request, attempt_id)
+    answers = selectors.attempt_answers(attempt)
+    latest = answers[-1].response_id if answers else None
+    posted = request.POST.get("response", "")
+    if posted and (not posted.isdigit() or int(posted) not in {answer.response_id for answer in answers}):
+        raise Http404("No such answer in this quiz")
+    if not posted or int(posted) == latest:
+        quiz_attempt_next_question(attempt=attempt, answers=answers)
+    if not request.htmx:
+        return redirect("quiz", attempt_id=attempt.pk)
+    ctx = {"attempt": attempt, **_next_step_context(attempt, int(posted) if posted else latest, answers)}
+    return render(request, "learning/_next_step.html", ctx)
 
 
 @login_required
@@ -326,13 +413,13 @@ def quiz_summary(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
         "attempt": attempt,
         "module": attempt.module,
         "course": attempt.course,
-        "responses": responses,
+        "answers": [{"response": r, "stem": markdown_text(r.question.stem)} for r in responses],
         "score_percent": round(100 * score),
         "correct": sum(r.is_correct for r in responses),
         "total": len(responses),
         "skill_rows": skill_rows,
         "recommendation": recommendation,
         "mastery_threshold": attempt.course.mastery_threshold,
-        "minutes": round(sum(r.time_taken_ms or 0 for r in responses) / 60000, 1),
+        "time_taken": _duration_words(sum(r.time_taken_ms or 0 for r in responses) / 1000),
     }
     return render(request, "learning/quiz_summary.html", ctx)

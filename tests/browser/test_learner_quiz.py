@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from lms.content.models import Module
-from lms.learning.models import QuizAttempt
+from lms.learning.models import QuizAttempt, Response
 from tests.browser.csp import watch_csp
+from tests.browser.session import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +21,7 @@ def test_it_takes_a_quiz_question_in_the_browser(live_server, page, screenshot_d
     module = Module.objects.filter(course__slug="data-literacy").order_by("order").first()
     csp_violations = watch_csp(page)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("learner")
-    page.get_by_label("Password").fill("learn-with-pathwise")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "learner", "learn-with-pathwise")
     page.get_by_role("heading", name="Catalogue").wait_for()
 
     page.goto(f"{live_server.url}{module.get_absolute_url()}")
@@ -33,6 +31,12 @@ def test_it_takes_a_quiz_question_in_the_browser(live_server, page, screenshot_d
     page.get_by_text(re.compile(r"Question 1 · up to \d+")).wait_for()
     url_before = page.url
     first_question = QuizAttempt.objects.get(user__username="learner", module=module).current_question
+
+    # Sending nothing shows the form's error in place (a 422 that htmx swaps in), announced as an alert.
+    page.get_by_role("button", name="Check answer").click()
+    page.get_by_role("alert").wait_for()
+    assert page.url == url_before
+    assert Response.objects.filter(user__username="learner").count() == 0
 
     # Answer whatever the first question is, correctly, using its own controls.
     if first_question.type in ("single_choice", "multiple_choice"):

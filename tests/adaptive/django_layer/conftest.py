@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from adaptive import registry
 from lms.content.models import Course
-from lms.content.packages import course_package_import
+from lms.content.packages.writing import course_package_import
 from lms.learning.simulation import simulate_course_activity
 from tests.lms.conftest import _eager_celery, _fresh_course_structures, people  # noqa: F401 - shared fixtures
 

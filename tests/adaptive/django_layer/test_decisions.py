@@ -7,14 +7,15 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from adaptive.decisions import recommended_module, resolve_current_question
+from adaptive.decisions import recommended_module
 from adaptive.models import Assignment, Decision, LearnerState
 from adaptive.services import assignment_create, model_version_promote, model_version_train
-from adaptive.tasks import process_response, reconcile_learner_states
+from adaptive.tasks import reconcile_learner_states
 from lms.content.models import Course, Module, Question
 from lms.learning.models import Enrollment, QuizAttempt, Response
-from lms.learning.services import placement_start, quiz_attempt_start, response_submit
+from lms.learning.services import placement_start, quiz_attempt_next_question, quiz_attempt_start, response_submit
 from lms.learning.simulation import simulated_answer
+from lms.learning.tasks import process_response
 from tests.lms.conftest import client_for
 
 
@@ -24,10 +25,16 @@ def trained(course_with_activity) -> Course:
     return course_with_activity
 
 
+def _current_question(attempt: QuizAttempt) -> Question | None:
+    """The question the quiz asks now; the web decides it when no worker did (none runs here)."""
+    question_id = quiz_attempt_next_question(attempt=attempt)
+    return Question.objects.get(pk=question_id) if question_id is not None else None
+
+
 def _answer(attempt: QuizAttempt, correct: bool = True) -> Response:
     import random
 
-    question = resolve_current_question(attempt, deadline_s=0)
+    question = _current_question(attempt)
     assert question is not None
     module = attempt.module or Module.objects.filter(course=attempt.course, questions=question).first()
     result = response_submit(user=attempt.user, question=question, module=module,
@@ -63,7 +70,9 @@ def test_the_worker_decides_after_each_answer_once(trained, people) -> None:
     assert (bytes(state.state), state.last_response_id, state.responses_seen) == snapshot
     assert Decision.objects.filter(response=response).count() == 2
 
-    nxt = resolve_current_question(attempt, deadline_s=0)
+    attempt.refresh_from_db()
+    assert attempt.current_question_id is not None, "the worker stored the attempt's next question"
+    nxt = _current_question(attempt)
     chosen = Decision.objects.get(response=response, kind=Decision.QUESTION).question_id
     assert nxt.pk == chosen and nxt.pk != response.question_id
 
@@ -71,7 +80,7 @@ def test_the_worker_decides_after_each_answer_once(trained, people) -> None:
 def test_the_web_decides_itself_when_the_worker_is_late(trained, people) -> None:
     attempt = quiz_attempt_start(user=people.learner, module=trained.modules.order_by("order").first())
     response = _answer(attempt)  # no worker: on_commit callbacks do not run in this test
-    question = resolve_current_question(attempt, deadline_s=0.05)
+    question = _current_question(attempt)  # past the deadline the page asks the web to decide
     decision = Decision.objects.get(response=response, kind=Decision.QUESTION)
     assert decision.source == Decision.WEB and question.pk == decision.question_id
     process_response(response.pk)  # the worker arrives late: the first decision stands
@@ -107,7 +116,7 @@ def test_the_placement_check_asks_at_most_five_questions_across_skills(trained, 
     attempt = placement_start(user=people.learner, course=trained)
     skills = []
     while True:
-        question = resolve_current_question(attempt, deadline_s=0)
+        question = _current_question(attempt)
         if question is None:
             break
         skills.append(question.pk)
@@ -132,16 +141,16 @@ def test_a_manager_assigns_from_the_team_page(trained, people) -> None:
     module = trained.modules.order_by("order").first()
     client = client_for(people.manager)
     response = client.post(reverse("team_detail", args=["analysts"]),
-                           {"module": module.pk, "learner": "", "due": "2099-01-31"})
+                           {"module": module.pk, "whole_team": "on", "due": "2099-01-31"})
     assert response.status_code == 302
     assignment = Assignment.objects.get()
     assert assignment.team == people.team and str(assignment.due) == "2099-01-31"
     again = client.post(reverse("team_detail", args=["analysts"]),
-                        {"module": module.pk, "learner": "", "due": "2099-01-31"})
+                        {"module": module.pk, "whole_team": "on", "due": "2099-01-31"})
     assert again.status_code == 302 and Assignment.objects.count() == 1, "assigning twice is one assignment"
     outsider = client.post(reverse("team_detail", args=["analysts"]),
-                           {"module": module.pk, "learner": str(people.outsider.pk)})
-    assert outsider.status_code == 200 and "Select a valid choice" in outsider.content.decode()
+                           {"module": module.pk, "learners": [str(people.outsider.pk)]})
+    assert outsider.status_code == 400 and "Tick only members of this team" in outsider.content.decode()
     assert client_for(people.manager).post(reverse("team_detail", args=["sales"]), {"module": module.pk}).status_code == 404
     page = client_for(people.learner).get(reverse("dashboard")).content.decode()
     assert "Assigned to you" in page and module.title in page
@@ -160,6 +169,7 @@ def test_reconciliation_catches_up_unprocessed_answers(trained, people) -> None:
 
 def test_a_quiz_ends_on_its_own_modules_mastery_whatever_the_rest_of_the_course(trained, people) -> None:
     from adaptive.decisions import belief_from_row, decide_question
+    from adaptive.selectors import AttemptAnswer
     from adaptive.structure import course_structure
 
     module = trained.modules.order_by("order").first()
@@ -171,8 +181,12 @@ def test_a_quiz_ends_on_its_own_modules_mastery_whatever_the_rest_of_the_course(
     # The worker passes mastery of every skill of the course: only the module's may decide the stop.
     mastery = {skill: 0.99 for skill in own} | {skill: 0.10 for skill in others}
     asked = attempt.question_ids[:8]
-    decision = decide_question(attempt, belief_from_row(None), response_id=None, source=Decision.WORKER,
-                               asked=asked, fixed=False, mastery=mastery)
+    answers = [AttemptAnswer(Response.objects.create(
+        submission_id=uuid.uuid4(), user=people.learner, question_id=question_id, module=module, course=trained,
+        quiz_attempt=attempt, answer=True, is_correct=True, score=1.0, attempt_number=1).pk, question_id, 1.0)
+        for question_id in asked]
+    decision = decide_question(attempt, belief_from_row(None), answers=answers, source=Decision.WORKER,
+                               fixed=False, mastery=mastery)
     assert decision.question_id is None and decision.stop == "mastered"
     assert all(structure.skill_names[skill] not in decision.reason for skill in others)
 
@@ -291,7 +305,7 @@ def test_a_learner_back_after_weeks_away_is_offered_a_review_of_what_slipped(db,
 
     from adaptive import registry
     from adaptive.core.learners import state_from_bytes
-    from lms.content.packages import course_package_import
+    from lms.content.packages.writing import course_package_import
 
     course_package_import(path=settings.DEMO_COURSES_DIR / "data-literacy")
     course = Course.objects.get(slug="data-literacy")

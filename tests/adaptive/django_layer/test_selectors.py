@@ -6,12 +6,14 @@ import pytest
 
 from adaptive.selectors import answer_context, learner_state_for_update, responses_since
 from lms.learning.models import Enrollment, QuizAttempt
-from lms.learning.services import quiz_attempt_start, response_submit
+from lms.learning.services import quiz_attempt_next_question, quiz_attempt_start, response_submit
 from tests.lms.factories import ModuleFactory, QuestionFactory, UserFactory, add_to_quiz, enrol, new_submission_id
 
 
 def _answer(user, module, question, attempt=None):  # type: ignore[no-untyped-def]
     right = question.choices.get(is_correct=True)
+    if attempt is not None:
+        assert quiz_attempt_next_question(attempt=attempt) == question.pk, "questions in the module's order"
     return response_submit(user=user, question=question, module=module, answer=right.pk,
                            submission_id=new_submission_id(), quiz_attempt=attempt).response
 
@@ -67,11 +69,14 @@ def test_it_splits_new_responses_from_the_attempts_answers(quiz) -> None:  # typ
     assert new[0].question_key == questions[0].key and new[0].is_correct is True
     first.refresh_from_db()
     assert new[0].created == first.created and new[0].created.tzinfo is not None, "when it was answered, as stored"
-    assert answered == [(first.pk, questions[0].pk), (second.pk, questions[1].pk)]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert answered == [(first.pk, questions[0].pk, first.score), (second.pk, questions[1].pk, second.score)], \
+        "each answer of the attempt with its score, read with the new responses"
 
     new, answered = responses_since(user.pk, 0, first.pk, attempt)
     assert [r.id for r in new] == [outside.pk, first.pk], "up to the given answer, outside the quiz too"
-    assert [pk for pk, _ in answered] == [first.pk, second.pk], "the attempt's answers whatever the bound"
+    assert [a.response_id for a in answered] == [first.pk, second.pk], "the attempt's answers whatever the bound"
 
     new, answered = responses_since(user.pk, second.pk)
     assert new == [] and answered == []
@@ -152,3 +157,26 @@ def test_it_reads_the_latest_finished_quizzes_with_the_mastery_decided_after_the
     assert [s.module for s in history] == [a.module_id for a in attempts[-LOOP_WINDOW:]]
     assert history[-1].mastery == {"skill": 0.5}, "the decision after the quiz's last answer with one"
     assert all(s.mastery == {} for s in history[:-1])
+
+
+def test_it_counts_a_learners_answers_in_the_course_per_skill_every_tagged_skill_included(quiz) -> None:  # type: ignore[no-untyped-def]
+    from adaptive.selectors import module_standing
+    from tests.lms.factories import SkillFactory
+
+    module, questions = quiz
+    tables, charts = SkillFactory(slug="tables"), SkillFactory(slug="charts")
+    questions[0].skills.add(tables)
+    questions[1].skills.add(tables, charts)  # both skills practised by one answer
+    elsewhere = ModuleFactory(course__published=True)
+    add_to_quiz(elsewhere, questions[0])
+    user, other = UserFactory(), UserFactory()
+    for _ in range(2):
+        _answer(user, module, questions[0])
+    _answer(user, module, questions[1])
+    _answer(user, module, questions[2])  # no skill: not counted
+    _answer(user, elsewhere, questions[0])  # another course
+    _answer(other, module, questions[1])  # another learner
+
+    assert module_standing(user.pk, module.course_id).practice == {"tables": 3, "charts": 1}
+    assert module_standing(user.pk, elsewhere.course_id).practice == {"tables": 1}
+    assert module_standing(UserFactory().pk, module.course_id).practice == {}

@@ -38,7 +38,8 @@ def test_it_recommends_before_the_first_answer_and_stores_nothing(people, two_mo
     module = two_modules.module
     assert r.json() == {
         "module": {"id": module.pk, "slug": "adding", "title": "Adding"}, "kind": "next_in_order",
-        "reason": r.json()["reason"], "decided_at": None, "model_version": None,
+        "reason": r.json()["reason"], "learner_reason": "Adding is next in the course.", "decided_at": None,
+        "model_version": None,
     }
     assert r.json()["reason"]
     assert not Decision.objects.exists()

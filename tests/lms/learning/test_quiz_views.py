@@ -10,6 +10,7 @@ from django.urls import reverse
 from lms.content import grading
 from lms.content.models import Question
 from lms.learning import services
+from lms.learning.views import _duration_words
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 from tests.lms.concurrency import run_at_once
 from tests.lms.conftest import client_for
@@ -24,7 +25,7 @@ def quiz_module(db: None):
     module.skills.add(skill)
     q1 = QuestionFactory(key="q-single", difficulty=1)  # the easier one: asked first (closer to the 70% target)
     q2 = QuestionFactory(key="q-numeric", type=Question.NUMERIC, numeric_answer=2.5, numeric_tolerance=0.1,
-                         stem="Mean of 2 and 3?", difficulty=4)
+                         stem="**Mean** of *2 and 3*?", difficulty=4)
     for q in (q1, q2):
         q.skills.add(skill)
     add_to_quiz(module, q1, q2)
@@ -84,6 +85,8 @@ def test_it_runs_a_quiz_with_htmx_fragments(people, quiz_module, django_capture_
 
     step = client.get(next_url, HTTP_HX_REQUEST="true").content.decode()
     assert "Next question" in step and "chance of success" in step
+    assert '<details class="why-details"><summary>Details</summary>' in step, "the numbers one click away"
+    assert "at the right level for you" in step or "A quick one on" in step or "A stretch on" in step
 
     nxt = client.get(reverse("quiz", args=[attempt.pk]), HTTP_HX_REQUEST="true")
     body = nxt.content.decode()
@@ -102,7 +105,11 @@ def test_it_runs_a_quiz_with_htmx_fragments(people, quiz_module, django_capture_
     summary = client.get(reverse("quiz_summary", args=[attempt.pk]))
     assert summary.status_code == 200
     assert "50%" in summary.content.decode()
+    assert "Mean of 2 and 3?" in summary.content.decode(), "the answers list the questions' words, not their Markdown"
+    assert "**Mean**" not in summary.content.decode()
     assert ModuleCompletion.objects.get(user=people.learner, module=quiz_module).best_score == 0.5
+    assert "(best score 50%)" in client.get(quiz_module.get_absolute_url()).content.decode()
+    assert "Completed · best 50%" in client.get(quiz_module.course.get_absolute_url()).content.decode()
     enrollment = Enrollment.objects.get(user=people.learner, course=quiz_module.course)
     assert (enrollment.questions_answered, enrollment.correct_answers, enrollment.modules_completed) == (2, 1, 1)
 
@@ -198,3 +205,9 @@ def test_it_keeps_one_answer_when_three_tabs_answer_at_once(people, quiz_module,
     assert sorted(r.url for r in replies) == sorted([feedback_url, quiz_url, quiz_url])
     refused = tabs[[r.url for r in replies].index(quiz_url)].get(quiz_url)
     assert "This question was already answered in this attempt." in refused.content.decode()
+
+
+@pytest.mark.parametrize(("seconds", "words"), [(0, ""), (12, "under a minute"), (75, "about 1 minute"),
+                                                 (130, "about 2 minutes"), (720, "about 12 minutes")])
+def test_it_says_how_long_a_quiz_took_in_words(seconds, words) -> None:
+    assert _duration_words(seconds) == words
