@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
 DASHES = ["", "6 3", "2 3", "8 3 2 3", "4 4", "1 2", "10 4", "3 6"]
@@ -75,7 +76,7 @@ def line_chart(
                      f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{escape(y_label)}</text>')
     if diagonal:
         parts.append(f'<line class="reference" x1="{sx(x_min):.1f}" y1="{sy(y_min):.1f}" '
-                     f'x2="{sx(x_max):.1f}" y2="{sy(y_max):.1f}"><title>Perfect calibration</title></line>')
+                     f'x2="{sx(x_max):.1f}" y2="{sy(y_max):.1f}"><title>{escape(_("Perfect calibration"))}</title></line>')
     for value, label in reference:
         parts.append(f'<line class="reference" x1="{left}" x2="{left + plot_w}" y1="{sy(value):.1f}" '
                      f'y2="{sy(value):.1f}"/><text class="tick" x="{left + plot_w - 2}" y="{sy(value) - 4:.1f}" '
@@ -96,7 +97,7 @@ def line_chart(
         if markers and len(s.points) <= 60:
             for x, y in s.points:
                 if y is not None:
-                    parts.append(_marker(index, sx(x), sy(y), colour, f"{s.name}: {_fmt(y, y_percent)} at {x:g}"))
+                    parts.append(_marker(index, sx(x), sy(y), colour, _("%(series)s: %(value)s at %(x)s") % {"series": s.name, "value": _fmt(y, y_percent), "x": f"{x:g}"}))
     legend = "".join(
         format_html('<li><svg width="28" height="10" aria-hidden="true"><line x1="0" x2="28" y1="5" y2="5" '
                     'stroke="{}" stroke-width="2" stroke-dasharray="{}"/></svg> {}</li>',

@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lms.accounts.models import Team
-from lms.content.models import Course
+from lms.content.models import Course, Module
 
 
 class DateInput(forms.DateInput):
@@ -17,11 +19,11 @@ class FilterForm(forms.Form):
     outside them is not a validation error but a 404 (``views._scope``)."""
 
     team = forms.ModelChoiceField(queryset=Team.objects.none(), required=False, to_field_name="slug",
-                                  empty_label="All my teams")
+                                  empty_label=_("All my teams"), label=_("Team"))
     course = forms.ModelChoiceField(queryset=Course.objects.order_by("title"), required=False,
-                                    to_field_name="slug", empty_label="All courses")
-    start = forms.DateField(required=False, widget=DateInput, label="From")
-    end = forms.DateField(required=False, widget=DateInput, label="To")
+                                    to_field_name="slug", empty_label=_("All courses"), label=_("Course"))
+    start = forms.DateField(required=False, widget=DateInput, label=_("From"))
+    end = forms.DateField(required=False, widget=DateInput, label=_("To"))
 
     def __init__(self, *args: Any, teams: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -33,16 +35,41 @@ class FilterForm(forms.Form):
         data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(_("The start date is after the end date."))
         return data
 
 
 class CoachNoteForm(forms.Form):
-    text = forms.CharField(label="Coach's note", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="Seen by this learner's managers and by admins, not by the learner.")
+    text = forms.CharField(label=_("Coach's note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("Seen by this learner's managers and by admins, not by the learner."))
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()
         if not text:
-            raise forms.ValidationError("Write something first.")
+            raise forms.ValidationError(_("Write something first."))
+        return text
+
+
+class LearnerAssignForm(forms.Form):
+    """Assign one module of a published course to one learner, optionally by a date."""
+
+    module = forms.ModelChoiceField(queryset=Module.objects.filter(course__published=True), label=_("Module"),
+                                    error_messages={"invalid_choice": _("Choose one of the modules offered.")})
+    due = forms.DateField(label=_("Due date (optional)"), required=False, widget=DateInput)
+
+    def clean_due(self) -> Any:
+        due = self.cleaned_data.get("due")
+        if due and due < timezone.localdate():
+            raise forms.ValidationError(_("Choose a date that is not in the past."))
+        return due
+
+
+class LearnerMessageForm(forms.Form):
+    text = forms.CharField(label=_("Message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("Sent by email from Pathwise in your name; the learner can reply to you."))
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError(_("Write something first."))
         return text

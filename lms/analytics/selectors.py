@@ -15,6 +15,9 @@ from django.db.models import Avg, Count, F, FloatField, Min, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, TruncDate, TruncWeek
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lms.accounts.models import Team
 from lms.accounts.roles import is_admin
@@ -27,9 +30,11 @@ from lms.analytics.models import (
     RollupCursor,
     SkillCurve,
 )
-from lms.analytics.services import FALLING_DROP, LOW_MASTERY, ROLLUP
-from lms.content.models import Course, Skill
-from lms.learning.models import Response
+from adaptive.models import Assignment
+from adaptive.selectors import primary_skills
+from lms.analytics.services import FALLING_DROP, INACTIVE_MIN, LOW_MASTERY, ROLLUP
+from lms.content.models import Course, Module, Skill
+from lms.learning.models import ModuleCompletion, Response
 
 User = get_user_model()
 DEFAULT_DAYS = 90
@@ -264,21 +269,43 @@ def risk_reasons(row: EnrollmentStats, now: datetime | None = None) -> list[str]
     now = now or timezone.now()
     reasons = []
     if row.risk_low and row.mastery_avg is not None:
-        reasons.append(f"Low predicted mastery: {row.mastery_avg:.0%} after {row.responses} answers "
-                       f"(below {LOW_MASTERY:.0%}).")
+        reasons.append(ngettext("Low predicted mastery: %(mastery)s after %(count)d answer (below %(low)s).",
+                                "Low predicted mastery: %(mastery)s after %(count)d answers (below %(low)s).",
+                                row.responses) % {"mastery": _percent(row.mastery_avg), "count": row.responses,
+                                                  "low": _percent(LOW_MASTERY)})
     if row.risk_falling and row.falling_from is not None and row.falling_to is not None:
-        reasons.append(f"Falling: {row.falling_skill} dropped from {row.falling_from:.0%} to {row.falling_to:.0%} "
-                       f"(by {FALLING_DROP:.0%} or more).")
+        reasons.append(_("Falling: %(skill)s dropped from %(before)s to %(now)s (by %(drop)s or more).") % {
+            "skill": row.falling_skill, "before": _percent(row.falling_from), "now": _percent(row.falling_to),
+            "drop": _percent(FALLING_DROP)})
     if row.risk_looping and row.looping_module:
-        reasons.append(f"Going round in circles on {row.looping_module}: {row.looping_attempts} attempts, "
-                       "still not mastered.")
+        reasons.append(ngettext("Going round in circles on %(module)s: %(count)d attempt, still not mastered.",
+                                "Going round in circles on %(module)s: %(count)d attempts, still not mastered.",
+                                row.looping_attempts) % {"module": row.looping_module, "count": row.looping_attempts})
     if row.inactive_after < now:
         if row.last_activity is None:
-            reasons.append(f"Inactive: no answers since enrolling {(now - row.enrolled_at).days} days ago.")
+            days = (now - row.enrolled_at).days
+            reasons.append(ngettext("Inactive: no answers since enrolling %(count)d day ago.",
+                                    "Inactive: no answers since enrolling %(count)d days ago.", days) % {"count": days})
         else:
-            usual = f", usually every {row.usual_gap_days:.1f} days" if row.usual_gap_days else ""
-            reasons.append(f"Inactive: no answers for {(now - row.last_activity).days} days{usual}.")
+            days = (now - row.last_activity).days
+            if row.usual_gap_days:
+                reasons.append(ngettext("Inactive: no answers for %(count)d day, usually every %(usual)s days.",
+                                        "Inactive: no answers for %(count)d days, usually every %(usual)s days.",
+                                        days) % {"count": days, "usual": _decimal(row.usual_gap_days, 1)})
+            else:
+                reasons.append(ngettext("Inactive: no answers for %(count)d day.", "Inactive: no answers for %(count)d days.",
+                                        days) % {"count": days})
     return reasons
+
+
+def _decimal(value: float, digits: int) -> str:
+    """0.71, or 0,71 in French (``number_format`` cuts the digits off, so round first)."""
+    return number_format(round(value, digits), digits)
+
+
+def _percent(share: float) -> str:
+    """72%, or 72 % in French: a share as a whole percentage, the way the reader's language writes it."""
+    return _("%(percent)s%%") % {"percent": round(share * 100)}
 
 
 # ----- 5. content --------------------------------------------------------------------------------
@@ -292,11 +319,11 @@ def question_flags(s: QuestionStats) -> list[str]:
         return []
     flags = []
     if s.discrimination is not None and s.discrimination < 0:
-        flags.append("negative discrimination")
+        flags.append(_("negative discrimination"))
     if s.facility is not None and s.facility > EASY:
-        flags.append("almost everyone right")
+        flags.append(_("almost everyone right"))
     if s.facility is not None and s.facility < HARD:
-        flags.append("almost everyone wrong")
+        flags.append(_("almost everyone wrong"))
     return flags
 
 
@@ -342,11 +369,11 @@ def compare_paths(scope: Scope, course: Course) -> dict[str, Any]:
     return {
         "sizes": {"adaptive": len(a["completed"]), "fixed": len(f["completed"])},
         "rows": [
-            ("Questions to mastery", "questions", stats.welch(a["questions"], f["questions"]), "number"),
-            ("Days to mastery", "days", stats.welch(a["days"], f["days"]), "number"),
-            ("Completion", "completion", stats.two_proportions(int(sum(a["completed"])), len(a["completed"]),
+            (_("Questions to mastery"), "questions", stats.welch(a["questions"], f["questions"]), "number"),
+            (_("Days to mastery"), "days", stats.welch(a["days"], f["days"]), "number"),
+            (_("Completion"), "completion", stats.two_proportions(int(sum(a["completed"])), len(a["completed"]),
                                                                int(sum(f["completed"])), len(f["completed"])), "share"),
-            ("Final predicted mastery", "mastery", stats.welch(a["mastery"], f["mastery"]), "share"),
+            (_("Final predicted mastery"), "mastery", stats.welch(a["mastery"], f["mastery"]), "share"),
         ],
     }
 
@@ -365,29 +392,237 @@ def model_verdict(champion: Any, checks: Iterable[ModelHealthCheck]) -> Verdict:
     from lms.analytics.services import HEALTH_MIN_RESPONSES
 
     if champion is None:
-        return Verdict("none", "The built-in model serves",
-                       "No trained model is in use, so the built-in model estimates mastery: it follows each "
-                       "answer, every skill the question practises and the difficulty its author set.")
+        return Verdict("none", _("The built-in model serves"),
+                       _("No trained model is in use, so the built-in model estimates mastery: it follows each "
+                         "answer, every skill the question practises and the difficulty its author set."))
     if (champion.load_error or "").startswith("Refused"):
-        return Verdict("refused", "The champion was refused; an earlier model or the built-in one serves",
+        return Verdict("refused", _("The champion was refused; an earlier model or the built-in one serves"),
                        champion.load_error.removeprefix("Refused: ").capitalize())
     heldout = (champion.metrics or {}).get("auc")
     checks = [c for c in checks if c.responses >= HEALTH_MIN_RESPONSES and c.live_auc is not None]
     if not checks:
-        return Verdict("unchecked", "Healthy as far as we know: not checked on live answers yet",
-                       f"Held-out AUC {heldout:.2f} when it was trained." if heldout is not None else
-                       "It was promoted by the registry's rule; too few recent answers to check it live.")
+        return Verdict("unchecked", _("Healthy as far as we know: not checked on live answers yet"),
+                       _("Held-out AUC %(auc)s when it was trained.") % {"auc": _decimal(heldout, 2)}
+                       if heldout is not None else
+                       _("It was promoted by the registry's rule; too few recent answers to check it live."))
     latest = checks[0]
     if not latest.degraded:
-        return Verdict("healthy", "Healthy",
-                       f"It predicts recent answers about as well as when it was tested "
-                       f"(live AUC {latest.live_auc:.2f}, held-out {heldout or 0:.2f}, "
-                       f"{latest.responses} answers from {latest.learners} learners).")
+        return Verdict("healthy", _("Healthy"),
+                       _("It predicts recent answers about as well as when it was tested (live AUC %(live)s, "
+                         "held-out %(heldout)s, %(answers)d answers from %(learners)d learners).") % {
+                           "live": _decimal(latest.live_auc, 2), "heldout": _decimal(heldout or 0, 2),
+                           "answers": latest.responses, "learners": latest.learners})
     since = latest.computed_at
     for check in checks:
         if not check.degraded:
             break
         since = check.computed_at
-    return Verdict("degraded", f"Degraded since {since:%d %b %Y %H:%M}",
-                   f"It predicts recent answers worse than when it was tested (live AUC {latest.live_auc:.2f} "
-                   f"against {heldout or 0:.2f} held out). Retraining is due.")
+    return Verdict("degraded", _("Degraded since %(since)s") % {
+                       "since": date_format(timezone.localtime(since), "d M Y H:i")},
+                   _("It predicts recent answers worse than when it was tested (live AUC %(live)s against "
+                     "%(heldout)s held out). Retraining is due.") % {
+                       "live": _decimal(latest.live_auc, 2), "heldout": _decimal(heldout or 0, 2)})
+
+
+# ----- who needs help this week ------------------------------------------------------------------
+# Points per signal (docs/analytics.md, "This week"). A learner with one mild signal (a week's
+# silence) stays off the short list; two signals, or one strong one, put them on it.
+SHORT_LIST = 10
+SHORT_LIST_MIN_SCORE = 2.0
+WRONG_IN_A_ROW = 3  # trailing wrong answers on one skill in the last RECENT_DAYS
+RECENT_DAYS = 7
+DUE_SOON_DAYS = 7
+
+
+@dataclass
+class Concern:
+    """One enrolment that may need a manager's help: how much (``score``), with which skill, why in
+    plain words, and the action that fits best (assign, message or note)."""
+
+    stats: EnrollmentStats
+    score: float = 0.0
+    skill: Skill | None = None
+    reasons: list[str] = field(default_factory=list)
+    action: str = "note"
+    module: Any = None  # the module to assign: the one that teaches ``skill``, or the one due
+
+    @property
+    def user(self) -> Any:
+        return self.stats.user
+
+    @property
+    def course(self) -> Course:
+        return self.stats.course
+
+
+def _weekday(day: date, today: date) -> str:
+    if day == today:
+        return _("today")
+    if day == today + timedelta(days=1):
+        return _("tomorrow")
+    return date_format(day, "l") if 0 < (day - today).days < 7 else _("on %(day)s") % {"day": date_format(day, "j M")}
+
+
+def _wrong_streaks(user_ids: Any, since: datetime) -> dict[tuple[int, int], tuple[int, str | None]]:
+    """(user, course) → (wrong answers in a row at the end of the recent answers, their main skill
+    when they share one)."""
+    rows = list(Response.objects.filter(user_id__in=user_ids, created__gte=since)
+                .order_by("user_id", "course_id", "-id").values_list("user_id", "course_id", "question_id", "is_correct"))
+    skill_of = primary_skills({r[2] for r in rows})
+    streaks: dict[tuple[int, int], tuple[int, str | None]] = {}
+    closed: set[tuple[int, int]] = set()
+    for user_id, course_id, question_id, correct in rows:
+        key = (user_id, course_id)
+        if key in closed:
+            continue
+        n, skill = streaks.get(key, (0, None))
+        this = skill_of.get(question_id)
+        if correct or (n and skill is not None and this != skill):
+            closed.add(key)  # the run of wrong answers on one skill ends here
+            continue
+        streaks[key] = (n + 1, this)
+    return streaks
+
+
+def _open_dues(user_ids: list[int], today: date) -> dict[tuple[int, int], Any]:
+    """(user, course) → the earliest open assignment of that course due by the end of the coming week
+    (overdue ones included), for these learners, directly or through their teams."""
+    through = Team.members.through.objects.filter(user_id__in=user_ids)
+    teams_of: dict[int, list[int]] = {}
+    for team_id, user_id in through.values_list("team_id", "user_id"):
+        teams_of.setdefault(team_id, []).append(user_id)
+    rows = (Assignment.objects.filter(Q(learner_id__in=user_ids) | Q(team_id__in=list(teams_of)),
+                                      due__isnull=False, due__lte=today + timedelta(days=DUE_SOON_DAYS))
+            .select_related("module").order_by("due", "created"))
+    pairs: dict[tuple[int, int], Any] = {}
+    for a in rows:
+        for user_id in ([a.learner_id] if a.learner_id else teams_of.get(a.team_id or 0, [])):
+            pairs.setdefault((user_id, a.module_id), a)
+    done = set(ModuleCompletion.objects.filter(user_id__in=user_ids, module_id__in={m for _user, m in pairs})
+               .values_list("user_id", "module_id"))
+    dues: dict[tuple[int, int], Any] = {}
+    for (user_id, module_id), a in pairs.items():
+        key = (user_id, a.module.course_id)
+        if (user_id, module_id) not in done and (key not in dues or a.due < dues[key].due):
+            dues[key] = a
+    return dues
+
+
+def _teaching_modules(course_ids: set[int]) -> dict[tuple[int, str], Any]:
+    """(course, skill slug) → the first module of the course that teaches the skill."""
+    first: dict[tuple[int, str], Any] = {}
+    for module in Module.objects.filter(course_id__in=course_ids).prefetch_related("skills").order_by("order", "id"):
+        for skill in module.skills.all():
+            first.setdefault((module.course_id, skill.slug), module)
+    return first
+
+
+def concerns(scope: Scope, now: datetime | None = None, *, dated: bool = True) -> list[Concern]:
+    """Every enrolment in scope not completed yet that shows at least one sign of needing help,
+    highest score first, each with its reasons in plain words. The signs: wrong answers in a row on
+    one skill, an assignment overdue or due soon, silence against the learner's own rhythm, low or
+    falling predicted mastery, and going round the same module."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    rows = list(scope.enrolments(dated=dated).filter(completed_at__isnull=True).select_related("user", "course"))
+    if not rows:
+        return []
+    user_ids = sorted({r.user_id for r in rows})
+    streaks = _wrong_streaks(user_ids, now - timedelta(days=RECENT_DAYS))
+    dues = _open_dues(user_ids, today)
+    teaching = _teaching_modules({r.course_id for r in rows})
+    skills = {s.slug: s for s in Skill.objects.all()}
+    result = []
+    for row in rows:
+        c = Concern(stats=row)
+        key = (row.user_id, row.course_id)
+        threshold = row.course.mastery_threshold
+        streak, streak_skill = streaks.get(key, (0, None))
+        if streak >= WRONG_IN_A_ROW:
+            c.score += 2 + min(2, 0.5 * (streak - WRONG_IN_A_ROW))
+            c.skill = c.skill or skills.get(streak_skill or "")
+            if streak_skill in skills:
+                c.reasons.append(ngettext("%(count)d wrong answer in a row on %(skill)s",
+                                          "%(count)d wrong answers in a row on %(skill)s", streak) % {
+                    "count": streak, "skill": skills[streak_skill].name})
+            else:
+                c.reasons.append(ngettext("%(count)d wrong answer in a row", "%(count)d wrong answers in a row",
+                                          streak) % {"count": streak})
+        silent_days = (now - (row.last_activity or row.enrolled_at)).days
+        inactive = row.inactive_after < now
+        due = dues.get(key)
+        if due is not None:
+            c.module = due.module
+            if due.due < today:
+                c.score += 3
+                c.reasons.append(_("“%(module)s” was due %(when)s and is not done") % {
+                    "module": due.module.title, "when": _weekday(due.due, today)})
+            elif inactive or silent_days >= 3:
+                c.score += 2.5
+                c.reasons.append(ngettext("no activity for %(count)d day with “%(module)s” due %(when)s",
+                                          "no activity for %(count)d days with “%(module)s” due %(when)s",
+                                          silent_days) % {"count": silent_days, "module": due.module.title,
+                                                          "when": _weekday(due.due, today)})
+                inactive = False  # said already
+        if inactive:
+            if row.last_activity is None:
+                c.score += 1
+                c.reasons.append(ngettext("has not started since enrolling %(count)d day ago",
+                                          "has not started since enrolling %(count)d days ago",
+                                          silent_days) % {"count": silent_days})
+            else:
+                c.score += 1 + min(1.0, (silent_days - INACTIVE_MIN.days) / 14)  # silence alone: on the list after 3 weeks
+                c.reasons.append(ngettext("no activity for %(count)d day", "no activity for %(count)d days",
+                                          silent_days) % {"count": silent_days})
+        if row.risk_looping and row.looping_module:
+            c.score += 1.5 + min(1.5, 0.25 * row.looping_attempts)
+            c.reasons.append(ngettext("going round the same module: “%(module)s” taken %(count)d time without "
+                                      "mastering it",
+                                      "going round the same module: “%(module)s” taken %(count)d times without "
+                                      "mastering it", row.looping_attempts) % {
+                                 "module": row.looping_module, "count": row.looping_attempts})
+        if row.risk_falling and row.falling_skill and row.falling_from is not None and row.falling_to is not None:
+            c.score += 1 + 4 * (row.falling_from - row.falling_to)
+            c.skill = c.skill or skills.get(row.falling_skill)
+            name = skills[row.falling_skill].name if row.falling_skill in skills else row.falling_skill
+            c.reasons.append(_("slipping on %(skill)s: down from %(before)s to %(now)s") % {
+                "skill": name, "before": _percent(row.falling_from), "now": _percent(row.falling_to)})
+        if row.risk_low and row.mastery_avg is not None:
+            c.score += 1 + 4 * max(0.0, LOW_MASTERY - row.mastery_avg)
+            c.reasons.append(ngettext("finding the course hard: about %(mastery)s after %(count)d answer",
+                                      "finding the course hard: about %(mastery)s after %(count)d answers",
+                                      row.responses) % {"mastery": _percent(row.mastery_avg), "count": row.responses})
+        if not c.reasons:
+            continue
+        if c.skill is None and row.mastery:
+            slug, value = min(row.mastery.items(), key=lambda kv: kv[1])
+            if value < threshold and slug in skills:
+                c.skill = skills[slug]
+        if c.skill is not None and (row.course_id, c.skill.slug) in teaching and c.module is None:
+            c.module = teaching[(row.course_id, c.skill.slug)]
+        if due is not None or inactive:
+            c.action = "message"
+        elif c.module is not None:
+            c.action = "assign"
+        c.reasons[0] = c.reasons[0][:1].upper() + c.reasons[0][1:]
+        c.score = round(c.score, 2)
+        result.append(c)
+    result.sort(key=lambda c: (-c.score, c.stats.last_activity or c.stats.enrolled_at, c.stats.pk))
+    return result
+
+
+def short_list(ranked: list[Concern], size: int = SHORT_LIST) -> list[Concern]:
+    """The first ``size`` of the ranked concerns that score at least ``SHORT_LIST_MIN_SCORE``."""
+    return [c for c in ranked if c.score >= SHORT_LIST_MIN_SCORE][:size]
+
+
+def this_week(scope: Scope, now: datetime | None = None) -> list[Concern]:
+    """Who needs help this week: the highest-scoring concern per learner, highest first (dates in
+    the filters do not apply: this is about now)."""
+    seen: set[int] = set()
+    rows = []
+    for c in concerns(scope, now, dated=False):
+        if c.stats.user_id not in seen and c.score >= SHORT_LIST_MIN_SCORE:
+            seen.add(c.stats.user_id)
+            rows.append(c)
+    return rows

@@ -18,19 +18,25 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from adaptive.models import Assignment, Decision, ModelVersion, TrainingRun
+from adaptive.services import AssignmentNotAllowed, assignment_create
 from lms.accounts.roles import is_admin, is_staff_role
 from lms.accounts.selectors import learners_visible_to, teams_visible_to
 from lms.analytics import selectors
 from lms.analytics.charts import Series, line_chart, mastery_class, nice_max
-from lms.analytics.forms import CoachNoteForm, FilterForm
+from lms.analytics.forms import CoachNoteForm, FilterForm, LearnerAssignForm, LearnerMessageForm
 from lms.analytics.models import CoachNote, ModelHealthCheck
 from lms.analytics.selectors import Scope
 from lms.analytics.services import coach_note_create
-from lms.content.models import Skill
+from lms.content.models import Module, Skill
 from lms.learning.models import Response
+from lms.notifications.services import MessageNotAllowed, learner_message_create
+from lms.notifications.tasks import send_assignment_emails, send_email
+from lms.queueing import publish_on_commit
 
 User = get_user_model()
 PAGE_SIZE = 50
@@ -110,6 +116,80 @@ def _r(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
+# ----- 0. this week ------------------------------------------------------------------------------
+WEEK_MORE = 50  # "show more" lists this many at most; the at-risk table has the rest
+
+
+@login_required
+@require_GET
+def this_week(request: HttpRequest) -> HttpResponse:
+    """Who needs help this week: a short ranked list, each with the skill, why, and one action."""
+    scope, form = _scope(request)
+    ranked = [c for c in selectors.this_week(scope) if c.stats.user_id != request.user.pk]
+    more = request.GET.get("more") == "1"
+    rows = ranked[:WEEK_MORE if more else selectors.SHORT_LIST]
+    modules: dict[int, list[Module]] = {}
+    for m in Module.objects.filter(course__in={c.course for c in rows}, course__published=True).order_by("order", "id"):
+        modules.setdefault(m.course_id, []).append(m)
+    context = {"form": form, "scope": scope, "page_name": "week", "rows": rows, "total": len(ranked),
+               "more": more, "hidden": max(0, len(ranked) - len(rows)), "modules": modules,
+               "learners": scope.enrolments(dated=False).values("user_id").distinct().count(),
+               "today": timezone.localdate()}
+    return _render(request, "analytics/week.html", context)
+
+
+def _back_to(request: HttpRequest, person: Any) -> str:
+    """Where an action returns to: the This week page it was taken from, or the learner's page."""
+    if request.POST.get("back") == "week":
+        return reverse("analytics_week")
+    return reverse("analytics_learner", args=[person.pk])
+
+
+def _action_refused(request: HttpRequest, person: Any, title: str, form: Any) -> HttpResponse:
+    return render(request, "analytics/learner_action_error.html",
+                  {"person": person, "title": title, "form": form, "back": _back_to(request, person)}, status=400)
+
+
+@login_required
+@require_POST
+def learner_assign(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _learner_for(request, user_id)
+    form = LearnerAssignForm(request.POST)
+    if form.is_valid():
+        module, due = form.cleaned_data["module"], form.cleaned_data["due"]
+        try:
+            assignment = assignment_create(module=module, assigned_by=request.user, learner=person, due=due)
+        except AssignmentNotAllowed as exc:
+            form.add_error(None, f"{str(exc).capitalize()}.")
+        else:
+            publish_on_commit(send_assignment_emails, assignment.pk)  # the learner hears of it by email
+            names = {"module": module.title, "who": person.get_full_name() or person.get_username()}
+            if due:
+                messages.success(request, _("%(module)s is assigned to %(who)s, due %(due)s.") % {
+                    **names, "due": date_format(due, "j M")})
+            else:
+                messages.success(request, _("%(module)s is assigned to %(who)s.") % names)
+            return redirect(_back_to(request, person))
+    return _action_refused(request, person, _("Assign a module"), form)
+
+
+@login_required
+@require_POST
+def learner_message(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _learner_for(request, user_id)
+    form = LearnerMessageForm(request.POST)
+    if form.is_valid():
+        try:
+            email = learner_message_create(sender=request.user, learner=person, text=form.cleaned_data["text"])
+        except MessageNotAllowed as exc:
+            form.add_error(None, f"{str(exc).capitalize()}.")
+        else:
+            publish_on_commit(send_email, email.pk)
+            messages.success(request, _("Message sent to %(name)s.") % {"name": person.get_full_name() or person.get_username()})
+            return redirect(_back_to(request, person))
+    return _action_refused(request, person, _("Send a message"), form)
+
+
 # ----- 1. overview -------------------------------------------------------------------------------
 @login_required
 @require_GET
@@ -131,13 +211,15 @@ def overview(request: HttpRequest) -> HttpResponse:
     days = selectors.daily_progress(scope)
     top = max([1] + [max(r["active"], r["completions"]) for r in days])
     step = max(1, len(days) // 6)
+    weekly = bool(days and days[0]["weekly"])
     chart = line_chart(
-        title=f"Learners active per {'week' if days and days[0]['weekly'] else 'day'} and courses completed so far",
-        series=[Series("Learners active", [(i, r["active"]) for i, r in enumerate(days)]),  # per day or week
-                Series("Courses completed (total)", [(i, r["completions"]) for i, r in enumerate(days)])],
+        title=_("Learners active per week and courses completed so far") if weekly else
+        _("Learners active per day and courses completed so far"),
+        series=[Series(_("Learners active"), [(i, r["active"]) for i, r in enumerate(days)]),  # per day or week
+                Series(_("Courses completed (total)"), [(i, r["completions"]) for i, r in enumerate(days)])],
         x_min=0, x_max=max(1, len(days) - 1), y_max=nice_max(top),
-        x_ticks=[(i, days[i]["day"].strftime("%d %b")) for i in range(0, len(days), step)],
-        x_label="Week" if days and days[0]["weekly"] else "Day", y_label="Learners", markers=False,
+        x_ticks=[(i, date_format(days[i]["day"], "d M")) for i in range(0, len(days), step)],
+        x_label=_("Week") if weekly else _("Day"), y_label=_("Learners"), markers=False,
     )
     context = {"form": form, "scope": scope, "page_name": "overview", "summary": selectors.overview(scope),
                "days": days, "chart": chart, "teams": selectors.team_rows(scope)}
@@ -170,7 +252,9 @@ def heatmap(request: HttpRequest) -> HttpResponse:
              "avg_class": mastery_class(r.mastery_avg)} for r in page]
     context = {"form": form, "scope": scope, "page_name": "heatmap", "course": course, "skills": skills,
                "page": page, "rows": rows, "sort": sort, "descending": descending,
-               "threshold": course.mastery_threshold if course else None}
+               "threshold": course.mastery_threshold if course else None,
+               # The heatmap's columns are one course's skills: with no course chosen, say which one it shows.
+               "one_course_note": course is not None and scope.course is None}
     return _render(request, "analytics/heatmap.html", context)
 
 
@@ -216,16 +300,21 @@ def learner(request: HttpRequest, user_id: int) -> HttpResponse:
     tables = {"trajectory": trajectory_table, "responses": responses_table, "decisions": decisions_table}
     if (csv_response := _csv_response(request, f"learner-{person.pk}", tables)) is not None:
         return csv_response
-    chart, sampled = None, []
+    charts: list[dict[str, Any]] = []
+    sampled: list[dict[str, Any]] = []
     if trajectory and len(trajectory["points"]) > 1:
         points = trajectory["points"]
         threshold = min((c.mastery_threshold for c in courses), default=0.85)
-        chart = line_chart(
-            title="Predicted mastery per skill after each answer",
-            series=[Series(skill_objs[s].name, [(p["n"], p[s]) for p in points]) for s in slugs],
-            x_min=0, x_max=len(points) - 1, x_label="Answers so far", y_label="Predicted mastery", y_percent=True,
-            reference=[(threshold, f"mastery {threshold:.0%}")],
-        )
+        # One small chart per skill on the same axes (small multiples): eight lines in one chart cannot be told apart.
+        charts = [{
+            "name": skill_objs[s].name, "latest": points[-1][s], "mastered": points[-1][s] >= threshold,
+            "chart": line_chart(
+                title=_("%(skill)s: predicted mastery after each answer") % {"skill": skill_objs[s].name},
+                series=[Series(skill_objs[s].name, [(p["n"], p[s]) for p in points])],
+                x_min=0, x_max=len(points) - 1, x_label=_("Answers so far"), y_percent=True, width=320, height=170,
+                reference=[(threshold, _("mastery %(percent)s%%") % {"percent": round(threshold * 100)})],
+            ),
+        } for s in slugs]
         step = max(1, (len(points) - 1) // 8)
         sampled = points[::step] if points[-1] in points[::step] else [*points[::step], points[-1]]
     teams = selectors.learner_teams(person.pk)
@@ -234,7 +323,7 @@ def learner(request: HttpRequest, user_id: int) -> HttpResponse:
     context = {
         "form": form, "scope": scope, "page_name": "learner", "person": person, "teams": teams,
         "stats_rows": stats_rows, "slugs": slugs, "skill_objs": skill_objs, "trajectory": trajectory,
-        "chart": chart, "sampled": sampled, "skills_left_out": max(0, len(skill_objs) - len(slugs)), "responses": _page(request, responses, "page", 25),
+        "charts": charts, "sampled": sampled, "skills_left_out": max(0, len(skill_objs) - len(slugs)), "responses": _page(request, responses, "page", 25),
         "decisions": _page(request, decisions, "dpage", 20), "assignments": assignments,
         "notes": CoachNote.objects.filter(learner=person).select_related("author")[:50],
         "note_form": CoachNoteForm(),
@@ -249,8 +338,11 @@ def learner_note_add(request: HttpRequest, user_id: int) -> HttpResponse:
     form = CoachNoteForm(request.POST)
     if form.is_valid():
         coach_note_create(learner=person, author=request.user, text=form.cleaned_data["text"])
+        if request.POST.get("back") == "week":
+            messages.success(request, _("Note saved on %(name)s.") % {"name": person.get_full_name() or person.get_username()})
+            return redirect("analytics_week")
         if not request.htmx:
-            messages.success(request, "Note saved.")
+            messages.success(request, _("Note saved."))
             return redirect(reverse("analytics_learner", args=[person.pk]) + "#notes")
         form = CoachNoteForm()
     context = {"person": person, "note_form": form,
@@ -276,9 +368,13 @@ def at_risk(request: HttpRequest) -> HttpResponse:
 
     if (csv_response := _csv_response(request, "at-risk", {"learners": flagged})) is not None:
         return csv_response
-    page = _page(request, rows_qs)
-    rows = [{"stats": r, "reasons": selectors.risk_reasons(r, now)} for r in page]
-    context = {"form": form, "scope": scope, "page_name": "at_risk", "page": page, "rows": rows}
+    context: dict[str, Any] = {"form": form, "scope": scope, "page_name": "at_risk", "flagged": rows_qs.count()}
+    if request.GET.get("view") == "all":  # every flagged enrolment, with the detailed reasons
+        page = _page(request, rows_qs)
+        context.update(full=True, page=page, rows=[{"stats": r, "reasons": selectors.risk_reasons(r, now)} for r in page])
+    else:  # the few who most need help, ranked, in plain words
+        ranked = [c for c in selectors.concerns(scope, now) if c.stats.user_id != request.user.pk]
+        context.update(full=False, short=selectors.short_list(ranked), ranked=len(ranked))
     return _render(request, "analytics/at_risk.html", context)
 
 
@@ -309,10 +405,10 @@ def content_quality(request: HttpRequest) -> HttpResponse:
     names = dict(Skill.objects.filter(slug__in=[c.skill for c in curves]).values_list("slug", "name"))
     curve_charts = [
         {"curve": c, "name": names.get(c.skill, c.skill), "chart": line_chart(
-            title=f"Error rate by practice opportunity: {names.get(c.skill, c.skill)}",
-            series=[Series("Error rate", [(p["opportunity"], p["errors"] / p["attempts"]) for p in c.points])],
-            x_min=1, x_max=max(2, max(p["opportunity"] for p in c.points)), x_label="Practice opportunity",
-            y_label="Error rate", y_percent=True, width=320, height=180)}
+            title=_("Error rate by practice opportunity: %(skill)s") % {"skill": names.get(c.skill, c.skill)},
+            series=[Series(_("Error rate"), [(p["opportunity"], p["errors"] / p["attempts"]) for p in c.points])],
+            x_min=1, x_max=max(2, max(p["opportunity"] for p in c.points)), x_label=_("Practice opportunity"),
+            y_label=_("Error rate"), y_percent=True, width=320, height=180)}
         for c in curves if c.points
     ]
     context = {"form": form, "scope": scope, "page_name": "content", "course": course, "sort": sort,
@@ -334,7 +430,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         return (["outcome", "test", "n_adaptive", "n_fixed", "adaptive", "fixed", "difference", "ci_low", "ci_high",
                  "p_value", "significant"],
                 ([label, c.test, c.n_a, c.n_b, _r(c.value_a), _r(c.value_b), _r(c.difference), _r(c.ci_low),
-                  _r(c.ci_high), _r(c.p_value), int(c.significant)] for label, _, c, _ in rows))
+                  _r(c.ci_high), _r(c.p_value), int(c.significant)] for label, _key, c, _kind in rows))
 
     if (csv_response := _csv_response(request, "compare", {"comparison": comparison})) is not None:
         return csv_response
@@ -380,22 +476,22 @@ def model_health(request: HttpRequest) -> HttpResponse:
         return csv_response
     calibration_chart = kshot_chart = None
     if calibration:
-        series = [Series("Held out (when trained)", [(b["predicted"], b["observed"]) for b in calibration])]
+        series = [Series(_("Held out (when trained)"), [(b["predicted"], b["observed"]) for b in calibration])]
         if live and live.calibration:
-            series.append(Series("Live (recent answers)", [(b["predicted"], b["observed"]) for b in live.calibration]))
-        calibration_chart = line_chart(title="Calibration: predicted against observed success", series=series,
-                                       x_min=0, x_max=1, x_label="Predicted success", y_label="Observed success",
+            series.append(Series(_("Live (recent answers)"), [(b["predicted"], b["observed"]) for b in live.calibration]))
+        calibration_chart = line_chart(title=_("Calibration: predicted against observed success"), series=series,
+                                       x_min=0, x_max=1, x_label=_("Predicted success"), y_label=_("Observed success"),
                                        y_percent=True, diagonal=True,
                                        x_ticks=[(i / 5, f"{i * 20}%") for i in range(6)])
     kshot_points = [(k, v) for k, v in kshot.items() if v is not None]
     if kshot_points:
-        kshot_chart = line_chart(title="How well it predicts new learners' first answers (AUC)",
-                                 series=[Series("AUC", [(i, v) for i, (_, v) in enumerate(kshot_points)])],
+        kshot_chart = line_chart(title=_("How well it predicts new learners' first answers (AUC)"),
+                                 series=[Series("AUC", [(i, v) for i, (_k, v) in enumerate(kshot_points)])],
                                  x_min=0, x_max=max(1, len(kshot_points) - 1),
-                                 y_min=min(0.5, math.floor(min(v for _, v in kshot_points) * 10) / 10), y_max=1.0,
-                                 x_ticks=[(i, f"first {k}" if k.isdigit() else "after 20")
-                                          for i, (k, _) in enumerate(kshot_points)],
-                                 x_label="Answers of a new learner", y_label="AUC")
+                                 y_min=min(0.5, math.floor(min(v for _k, v in kshot_points) * 10) / 10), y_max=1.0,
+                                 x_ticks=[(i, _("first %(count)s") % {"count": k} if k.isdigit() else _("after 20"))
+                                          for i, (k, _v) in enumerate(kshot_points)],
+                                 x_label=_("Answers of a new learner"), y_label="AUC")
     last_run = TrainingRun.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
     context = {
         "form": form, "scope": scope, "page_name": "model", "champion": champion, "verdict": verdict,

@@ -3,16 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lms.content.models import Skill
 from lms.diary.models import METHODS
 
 CONFIDENCE_CHOICES = [
-    (1, "1 · not at all"),
+    (1, gettext_lazy("1 · not at all")),
     (2, "2"),
-    (3, "3 · somewhat"),
+    (3, gettext_lazy("3 · somewhat")),
     (4, "4"),
-    (5, "5 · very"),
+    (5, gettext_lazy("5 · very")),
 ]
 
 
@@ -21,18 +23,18 @@ class DiaryEntryForm(forms.Form):
 
     submission_id = forms.UUIDField(widget=forms.HiddenInput)
     studied = forms.CharField(
-        label="What did you study?", max_length=2000,
+        label=gettext_lazy("What did you study?"), max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="A sentence or two is enough.",
-        error_messages={"required": "Write a few words about what you studied."},
+        help_text=gettext_lazy("A sentence or two is enough."),
+        error_messages={"required": gettext_lazy("Write a few words about what you studied.")},
     )
     methods = forms.MultipleChoiceField(
-        label="Which methods helped?", choices=METHODS, required=False, widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Which methods helped?"), choices=METHODS, required=False, widget=forms.CheckboxSelectMultiple,
     )
-    other_method = forms.CharField(label="Something else that helped", max_length=300, required=False)
+    other_method = forms.CharField(label=gettext_lazy("Something else that helped"), max_length=300, required=False)
     shared = forms.BooleanField(
-        label="Share this entry with my managers", required=False,
-        help_text="Otherwise only you can read it. Managers always see how many entries you wrote, never the text.",
+        label=gettext_lazy("Share this entry with my managers"), required=False,
+        help_text=gettext_lazy("Otherwise only you can read it. Managers always see how many entries you wrote, never the text."),
     )
 
     def __init__(self, *args: Any, skills: list[Skill], **kwargs: Any) -> None:
@@ -40,7 +42,7 @@ class DiaryEntryForm(forms.Form):
         self.skills = skills
         for skill in skills:
             self.fields[self.rating_field(skill)] = forms.TypedChoiceField(
-                label=f"How confident do you feel about {skill.name}?", choices=CONFIDENCE_CHOICES, coerce=int,
+                label=_("How confident do you feel about %(skill)s?") % {"skill": skill.name}, choices=CONFIDENCE_CHOICES, coerce=int,
                 required=False, empty_value=None, widget=forms.RadioSelect,
             )
 

@@ -12,16 +12,17 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lms.content.models import Module, Skill
 
 METHODS = [
-    ("re-reading", "Re-reading"),
-    ("practice-questions", "Practice questions"),
-    ("explaining", "Explaining it to someone"),
-    ("notes", "Notes or a summary"),
-    ("worked-examples", "Worked examples"),
-    ("spaced-review", "Spaced review"),
+    ("re-reading", _("Re-reading")),
+    ("practice-questions", _("Practice questions")),
+    ("explaining", _("Explaining it to someone")),
+    ("notes", _("Notes or a summary")),
+    ("worked-examples", _("Worked examples")),
+    ("spaced-review", _("Spaced review")),
 ]
 METHOD_LABELS = dict(METHODS)
 
@@ -54,7 +55,7 @@ class DiaryEntry(models.Model):
         return f"diary entry #{self.pk} of {self.user}"
 
     def method_labels(self) -> list[str]:
-        labels = [METHOD_LABELS.get(code, code) for code in self.methods]
+        labels = [str(METHOD_LABELS.get(code, code)) for code in self.methods]
         if self.other_method:
             labels.append(self.other_method)
         return labels

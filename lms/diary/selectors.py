@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from adaptive.models import LearnerState
 from lms.accounts.roles import is_staff_role
@@ -77,17 +79,33 @@ class ConfidenceComparison:
         return ABOUT_RIGHT
 
     @property
+    def verdict_label(self) -> str:
+        """The verdict in the reader's language (``verdict`` stays the code the pages style by)."""
+        return {
+            NOT_ESTIMATED: pgettext("confidence", "not estimated yet"),
+            OVERCONFIDENT: pgettext("confidence", "overconfident"),
+            UNDERCONFIDENT: pgettext("confidence", "underconfident"),
+            ABOUT_RIGHT: pgettext("confidence", "about right"),
+        }[self.verdict]
+
+    @property
     def sentence(self) -> str:
-        said = f"you rated {self.skill.name} {self.rating}/5"
+        values = {"skill": self.skill.name, "rating": self.rating, "percent": self.mastery_percent}
         if self.mastery is None:
-            return f"{said}; your answers have not been estimated yet"
-        return f"{said}; your answers suggest {self.mastery_percent}%"
+            return _("you rated %(skill)s %(rating)s/5; your answers have not been estimated yet") % values
+        return _("you rated %(skill)s %(rating)s/5; your answers suggest %(percent)s%%") % values
 
 
 def mastery_for(user: AbstractBaseUser) -> dict[str, float]:
-    """The learner model's predicted mastery by skill slug (empty when it has no state yet)."""
+    """The learner model's predicted mastery by skill slug, for the skills the learner has answered
+    questions on: a skill never practised has no estimate of theirs yet (the model's state holds its
+    prior for every skill of the course, which says nothing about this learner)."""
     state = LearnerState.objects.filter(user=user).values_list("mastery", flat=True).first()
-    return {slug: float(value) for slug, value in (state or {}).items() if isinstance(value, int | float)}
+    if not state:
+        return {}
+    practised = set(Response.objects.filter(user=user).values_list("question__skills__slug", flat=True).distinct())
+    return {slug: float(value) for slug, value in state.items()
+            if slug in practised and isinstance(value, int | float)}
 
 
 def compare(ratings: list[ConfidenceRating], mastery: dict[str, float]) -> list[ConfidenceComparison]:

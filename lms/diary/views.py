@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext as _
 
 from lms.accounts.roles import is_staff_role
 from lms.diary import selectors
@@ -64,7 +65,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
     if attempt is not None:
         written = selectors.entry_for_attempt(request.user, attempt)
         if written is not None:
-            messages.info(request, "You already wrote about this module; here is your entry.")
+            messages.info(request, _("You already wrote about this module; here is your entry."))
             return redirect("diary_entry", entry_id=written.pk)
     module = attempt.module if attempt else None
     skills = selectors.skills_to_rate(request.user, module)
@@ -78,7 +79,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
                 quiz_attempt=attempt, shared=data["shared"],
             )
             if created:
-                messages.success(request, "Saved in your diary.")
+                messages.success(request, _("Saved in your diary."))
             return redirect("diary")
     else:
         initial = {"submission_id": uuid.uuid4()}
@@ -111,7 +112,7 @@ def entry_share(request: HttpRequest, entry_id: int) -> HttpResponse:
     diary_entry_share(entry=entry, shared=form.cleaned_data.get("shared", False))
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "diary/share_toggle.html", {"entry": entry})
-    messages.success(request, "Shared with your managers." if entry.shared_with_managers else "Only you can read it now.")
+    messages.success(request, _("Shared with your managers.") if entry.shared_with_managers else _("Only you can read it now."))
     return redirect("diary_entry", entry_id=entry.pk)
 
 

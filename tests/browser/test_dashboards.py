@@ -19,6 +19,7 @@ from lms.learning.models import Enrollment
 from lms.learning.services import enrollment_refresh_progress
 from lms.learning.simulation import simulate_course_activity
 from tests.browser.csp import watch_csp
+from tests.browser.session import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,11 +53,10 @@ def test_it_shows_every_dashboard_to_the_demo_manager(demo_activity, live_server
     page.set_default_timeout(15_000)
     csp_violations = watch_csp(page)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill("manage-with-pathwise")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, "manager", "manage-with-pathwise")
     page.get_by_role("link", name="Dashboards").click()
+    page.get_by_role("heading", level=1, name="Who needs help this week").wait_for()  # the landing page
+    page.get_by_role("navigation", name="Dashboards").get_by_role("link", name="Overview").click()
     page.get_by_role("heading", level=1, name="Team overview").wait_for()
     page.screenshot(path=str(shots / "01-overview.png"), full_page=True)
 

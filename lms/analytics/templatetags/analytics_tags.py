@@ -4,6 +4,8 @@ from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -30,21 +32,21 @@ def query(context: dict[str, Any], **changes: Any) -> str:
 def pct(value: float | None, digits: int = 0) -> str:
     if value is None:
         return "—"
-    return f"{value * 100:.{digits}f}%"
+    return gettext("%(percent)s%%") % {"percent": number_format(round(value * 100, digits), digits)}  # 72 % in French
 
 
 @register.filter
 def num(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "—"
-    return f"{value:.{digits}f}"
+    return number_format(round(value, digits), digits)  # 0,25 in French (number_format cuts, so round first)
 
 
 @register.filter
 def signed(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "—"
-    return f"{value:+.{digits}f}"
+    return ("-" if value < 0 else "+") + number_format(round(abs(value), digits), digits)
 
 
 @register.filter

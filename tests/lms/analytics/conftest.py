@@ -89,7 +89,7 @@ def trained(people: People, isolated_models: None) -> Course:
     from django.conf import settings
 
     from adaptive.services import model_version_promote, model_version_train
-    from lms.content.packages import course_package_import
+    from lms.content.packages.writing import course_package_import
     from lms.learning.simulation import simulate_course_activity
 
     course_package_import(path=settings.DEMO_COURSES_DIR / "data-literacy")

@@ -11,6 +11,7 @@ from tests.lms.conftest import client_for
 from tests.lms.factories import UserFactory
 
 URL = reverse("analytics_at_risk")
+ALL = {"view": "all"}  # the full table; the page opens on the short list (test_at_risk_short_list.py)
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def flagged(world):
 
 
 def test_it_lists_flagged_learners_with_their_reasons(flagged) -> None:
-    response = client_for(flagged.people.manager).get(URL)
+    response = client_for(flagged.people.manager).get(URL, ALL)
     assert response.status_code == 200
     rows = {r["stats"].user.username: r["reasons"] for r in response.context["rows"]}
     assert set(rows) == {"alice", "bob"}
@@ -54,7 +55,7 @@ def test_it_lists_flagged_learners_with_their_reasons(flagged) -> None:
 
 
 def test_it_flags_a_learner_who_never_started_against_their_own_enrolment(flagged) -> None:
-    rows = {r["stats"].user.username: r["reasons"] for r in client_for(flagged.people.admin).get(URL).context["rows"]}
+    rows = {r["stats"].user.username: r["reasons"] for r in client_for(flagged.people.admin).get(URL, ALL).context["rows"]}
     assert rows["charlie"] == ["Inactive: no answers since enrolling 10 days ago."]
     assert "dora" not in rows and "erik" not in rows
 
@@ -71,7 +72,7 @@ def test_it_refuses_post(flagged) -> None:
 
 
 def test_it_answers_htmx_with_the_report_only(flagged) -> None:
-    html = client_for(flagged.people.manager).get(URL, headers={"HX-Request": "true"}).content.decode()
+    html = client_for(flagged.people.manager).get(URL, ALL, headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in html and "Low predicted mastery" in html
 
 
@@ -121,6 +122,6 @@ def test_it_flags_a_learner_going_round_in_circles(world) -> None:
     analytics_refresh()
 
     rows = {r["stats"].user.username: r["reasons"]
-            for r in client_for(p.manager).get(URL).context["rows"]}
+            for r in client_for(p.manager).get(URL, ALL).context["rows"]}
     assert rows == {"alice": ["Going round in circles on Module 0: 4 attempts, still not mastered."],
                     "dora": ["Going round in circles on Module 0: 2 attempts, still not mastered."]}

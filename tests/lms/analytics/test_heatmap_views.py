@@ -40,6 +40,13 @@ def test_it_shows_learners_by_skills_with_numbers_and_links(mastery) -> None:
     assert 'class="cell m-4"' in html and 'class="cell m-1"' in html
 
 
+def test_it_says_which_course_it_shows_when_none_is_chosen(mastery) -> None:
+    client = client_for(mastery.people.manager)
+    shown = client.get(URL).content.decode()
+    assert "The heatmap shows one course at a time" in shown and "All skills (average)" in shown
+    assert "one course at a time" not in client.get(URL, {"course": "numbers"}).content.decode()
+
+
 def test_it_sorts_by_a_skill_column_and_by_name(mastery) -> None:
     client = client_for(mastery.people.admin)
     assert names(client.get(URL, {"sort": "decimals"})) == ["charlie", "alice", "bob"]

@@ -119,7 +119,12 @@ def test_it_replays_the_trajectory_through_the_champion(trained, people) -> None
     client = client_for(people.manager)
     response = client.get(url(learner), {"course": "data-literacy"})
     assert response.status_code == 200
-    assert response.context["chart"] is not None
+    charts = response.context["charts"]
+    slugs = response.context["slugs"]
+    assert [c["name"] for c in charts] == [response.context["skill_objs"][s].name for s in slugs]
+    body = response.content.decode()
+    assert body.count('<svg class="chart"') == len(charts), "one small chart per skill, not all lines in one"
+    assert all(c["chart"].count("<polyline") == 1 for c in charts)
     trajectory = client.get(url(learner), {"course": "data-literacy", "format": "csv", "table": "trajectory"})
     rows = trajectory.content.decode().splitlines()
     assert len(rows) == 1 + 1 + learner.responses.count()  # header, the prior, one row per answer

@@ -149,7 +149,7 @@ def test_it_quotes_csv_cells_a_spreadsheet_would_run(activity) -> None:
 
 
 def test_it_is_linked_in_the_navigation_for_managers_and_admins_only(activity) -> None:
-    link = 'href="/analytics/"'
+    link = 'href="/analytics/week/"'  # Dashboards opens on This week
     assert link in client_for(activity.people.manager).get(reverse("dashboard")).content.decode()
     assert link in client_for(activity.people.admin).get(reverse("dashboard")).content.decode()
     assert link not in client_for(activity.people.learner).get(reverse("dashboard")).content.decode()

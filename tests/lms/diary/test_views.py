@@ -52,6 +52,16 @@ class TestDiaryPage:
         write_entry(people.learner, ratings={SkillFactory(name="Fractions"): 3})
         assert "not estimated yet" in client_for(people.learner).get("/diary/").content.decode()
 
+    def test_it_gives_no_verdict_on_a_skill_never_practised(self, people) -> None:
+        # The model's state holds a prior for every skill of the course; without an answer on the
+        # skill it says nothing about this learner, so the diary does not call them overconfident.
+        fractions = SkillFactory(slug="fractions", name="Fractions")
+        set_mastery(people.learner, {"fractions": 0.48}, practised=False)
+        write_entry(people.learner, ratings={fractions: 5})
+        html = client_for(people.learner).get("/diary/").content.decode()
+        assert "your answers have not been estimated yet" in html
+        assert "suggest 48%" not in html and "verdict-overconfident" not in html
+
     def test_it_refuses_post(self, people) -> None:
         assert client_for(people.learner).post("/diary/").status_code == 405
 
