@@ -81,6 +81,15 @@ class Pagination(LimitOffsetPagination):
         self._check(request, self.offset_query_param, minimum=0)
         return super().get_offset(request)
 
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        """DRF's parameters with the bounds enforced above, so the schema does not offer ``limit=0``."""
+        parameters = super().get_schema_operation_parameters(view)
+        minimum = {self.limit_query_param: 1, self.offset_query_param: 0}
+        for parameter in parameters:
+            if parameter["name"] in minimum:
+                parameter["schema"]["minimum"] = minimum[parameter["name"]]
+        return parameters
+
     @staticmethod
     def _check(request: Request, name: str, *, minimum: int) -> None:
         raw = request.query_params.get(name)

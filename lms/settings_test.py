@@ -11,6 +11,8 @@ os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # Each test run gets its own file-broker folder, inherited by the worker processes it starts, so
 # two runs on one machine never take each other's messages.
+# The one-machine file broker unless the environment names another (production refuses a default).
+os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
 os.environ.setdefault("PATHWISE_BROKER_DIR", os.path.join("var", f"test-broker-{os.getpid()}"))
 os.environ.setdefault("PATHWISE_CACHE_PREFIX", f"test-{os.getpid()}")
 # Tests make many requests as one user and from one address; the tests of the limits set them low.

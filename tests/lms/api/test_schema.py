@@ -136,3 +136,27 @@ def test_it_tells_a_full_question_from_a_learners(people, catalogue):
     assert (full.is_valid(as_admin), learner.is_valid(as_admin)) == (True, False)
     assert (full.is_valid(as_learner), learner.is_valid(as_learner)) == (False, True)
     _validator(schema, "QuestionForRole").validate(as_admin)  # oneOf: exactly one matches
+
+
+def test_it_describes_a_user_without_an_email_address_as_valid(people):
+    client = client_for(people.admin)
+    people.learner.email = ""
+    people.learner.save(update_fields=["email"])
+    user = client.get(f"/api/v1/users/{people.learner.pk}/").json()
+    assert user["email"] == ""
+    user_schema = _validator(_schema(client), "User")
+    user_schema.validate(user)
+    user_schema.validate({**user, "email": "alice@example.org"})
+
+
+def test_it_documents_the_bounds_of_limit_and_offset(people):
+    parameters = _schema(client_for(people.admin))["paths"]["/api/v1/courses/"]["get"]["parameters"]
+    bounds = {p["name"]: p["schema"].get("minimum") for p in parameters if p["name"] in ("limit", "offset")}
+    assert bounds == {"limit": 1, "offset": 0}
+
+
+def test_it_documents_request_bodies_as_json(people):
+    for path, operations in _schema(client_for(people.admin))["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                assert set(operation["requestBody"]["content"]) == {"application/json"}, (path, method)
