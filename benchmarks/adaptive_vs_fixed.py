@@ -117,6 +117,7 @@ def load_course(folder: Path) -> Course:
 TYPICAL_DIFFICULTY = 3
 QUESTION_MINUTES = 0.75  # reading, answering and the feedback
 REVIEW_MINUTES = 2  # skimming a module read before
+STUCK_WINDOW, STUCK_MIN_GAIN = 100, 0.02  # a plateau, as benchmarks/product_adaptive_vs_fixed.py counts it
 
 
 class Run:
@@ -137,6 +138,7 @@ class Run:
         self.mastery_when_reached: float | None = None
         self.read: set[str] = set()
         self.log: list[tuple[str, str, bool, datetime]] = []
+        self.mean_true = [self.final_mastery()]  # the mean true mastery after each answer ([0]: before any)
 
     def true_success(self, skill: str) -> float:
         """The learner's real chance of answering a typical (difficulty 3) question on ``skill`` now."""
@@ -161,6 +163,7 @@ class Run:
         self.questions += 1
         self.minutes += QUESTION_MINUTES
         self.log.append((key, item.skills[0], correct, self.clock))
+        self.mean_true.append(self.final_mastery())
         if self.questions_to_mastery is None and self.mastered():
             self.questions_to_mastery, self.minutes_to_mastery = self.questions, self.minutes
             self.mastery_when_reached = self.final_mastery()
@@ -189,6 +192,14 @@ class Run:
     def final_mastery(self) -> float:
         """The mean real chance of success over the course's skills, now."""
         return float(np.mean([self.true_success(s) for s in self.course.skills]))
+
+    def stuck(self) -> bool:
+        """Not at true mastery after the budget, and the last ``STUCK_WINDOW`` questions raised the mean
+        true mastery by less than ``STUCK_MIN_GAIN``: the plateau of
+        ``benchmarks/product_adaptive_vs_fixed.py``."""
+        m = self.mean_true
+        return (self.questions_to_mastery is None and len(m) > STUCK_WINDOW
+                and m[-1] - m[-1 - STUCK_WINDOW] < STUCK_MIN_GAIN)
 
     def mastery_at_stop(self) -> float:
         """The earlier measure: final mastery as if the learner had stopped on first reaching mastery."""
@@ -379,6 +390,7 @@ def main(argv: list[str] | None = None) -> dict:
             "minutes_to_mastery": summary([r.minutes_to_mastery if r.minutes_to_mastery is not None else r.minutes
                                            for r in runs]),
             "reached_mastery": sum(r.questions_to_mastery is not None for r in runs) / len(runs),
+            "stuck": sum(r.stuck() for r in runs),
             "final_mastery": summary([r.final_mastery() for r in runs]),
             "final_mastery_at_stop": summary([r.mastery_at_stop() for r in runs]),
             "days_to_budget": summary([(r.clock - r.start).total_seconds() / 86400 for r in runs]),
@@ -408,6 +420,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(row("final mastery at stop (earlier measure)", "final_mastery_at_stop", ".3f"))
     print(row(f"simulated days for {args.budget} questions", "days_to_budget", ".1f"))
     print(f"| reached mastery within {args.budget} questions | {a['reached_mastery']:.0%} | {f['reached_mastery']:.0%} |")
+    print(f"| stuck (no mastery, last {STUCK_WINDOW} questions +{STUCK_MIN_GAIN} or less) | {a['stuck']} | {f['stuck']} |")
     d = report["final_mastery_difference"]
     print(f"\nAdaptive needs {report['questions_saved']:.0%} fewer questions to mastery; final mastery after "
           f"{args.budget} questions, adaptive minus fixed on the same learners: {d['mean']:+.3f} "

@@ -110,6 +110,7 @@ TYPICAL_DIFFICULTY = 3  # as in benchmarks/adaptive_vs_fixed.py
 QUESTION_MINUTES = 0.75
 REVIEW_MINUTES = 2
 STUCK_WINDOW = 100
+DECISION_DEADLINE_S = 0.6  # as the quiz page waits for the worker before asking the web (PATHWISE_DECISION_DEADLINE_S)
 STUCK_MIN_GAIN = 0.02
 NO_QUESTION_ROUNDS = 3
 HTTP_TIMEOUT_S = 60
@@ -646,6 +647,19 @@ def wait_for_worker(learner_api: Api, response_id: int, timeout_s: float) -> flo
         delay = min(0.5, delay * 1.5)
 
 
+def next_question(learner_api: Api, attempt_id: int) -> dict[str, Any]:
+    """The attempt after an answer, as the quiz page gets it: read it while its next question is being
+    decided (``deciding``), and past the deadline ask the product to decide it now (a POST)."""
+    started = time.monotonic()
+    while True:
+        attempt = learner_api.get(f"/api/v1/quiz-attempts/{attempt_id}/")
+        if not attempt.get("deciding"):
+            return attempt
+        if time.monotonic() - started >= DECISION_DEADLINE_S:
+            return learner_api.post(f"/api/v1/quiz-attempts/{attempt_id}/", {})
+        time.sleep(0.1)
+
+
 def study(admin: Api, learner_api: Api, user_id: int, track: Track, *, estimate_every: int,
           break_hours: tuple[float, float], worker_wait: float, abort: threading.Event,
           retake: bool = False) -> Track:
@@ -706,7 +720,7 @@ def study(admin: Api, learner_api: Api, user_id: int, track: Track, *, estimate_
                 track.estimates.append({"questions": track.questions, **estimate_error(mastery, track.truths())})
             if track.done():
                 break
-            attempt = learner_api.get(f"/api/v1/quiz-attempts/{attempt['id']}/")
+            attempt = next_question(learner_api, attempt["id"])
         if track.done():
             break
         idle_rounds = idle_rounds + 1 if track.questions == before else 0

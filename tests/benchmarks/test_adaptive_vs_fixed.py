@@ -48,6 +48,20 @@ def test_it_measures_mastery_to_the_same_first_mastery_as_a_run_that_stops(bench
         assert long.mastery_at_stop() == pytest.approx(short.final_mastery())
 
 
+def test_a_learner_short_of_mastery_whose_last_hundred_answers_gained_little_is_stuck(bench: ModuleType,
+                                                                                      course: Any) -> None:
+    runs = fixed_runs(bench, course, stop_at_mastery=False)
+    assert all(len(r.mean_true) == 301 and r.mean_true[-1] == pytest.approx(r.final_mastery()) for r in runs)
+    run = runs[0]
+    run.questions_to_mastery = None
+    run.mean_true = [0.5] * 201 + [0.51] * 100
+    assert run.stuck()
+    run.mean_true = [0.5] * 201 + [0.53] * 100
+    assert not run.stuck()
+    run.questions_to_mastery, run.mean_true = 150, [0.5] * 301
+    assert not run.stuck()  # reached mastery: never stuck
+
+
 def test_it_counts_forgetting_in_final_mastery(bench: ModuleType, course: Any) -> None:
     run = fixed_runs(bench, course, stop_at_mastery=False)[0]
     before = run.final_mastery()

@@ -198,14 +198,20 @@ class FakeProduct:
     """Stands in for the API: recommends ``module`` (None: the course is done); its quizzes show
     ``questions`` (in order) and then end; the worker has always decided already."""
 
-    def __init__(self, module: int | None, questions: list[str]) -> None:
+    def __init__(self, module: int | None, questions: list[str], deciding_reads: int = 0) -> None:
         self.module, self.questions = module, questions
         self.answers: list[dict[str, Any]] = []
         self.shown = 0
+        self.deciding_reads = deciding_reads  # reads after each answer that find the question still being decided
+        self.undecided = 0
+        self.decided_by_post = 0
 
     def attempt(self) -> dict[str, Any]:
+        if self.undecided:
+            self.undecided -= 1
+            return {"id": "a1", "current_question": None, "deciding": True, "decision": {}}
         key = self.questions[self.shown] if self.shown < len(self.questions) else None
-        return {"id": "a1", "current_question": {"key": key} if key else None,
+        return {"id": "a1", "current_question": {"key": key} if key else None, "deciding": False,
                 "decision": {"source": "web" if self.shown == 0 else "worker",
                              "response": len(self.answers) if self.shown else None, "model_version": 5}}
 
@@ -222,7 +228,12 @@ class FakeProduct:
         if path == "/api/v1/quiz-attempts/":
             self.shown = 0
             return self.attempt()
+        if path == "/api/v1/quiz-attempts/a1/":  # past the deadline: the web decides now
+            self.decided_by_post += 1
+            self.undecided = 0
+            return self.attempt()
         self.answers.append(data)
+        self.undecided = self.deciding_reads
         self.shown += 1
         return {"id": len(self.answers)}
 
@@ -244,6 +255,21 @@ def test_a_learner_answers_what_the_product_shows_until_the_budget(bench: Module
     assert len({a["submission_id"] for a in product.answers}) == 12
     assert track.model_versions == {5} and track.decided_by == {"worker": 11}  # after answers only
     assert [e["questions"] for e in track.estimates] == [5, 10] and track.final_estimate["mae"] is not None
+
+
+def test_a_learner_waits_while_the_next_question_is_decided(bench: ModuleType, course: Any) -> None:
+    product = FakeProduct(2, ["q-tf", "q-num", "q-text"], deciding_reads=2)
+    track = study(bench, course, product)
+    assert track.questions == 12 and product.decided_by_post == 0  # read again until it was decided
+    assert [a["question"] for a in product.answers[:3]] == ["q-tf", "q-num", "q-text"]
+
+
+def test_past_the_deadline_a_learner_asks_the_product_to_decide(bench: ModuleType, course: Any,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench, "DECISION_DEADLINE_S", 0.0)
+    product = FakeProduct(2, ["q-tf", "q-num", "q-text"], deciding_reads=10**6)
+    track = study(bench, course, product)
+    assert track.questions == 12 and product.decided_by_post == 11  # every answer but the last
 
 
 def test_a_learner_told_the_course_is_done_stops_stuck_or_goes_round_again(bench: ModuleType, course: Any) -> None:
