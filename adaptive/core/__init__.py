@@ -13,6 +13,7 @@ Typical use::
     model.predict(state, [item_id, other_item_id])
 """
 
+import importlib
 from typing import Any
 
 from adaptive.core.data import DataFormatError, ResponseLog, Vocabulary, read_csv, read_log, read_three_line, split_learners
@@ -26,8 +27,6 @@ _LAZY = {"train_model": "train", "MODEL_REGISTRY": "learners"}
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(f"adaptive.core.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

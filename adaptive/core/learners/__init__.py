@@ -5,8 +5,10 @@ the baselines, which use it too) are imported the first time one of them, or the
 :data:`MODEL_REGISTRY`, is asked for, so a process that serves ``skill_elo`` never imports torch.
 """
 
+import importlib
 from typing import Any
 
+from adaptive.core.learners import base
 from adaptive.core.learners.base import (
     ItemInfo,
     RENAMED_MODELS,
@@ -31,13 +33,9 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name == "MODEL_REGISTRY":
-        from adaptive.core.learners import base
-
         register_all()
         return base.MODEL_REGISTRY
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(f"adaptive.core.learners.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

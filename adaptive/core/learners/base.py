@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 
 from adaptive.core.data import RawId, ResponseLog, Vocabulary
 from adaptive.core.learners.checkpoint import read_checkpoint
@@ -504,8 +505,7 @@ def load(path: str | Path | BinaryIO, device: str | torch.device = "cpu", *, tor
     if checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path}: not a learner-model checkpoint (format {checkpoint.get('format')!r})")
     name = current_name(checkpoint["model"])  # checkpoints saved before a model was renamed
-    if name not in MODEL_REGISTRY:
-        from adaptive.core.learners import skill_elo  # noqa: F401 - the models that need no torch
+    # skill_elo, which needs no torch, is registered with the package (adaptive/core/learners/__init__.py).
     if name not in MODEL_REGISTRY and torch_allowed:
         register_all()
     if name not in MODEL_REGISTRY and not torch_allowed:
@@ -535,8 +535,6 @@ def load(path: str | Path | BinaryIO, device: str | torch.device = "cpu", *, tor
 
 def fit_temperature(correct: np.ndarray, predicted: np.ndarray) -> float:
     """The temperature ``T`` minimising the log-loss of ``sigmoid(logit(predicted) / T)``."""
-    from scipy.optimize import minimize_scalar
-
     y = np.asarray(correct, dtype=np.float64)
     z = np.log(predicted) - np.log1p(-predicted)
     if len(y) == 0 or len(np.unique(y)) < 2:

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sparse
 import torch
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 
 from adaptive.core.data import ResponseLog, group_index_matrix
 from adaptive.core.features import history_counts
@@ -29,8 +30,6 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _auc(correct: np.ndarray, predicted: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
     if len(np.unique(correct)) < 2:
         return float("nan")
     return float(roc_auc_score(correct, predicted))

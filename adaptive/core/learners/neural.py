@@ -42,6 +42,8 @@ from torch.func import grad, vmap
 from adaptive.core.data import ResponseLog, group_index_matrix
 from adaptive.core.features import N_HISTORY_FEATURES, HistoryState, history_features
 from adaptive.core.learners.base import LearnerModel, State, register
+from adaptive.core.learners.baselines import PFAModel
+from adaptive.core.train import Trainer, seed_everything
 
 if TYPE_CHECKING:
     from adaptive.core.train import Callback
@@ -166,8 +168,6 @@ class TorchLearnerModel(LearnerModel):
 
     def _fit(self, train_log: ResponseLog, valid_log: ResponseLog | None, *, seed: int,
              callbacks: Sequence[Callback], progress: bool) -> None:
-        from adaptive.core.train import Trainer, seed_everything
-
         torch.set_num_threads(max(1, min(torch.get_num_threads(), self.config.num_threads)))
         seed_everything(seed)
         self.net = self._build()
@@ -357,8 +357,6 @@ class GRUTracer(TorchLearnerModel):
              callbacks: Sequence[Callback], progress: bool) -> None:
         self._pfa: Any = None
         if self.config.pfa_prior and self.config.history_features:
-            from adaptive.core.learners.baselines import PFAModel
-
             self._pfa = PFAModel().fit(train_log, None, device="cpu", seed=seed)
             if self.config.cold_start_prior:
                 items, _ = self.dense_columns(train_log)
