@@ -33,12 +33,12 @@ from adaptive.core.policy import (
     next_in_order,
 )
 from adaptive.models import Decision, LearnerState, ModelVersion
+from adaptive.signals import decision_stored
 from adaptive.selectors import AttemptAnswer, ModuleStanding, item_id, module_standing
 from adaptive.structure import course_structure
 from lms.content.models import Course
 from lms.db import insert_unless_duplicate
 from lms.learning.models import Enrollment, QuizAttempt
-from lms.ops import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def _store(decision: Decision) -> Decision:
     if not insert_unless_duplicate(decision):
         decision = Decision.objects.get(response_id=decision.response_id, kind=decision.kind)
     else:
-        metrics.decision_stored(decision)
+        decision_stored.send(sender=Decision, decision=decision)
     key, pk = _decision_key(decision.response_id, decision.kind), decision.pk
     transaction.on_commit(lambda: cache.set(key, pk, timeout=3600))
     return decision

@@ -9,3 +9,7 @@ from django.dispatch import Signal
 # answer applied), before and after (skill slug → predicted success), and courses: course id →
 # (course, the course's skill slugs), for the courses whose skills were refreshed.
 mastery_changed = Signal()
+
+# A decision was stored (not sent when one for the same answer and kind was there already). Arguments:
+# decision. The product's metrics count it (lms.ops.metrics).
+decision_stored = Signal()

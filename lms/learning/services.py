@@ -32,7 +32,6 @@ from lms.db import insert_unless_duplicate
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 from lms.learning.selectors import attempt_answers, attempt_question_id
 from lms.learning.signals import quiz_attempt_finished, response_recorded
-from lms.ops import metrics
 from lms.queueing import publish, publish_on_commit
 
 logger = logging.getLogger(__name__)
@@ -275,7 +274,6 @@ def response_submit(
         if stored is not None:
             return SubmitResult(stored, False)
         raise AlreadyAnswered("this question was already answered in this attempt")
-    metrics.answer_stored()
     # The answer is committed first; the learner model and the summary follow in workers.
     publish_on_commit("lms.learning.tasks.process_response", response.pk)
     enrollment_refresh_progress_on_commit(user_id=user.pk, course_id=course.pk)

@@ -8,6 +8,7 @@ class OpsConfig(AppConfig):
     label = "ops"
 
     def ready(self) -> None:
-        # The Celery signals that carry a request id into tasks and serve a worker's metrics: connected
-        # wherever Django starts, so in the web process (publishing) and in workers (running).
+        # The Celery signals that carry a request id into tasks and serve a worker's metrics, and the
+        # receivers that count answers and decisions (learning and adaptive send signals; they do not
+        # import ops): connected wherever Django starts, in the web process and in workers.
         from lms.ops import logs, metrics  # noqa: F401

@@ -29,6 +29,7 @@ from celery.signals import worker_init, worker_process_shutdown
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Count
+from django.dispatch import receiver
 from django.utils import timezone
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -44,7 +45,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from adaptive.models import Decision, ModelVersion, TrainingRun
+from adaptive.signals import decision_stored
 from lms.learning.models import Response
+from lms.learning.signals import response_recorded
 from lms.ops import broker
 
 logger = logging.getLogger(__name__)
@@ -63,12 +66,14 @@ WEB_FALLBACK_DECISIONS = Counter(
 )
 
 
-def answer_stored() -> None:
-    """Count an answer once its transaction commits."""
+@receiver(response_recorded, dispatch_uid="pathwise-metrics-answer")
+def answer_stored(**kwargs: Any) -> None:
+    """Count a new answer once its transaction commits."""
     transaction.on_commit(ANSWERS_STORED.inc)
 
 
-def decision_stored(decision: Decision) -> None:
+@receiver(decision_stored, dispatch_uid="pathwise-metrics-decision")
+def decision_counted(*, decision: Decision, **kwargs: Any) -> None:
     """Count a decision made after an answer (not one at the start of a quiz) once it commits."""
     if decision.response_id is None:
         return
