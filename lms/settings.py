@@ -445,7 +445,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["lms.parsers.JSONParser", "lms.parsers.FormParser", "lms.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "lms.api.exception_handler",
+    "EXCEPTION_HANDLER": "lms.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pathwise API",

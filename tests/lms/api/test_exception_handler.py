@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from rest_framework.exceptions import NotFound
 
-from lms.api import exception_handler
+from lms.api_errors import exception_handler
 from lms.content.grading import InvalidAnswer
 from lms.learning.services import NotAllowed
 from tests.lms.api.helpers import client_for, post_json
