@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from lms.accounts.views import admin_login
+from lms.analytics.team_views import team_detail
 from lms.people.admin import people_import_admin
 
 urlpatterns = [
@@ -10,6 +11,9 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin_login"),
     path("admin/people/import/", people_import_admin, name="people_import"),
     path("admin/", admin.site.urls),
+    # A team's page is the manager's (assignments, mastery, overdue): it lives with the manager's
+    # pages in analytics, at the address it has always had.
+    path("accounts/teams/<slug:slug>/", team_detail, name="team_detail"),
     path("accounts/", include("lms.accounts.urls")),
     path("sso/", include("lms.sso.urls")),
     path("analytics/", include("lms.analytics.urls")),

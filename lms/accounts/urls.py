@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from lms.accounts import team_views, views
+from lms.accounts import views
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
@@ -23,5 +23,4 @@ urlpatterns = [
     path("two-factor/confirm/", views.two_factor_confirm, name="two_factor_confirm"),
     path("two-factor/remove/", views.two_factor_remove, name="two_factor_remove"),
     path("teams/", views.team_list, name="team_list"),
-    path("teams/<slug:slug>/", team_views.team_detail, name="team_detail"),
 ]

@@ -29,8 +29,6 @@ from lms.accounts.roles import is_staff_role
 from lms.accounts.selectors import preferences_of, teams_visible_to, totp_device_of
 from lms.accounts.services import preferences_update, totp_device_confirm, totp_device_start, totp_devices_remove
 from lms.accounts.throttles import TOO_FAST, SignInRateThrottle
-from lms.notifications.forms import EmailSettingsForm
-from lms.notifications.selectors import calendar_feed_of, due_dates_of, email_settings_of
 
 User = get_user_model()
 
@@ -44,18 +42,12 @@ PENDING_SIGN_IN_SECONDS = 300
 @login_required
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
-    """The user's own settings: sign-in, the emails they get, and their calendar address."""
-    settings_row = email_settings_of(request.user)
-    manages = request.user.managed_teams.exists()  # type: ignore[union-attr]
-    form = EmailSettingsForm(initial={"assignments": settings_row.assignments, "team_digest": settings_row.team_digest},
-                             manages_teams=manages)
-    feed = calendar_feed_of(request.user)
-    feed_url = request.build_absolute_uri(reverse("calendar_feed", args=[feed.token])) if feed else ""
+    """The user's own settings: sign-in, the emails they get, and their calendar address (those two
+    sections are notifications', drawn by its ``notification_settings`` tag)."""
     chosen = preferences_of(request.user)
     preferences_form = PreferencesForm(initial={"language": chosen.language, "time_zone": chosen.time_zone})
     return render(request, "accounts/account.html", {
-        "email_form": form, "preferences_form": preferences_form, "feed": feed, "feed_url": feed_url, "due_count": len(due_dates_of(request.user)),
-        "has_email": bool(request.user.email), "two_factor_offered": is_staff_role(request.user)})
+        "preferences_form": preferences_form, "two_factor_offered": is_staff_role(request.user)})
 
 
 @login_required

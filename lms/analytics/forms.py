@@ -73,3 +73,41 @@ class LearnerMessageForm(forms.Form):
         if not text:
             raise forms.ValidationError(_("Write something first."))
         return text
+
+
+class TeamAssignmentForm(forms.Form):
+    """A manager assigns a module, optionally by a date, to the learners ticked on the team page
+    (``learners``) or to the whole team (the ``whole_team`` button)."""
+
+    module = forms.ModelChoiceField(queryset=Module.objects.none(), label=_("Module"))
+    due = forms.DateField(label=_("Due date (optional)"), required=False,
+                          widget=forms.DateInput(attrs={"type": "date"}))
+    learners = forms.MultipleChoiceField(required=False, error_messages={
+        "invalid_choice": _("Tick only members of this team (one of those ticked has left it).")})
+    whole_team = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.team = team
+        self.fields["module"].queryset = Module.objects.filter(course__published=True).select_related(
+            "course").order_by("course__title", "order")
+        self.fields["module"].label_from_instance = lambda m: f"{m.course.title}: {m.title}"
+        self.fields["learners"].choices = [(str(pk), str(pk)) for pk in team.members.values_list("pk", flat=True)]
+
+    def clean_due(self) -> Any:
+        due = self.cleaned_data.get("due")
+        if due and due < timezone.localdate():
+            raise forms.ValidationError(_("Choose a date that is not in the past."))
+        return due
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("whole_team") and not data.get("learners") and "learners" not in self.errors:
+            raise forms.ValidationError(_("Tick at least one learner in the table, or assign to the whole team."))
+        return data
+
+    def chosen_learners(self) -> list[Any]:
+        """The members ticked, in name order (empty when the whole team is chosen)."""
+        if self.cleaned_data.get("whole_team"):
+            return []
+        return list(self.team.members.filter(pk__in=self.cleaned_data["learners"]).order_by("username"))

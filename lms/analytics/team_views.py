@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from adaptive.models import Assignment, LearnerState
 from adaptive.services import AssignmentNotAllowed, assignment_create, assignments_create
-from lms.accounts.forms import TeamAssignmentForm
+from lms.analytics.forms import TeamAssignmentForm
 from lms.accounts.models import Team
 from lms.accounts.selectors import teams_visible_to
 from lms.content.selectors import course_skills

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from adaptive.models import Assignment, LearnerState
-from lms.accounts import team_views
+from lms.analytics import team_views
 from lms.learning.models import Enrollment
 from tests.lms.conftest import client_for
 from tests.lms.factories import CourseFactory, ModuleFactory, SkillFactory, UserFactory

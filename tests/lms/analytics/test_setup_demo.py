@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from adaptive import registry
-from lms.accounts.management.commands.setup_demo import DEMO_CONTROL_SHARE
+from lms.analytics.management.commands.setup_demo import DEMO_CONTROL_SHARE
 from lms.content.models import Course
 from lms.learning.models import Enrollment
 from tests.lms.conftest import client_for

@@ -10,8 +10,23 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from adaptive.models import ModelVersion
+from adaptive.registry import ModelRefused
+from adaptive.services import (
+    learner_state_advance,
+    model_version_promote,
+    model_version_register,
+)
 from lms.accounts.models import ADMIN, LEARNER, MANAGER, Team
 from lms.accounts.services import user_create, user_set_role
+from lms.analytics.services import analytics_refresh
+from lms.content.importing import ImportInvalid
+from lms.content.models import Course
+from lms.content.packages.writing import course_package_import
+from lms.content.services import course_save
+from lms.learning.models import Enrollment
+from lms.learning.services import enrollment_create, enrollment_refresh_progress
+from lms.learning.simulation import simulate_course_activity
 
 User = get_user_model()
 
@@ -38,8 +53,6 @@ class Command(BaseCommand):
                                  "the dashboards (bin/demo uses 120).")
 
     def handle(self, *args: Any, courses: Path, simulated_learners: int, **options: Any) -> None:
-        from lms.content.importing import ImportInvalid
-        from lms.content.packages.writing import course_package_import
 
         with transaction.atomic():
             users = {}
@@ -75,9 +88,6 @@ class Command(BaseCommand):
     def _serve_shipped_model(self) -> None:
         """Serve the meta-learned prior shipped with Pathwise from the first answer (it must pass the
         invariants on the courses just loaded; otherwise the interpretable fallback serves)."""
-        from adaptive.models import ModelVersion
-        from adaptive.registry import ModelRefused
-        from adaptive.services import model_version_promote, model_version_register
 
         if ModelVersion.objects.exists():
             return
@@ -96,11 +106,6 @@ class Command(BaseCommand):
 
     def _simulate(self, learners: int, manager: Any) -> None:
         """Give the demo a history: simulated learners (marked as such) whose answers fill the dashboards."""
-        from lms.content.services import course_save
-        from lms.content.models import Course
-        from lms.learning.models import Enrollment
-        from lms.learning.services import enrollment_create
-        from lms.learning.simulation import simulate_course_activity
 
         team, created = Team.objects.get_or_create(slug="simulated-cohort", defaults={"name": "Simulated cohort"})
         team.managers.add(manager)
@@ -124,10 +129,6 @@ class Command(BaseCommand):
     def _catch_up(self, team: Any) -> None:
         """Do now what the workers do after each answer (progress, learner states) and what beat does
         every few minutes (the dashboards' rollups), so every page agrees from the first view."""
-        from adaptive.services import learner_state_advance
-        from lms.analytics.services import analytics_refresh
-        from lms.learning.models import Enrollment
-        from lms.learning.services import enrollment_refresh_progress
 
         enrollments = list(Enrollment.objects.filter(user__teams=team).values_list("pk", "user_id"))
         for enrollment_id, _ in enrollments:
