@@ -8,7 +8,7 @@
   set is held out entirely, for the report;
 * simulated courses of varied structure: 3-12 skills in modules, a random prerequisite DAG, 5-15
   questions per skill with a random author difficulty (1-5) and type, answered by learners of
-  ``lms.learning.learner_simulator`` with varied population parameters, in course order or mixed.
+  ``adaptive.core.learner_simulator`` with varied population parameters, in course order or mixed.
 
 The product's demo courses (``demo/courses``) are never used: they are the held-out courses.
 
@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 
 from adaptive.core.data import ResponseLog, read_log
+from adaptive.core.learner_simulator import SimulatedLearner, SimulatorParams
 from adaptive.core.learners.base import ItemInfo
 from adaptive.core.meta import KINDS, MetaConfig, Task, meta_train
-from lms.learning.learner_simulator import SimulatedLearner, SimulatorParams
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "kt"

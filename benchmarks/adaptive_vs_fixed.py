@@ -1,6 +1,6 @@
 """Adaptive policy vs fixed course order, on simulated learners.
 
-Simulated learners (``lms.learning.learner_simulator``: hidden per-skill knowledge that grows with
+Simulated learners (``adaptive.core.learner_simulator``: hidden per-skill knowledge that grows with
 practice and decays with time, slips and guesses; written independently of the learner model, with
 its own parameters) go through a demo course twice over, once under each policy, with the same
 starting knowledge:
@@ -66,7 +66,7 @@ from adaptive.core.policy import (  # noqa: E402
     choose_next_question,
 )
 from adaptive.core.train import train_model  # noqa: E402
-from lms.learning.learner_simulator import SimulatedLearner  # noqa: E402
+from adaptive.core.learner_simulator import SimulatedLearner  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ seen, for
 Every model reads the author's description of the questions (difficulty, skills, type) and skills
 (prerequisites) where the course has one. The held-out courses are the product's demo courses
 (``data-literacy``, ``learning-to-learn``), answered by simulated learners of
-``lms.learning.learner_simulator`` with its default population, on their real structure, and the
+``adaptive.core.learner_simulator`` with its default population, on their real structure, and the
 ``assist2009_dkt`` data set (train split: the answers seen; test split: the new learners).
 
     python benchmarks/meta_prior.py --json meta_prior.json [--gru]
@@ -44,7 +44,7 @@ from adaptive.core.learners import ItemInfo, LearnerModel, create, load  # noqa:
 from adaptive.core.learners.skill_elo import SkillEloModel  # noqa: E402
 from adaptive.core.meta import adapt  # noqa: E402
 from adaptive.meta_prior import DEFAULT_DATA, DEFAULT_OUT, SimCourse, simulate_answers  # noqa: E402
-from lms.learning.learner_simulator import SimulatorParams  # noqa: E402
+from adaptive.core.learner_simulator import SimulatorParams  # noqa: E402
 
 SEEN = (0, 100, 1000)
 

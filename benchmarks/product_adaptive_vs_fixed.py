@@ -102,7 +102,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lms.learning.learner_simulator import SimulatedLearner  # noqa: E402
+from adaptive.core.learner_simulator import SimulatedLearner  # noqa: E402
 
 ADMIN = ("admin", "admin-with-pathwise")  # the demo admin bin/demo creates
 LEARNER_PASSWORD = "bench-learner-password-7"

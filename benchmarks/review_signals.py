@@ -1,6 +1,6 @@
 """What tells which skill has faded, once every module is done: the signals a review could go by.
 
-Simulated learners (``lms.learning.learner_simulator``) go through a demo course under the product's
+Simulated learners (``adaptive.core.learner_simulator``) go through a demo course under the product's
 policy with the shipped meta-learned prior (as ``benchmarks/adaptive_vs_fixed.py --model-file``
 runs it). Each time a module's quiz starts after every module has been studied once (the reviews),
 the course's skills are ranked by each signal and by the truth (the learner's real chance of

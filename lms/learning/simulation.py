@@ -1,5 +1,5 @@
 """Simulated activity in the database, for the demo, load tests and tests: simulated learners
-(``lms.learning.learner_simulator``) work through a course and their answers are stored."""
+(``adaptive.core.learner_simulator``) work through a course and their answers are stored."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from adaptive.core.learner_simulator import SimulatedLearner
 from lms.accounts.models import LEARNER, Team
 from lms.accounts.services import user_set_role
 from lms.content.models import Course, Question
-from lms.learning.learner_simulator import SimulatedLearner
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 
 User = get_user_model()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from lms.learning.learner_simulator import SimulatorParams
+from adaptive.core.learner_simulator import SimulatorParams
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from lms.learning.learner_simulator import SimulatedLearner, SimulatorParams
+from adaptive.core.learner_simulator import SimulatedLearner, SimulatorParams
 
 MONDAY = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
 
