@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Max, Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
@@ -20,11 +20,16 @@ from adaptive.decisions import latest_question_decision, recommended_module
 from adaptive.models import Decision, LearnerState
 from lms.accounts.roles import is_admin, is_staff_role
 from lms.accounts.selectors import learners_visible_to
-from lms.api import Pagination, UserFilterSerializer, paginated_response, visible_learner_or_404
-from lms.content.apis import QuestionLearnerOutput, courses_visible_to, modules_visible_to
+from lms.api import (
+    Pagination,
+    UserFilterSerializer,
+    paginated_response,
+    visible_learner_or_404,
+)
+from lms.content.apis import QuestionLearnerOutput
 from lms.content.grading import InvalidAnswer, correct_answer_text, parse_answer
 from lms.content.models import Course, Question
-from lms.content.selectors import course_skills
+from lms.content.selectors import course_skills, courses_visible_to, modules_visible_to
 from lms.learning.models import Enrollment, QuizAttempt
 from lms.learning.models import Response as AnswerRecord
 from lms.learning.selectors import attempt_answers, attempt_question, course_outline
@@ -143,7 +148,7 @@ class EnrollmentListApi(APIView):
                         status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
 
-def _enrollable_learner(viewer: AbstractBaseUser, user_id: int) -> AbstractBaseUser:
+def _enrollable_learner(viewer: User, user_id: int) -> User:
     """Someone ``viewer`` may enrol: anyone for admins (an unknown id is bad input), their teams'
     members for managers; anyone else is refused, whether they exist or not."""
     if not is_staff_role(viewer):
@@ -373,7 +378,7 @@ class ProgressOutput(serializers.Serializer):
     courses = CourseProgress(many=True)
 
 
-def progress_for(learner: AbstractBaseUser) -> dict[str, Any]:
+def progress_for(learner: User) -> dict[str, Any]:
     """Progress in every enrolled course, computed from the response log and module completions
     (not from the enrolment summary, which a background task may not have refreshed yet)."""
     stats = {
@@ -602,7 +607,7 @@ class MasteryOutput(serializers.Serializer):
     skills = SkillMasteryOutput(many=True, help_text="Every skill of the course, by name.")
 
 
-def _visible_course_or_400(user: AbstractBaseUser, slug: str) -> Course:
+def _visible_course_or_400(user: User, slug: str) -> Course:
     course = courses_visible_to(user).filter(slug=slug).first()
     if course is None:
         raise serializers.ValidationError({"course": [f"no course with the slug {slug!r}"]})
