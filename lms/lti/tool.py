@@ -33,17 +33,17 @@ def tool_key_create() -> ToolKey:
 
 
 def tool_key_current() -> ToolKey:
-    """The newest active key, made on first use. Two first uses at once make two keys: both are
+    """The newest active key, made when the first platform is registered (``receivers``) or here
+    when an admin has since deactivated every key. Two first uses at once make two keys: both are
     published, and either signs, so nothing breaks."""
     key = ToolKey.objects.filter(is_active=True).first()
     return key if key is not None else tool_key_create()
 
 
 def tool_jwks() -> dict[str, list[dict[str, Any]]]:
-    """The public halves of the active keys, as platforms fetch them."""
+    """The public halves of the active keys, as platforms fetch them (a read: none before the first
+    platform is registered)."""
     keys = ToolKey.objects.filter(is_active=True)
-    if not keys:
-        keys = [tool_key_current()]  # type: ignore[assignment]
     return {"keys": [dict(Registration.get_jwk(key.public_pem)) for key in keys]}
 
 

@@ -119,6 +119,7 @@ RULES: dict[str, Rule] = {
     "quiz_feedback": Rule(OWNER, args={**LEARNER_ATTEMPT, "submission_id": "submission_id"}),
     "quiz_next": Rule(OWNER, args={**LEARNER_ATTEMPT, "response_id": "response_id"}),
     "quiz_summary": Rule(OWNER, args=LEARNER_ATTEMPT),
+    "quiz_decide": post(OWNER, args=LEARNER_ATTEMPT),
     "module_image": Rule(SIGNED_IN, args={"image_id": "image_id", "filename": "image_filename"}),
     "module_preview": Rule(ADMINS, args={"module_id": "module_id"}),
     "authoring_courses": Rule(ADMINS),
@@ -433,7 +434,7 @@ def _verdict(response: Any, rule: Rule) -> str:
     return "allowed"
 
 
-def _request(client: Client, rule: Rule, url: str) -> Any:
+def request(client: Client, rule: Rule, url: str) -> Any:
     if rule.query:
         url = f"{url}?{urlencode(rule.query)}"
     if rule.method == "get":
@@ -443,7 +444,8 @@ def _request(client: Client, rule: Rule, url: str) -> Any:
     return getattr(client, rule.method)(url, rule.data)
 
 
-def _outcomes(route: Route, rule: Rule, world: World) -> dict[str, str]:
+def url_for(route: Route, rule: Rule, world: World) -> tuple[str, Rule]:
+    """The route's URL filled with the world's things, and the rule with its query filled too."""
     kwargs = {name: world.argument(source) for name, source in rule.args.items()}
     rule = replace(rule, query={name: world.argument(source) for name, source in rule.query.items()})
     if route.key == ADMIN_CATCH_ALL or route.key.startswith("admin/"):
@@ -451,6 +453,11 @@ def _outcomes(route: Route, rule: Rule, world: World) -> dict[str, str]:
         url = url.replace("(?P<url>.*)$", str(kwargs.get("url", "")))
     else:
         url = reverse(route.key, kwargs=kwargs)
+    return url, rule
+
+
+def _outcomes(route: Route, rule: Rule, world: World) -> dict[str, str]:
+    url, rule = url_for(route, rule, world)
     outcomes = {}
     for role in ROLES:
         client = Client()
@@ -459,7 +466,7 @@ def _outcomes(route: Route, rule: Rule, world: World) -> dict[str, str]:
         # Each request in its own savepoint: a sign-out or a revoked address must not change the
         # next person's answer.
         with transaction.atomic():
-            outcomes[role] = _verdict(_request(client, rule, url), rule)
+            outcomes[role] = _verdict(request(client, rule, url), rule)
             transaction.set_rollback(True)
     return outcomes
 

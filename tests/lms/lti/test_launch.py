@@ -31,12 +31,15 @@ User = get_user_model()
 
 @pytest.fixture
 def emulator(db: None) -> Iterator[PlatformEmulator]:
-    tool_jwks = Client().get("/lti/jwks/").json()  # the first use makes the tool's key
+    assert Client().get("/lti/jwks/").json() == {"keys": []}  # no key before the first platform
+    tool_jwks: dict[str, Any] = {}
     with PlatformEmulator(tool_jwks=lambda: tool_jwks) as platform:
         Platform.objects.create(
             name="Emulated Moodle", issuer=platform.issuer, client_id=platform.client_id,
             deployment_ids=f"other-deployment\n{platform.deployment_id}\n", auth_login_url=f"{platform.url}/auth",
             auth_token_url=f"{platform.url}/token", keyset_url=f"{platform.url}/jwks")
+        tool_jwks.update(Client().get("/lti/jwks/").json())  # registering the platform made the tool's key
+        assert len(tool_jwks["keys"]) == 1
         yield platform
 
 
