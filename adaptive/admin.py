@@ -9,8 +9,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from adaptive.core.learners.base import current_name
-from adaptive.models import Assignment, Decision, LearnerState, ModelVersion, TrainingRun
-from adaptive.services import model_version_promote
+from adaptive.models import (
+    Assignment,
+    Decision,
+    LearnerState,
+    ModelVersion,
+    TrainingRun,
+)
+from adaptive.services import model_version_promote, training_run_start
 
 
 @admin.register(ModelVersion)
@@ -96,8 +102,6 @@ class TrainingRunAdmin(admin.ModelAdmin):
                 *super().get_urls()]
 
     def start(self, request: HttpRequest) -> HttpResponseRedirect:
-        from adaptive.services import training_run_start
-
         if request.method != "POST" or not self.has_view_permission(request):
             return HttpResponseRedirect(reverse("admin:adaptive_trainingrun_changelist"))
         run = training_run_start(requested_by=request.user)

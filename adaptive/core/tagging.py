@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Used when the bank cannot hold a question out (no skill with two tagged questions); the value
 # the leave-one-out fit gives on the demo bank (see docs/skill-tagging.md).
@@ -97,8 +99,6 @@ class LsaEncoder:
     _svd: Any = field(default=None, repr=False)
 
     def fit(self, texts: Sequence[str]) -> LsaEncoder:
-        from sklearn.decomposition import TruncatedSVD
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
         self._vectorizer = TfidfVectorizer(ngram_range=self.ngram_range, sublinear_tf=True, strip_accents="unicode",
                                            token_pattern=r"(?u)\b[^\W\d]\w*\b", stop_words=self.stop_words)

@@ -19,6 +19,9 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from adaptive import registry
+from adaptive.models import Assignment
+from adaptive.selectors import item_id, primary_skills
 from lms.accounts.models import Team
 from lms.accounts.roles import is_admin
 from lms.analytics import stats
@@ -30,11 +33,9 @@ from lms.analytics.models import (
     RollupCursor,
     SkillCurve,
 )
-from adaptive.models import Assignment
-from adaptive.selectors import primary_skills
-from lms.analytics.services import FALLING_DROP, INACTIVE_MIN, LOW_MASTERY, ROLLUP
+from lms.analytics.services import FALLING_DROP, HEALTH_MIN_RESPONSES, INACTIVE_MIN, LOW_MASTERY, ROLLUP
 from lms.content.models import Course, Module, Skill
-from lms.learning.models import ModuleCompletion, Response
+from lms.learning.models import Enrollment, ModuleCompletion, Response
 
 User = get_user_model()
 DEFAULT_DAYS = 90
@@ -228,8 +229,6 @@ TRAJECTORY_MAX_RESPONSES = 2000
 def mastery_trajectory(user_id: int, skills: list[str]) -> dict[str, Any] | None:
     """Each skill's predicted mastery after each of the learner's answers, replayed through the
     champion (cached per learner, model and last answer). None when no model is trained yet."""
-    from adaptive import registry
-    from adaptive.selectors import item_id, primary_skills
 
     loaded = registry.champion()
     if loaded is None or not skills:
@@ -347,8 +346,6 @@ def skill_curves(course: Course) -> list[SkillCurve]:
 # ----- 6. adaptive vs fixed ----------------------------------------------------------------------
 def compare_paths(scope: Scope, course: Course) -> dict[str, Any]:
     """Adaptive minus fixed on four outcomes (docs/analytics.md, "Adaptive vs fixed")."""
-    from lms.learning.models import Enrollment
-
     groups: dict[str, dict[str, list[float]]] = {
         p: {"questions": [], "days": [], "completed": [], "mastery": []} for p in (Enrollment.ADAPTIVE, Enrollment.FIXED)
     }
@@ -389,8 +386,6 @@ class Verdict:
 def model_verdict(champion: Any, checks: Iterable[ModelHealthCheck]) -> Verdict:
     """"The built-in model serves", "refused", "healthy", "not checked yet" or "degraded since …" from the latest
     live checks of the champion (docs/analytics.md, "Model health")."""
-    from lms.analytics.services import HEALTH_MIN_RESPONSES
-
     if champion is None:
         return Verdict("none", _("The built-in model serves"),
                        _("No trained model is in use, so the built-in model estimates mastery: it follows each "

@@ -18,7 +18,13 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from sklearn.metrics import roc_auc_score
+from tqdm import tqdm
 
+from adaptive import registry
+from adaptive.core.evaluate import calibration_bins
+from adaptive.models import Decision, LearnerState
+from adaptive.selectors import item_id, primary_skills
 from lms.analytics.models import (
     CoachNote,
     EnrollmentStats,
@@ -29,8 +35,8 @@ from lms.analytics.models import (
     SkillCurve,
 )
 from lms.analytics.stats import learning_curve_fit, point_biserial
-from lms.content.models import Course, Question, Skill
-from lms.learning.models import Enrollment, Response
+from lms.content.models import Course, Module, Question, Skill
+from lms.learning.models import Enrollment, QuizAttempt, Response
 
 logger = logging.getLogger(__name__)
 
@@ -104,8 +110,6 @@ def _refresh(cursor: RollupCursor, started: datetime, *, progress: bool) -> Refr
     since = (cursor.last_state_update - CLOCK_OVERLAP) if cursor.last_state_update else None
     enrollments = Enrollment.objects.filter(id__gt=cursor.last_enrollment_id)
     if since is not None:
-        from adaptive.models import LearnerState
-
         state_users = LearnerState.objects.filter(updated__gte=since).values("user_id")
         enrollments = Enrollment.objects.filter(
             Q(id__gt=cursor.last_enrollment_id) | Q(user_id__in=state_users) | Q(progress_refreshed_at__gte=since)
@@ -139,7 +143,6 @@ def _refresh(cursor: RollupCursor, started: datetime, *, progress: bool) -> Refr
 def _bar(iterable: Iterable, total: int, desc: str, show: bool) -> Iterable:
     if not show:
         return iterable
-    from tqdm import tqdm
 
     return tqdm(iterable, total=total, desc=desc, unit="batch")
 
@@ -197,8 +200,6 @@ def enrollment_stats_refresh(*, enrollment_ids: list[int], now: datetime | None 
     """Recompute the EnrollmentStats of these enrolments from the response log, the learner days
     and the learner states, and write the rows that changed (returns how many). ``mastered_at`` is
     kept once set: it records the first time."""
-    from adaptive.models import LearnerState
-
     now = now or timezone.now()
     if not enrollment_ids:
         return 0
@@ -313,9 +314,6 @@ def _going_round(users: set[int], courses: set[int], now: datetime) -> dict[tupl
     """(user, course) → module → :class:`_Circling`, for every module whose quiz the learner
     finished at least twice: the finished quizzes, the recent "move on" decisions and the modules'
     skills, read once for the whole batch."""
-    from adaptive.models import Decision
-    from lms.content.models import Module
-    from lms.learning.models import QuizAttempt
 
     finished = (QuizAttempt.objects.filter(user_id__in=users, course_id__in=courses, kind=QuizAttempt.MODULE,
                                            finished_at__isnull=False, module__isnull=False)
@@ -357,8 +355,6 @@ def _flag_looping(row: EnrollmentStats, modules: dict[int, _Circling], state: ob
 # ----- content -----------------------------------------------------------------------------------
 def course_content_refresh(*, course_id: int, now: datetime | None = None) -> None:
     """Recompute the course's question statistics and learning curves from its responses."""
-    from adaptive.selectors import primary_skills
-
     now = now or timezone.now()
     rows = list(
         Response.objects.filter(course_id=course_id).order_by("user_id", "id")
@@ -421,8 +417,6 @@ def course_content_refresh(*, course_id: int, now: datetime | None = None) -> No
 
 def _model_difficulty(question_ids: list[int]) -> dict[int, float]:
     """1 − the champion's predicted success of a new learner on each question ({} without a model)."""
-    from adaptive import registry
-    from adaptive.selectors import item_id
 
     loaded = registry.champion()
     if loaded is None:
@@ -444,10 +438,6 @@ def model_health_check(*, window_days: int = HEALTH_WINDOW_DAYS, max_learners: i
                        now: datetime | None = None) -> ModelHealthCheck | None:
     """Replay recent learners' answers through the champion, predicting each answer from the state
     before it, and compare the live AUC with the champion's held-out AUC. None without a model."""
-    from adaptive import registry
-    from adaptive.core.evaluate import calibration_bins
-    from adaptive.selectors import item_id, primary_skills
-    from sklearn.metrics import roc_auc_score
 
     now = now or timezone.now()
     loaded = registry.champion()

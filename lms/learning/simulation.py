@@ -14,7 +14,7 @@ from django.utils import timezone
 from adaptive.core.learner_simulator import SimulatedLearner
 from lms.accounts.models import LEARNER, Team
 from lms.accounts.services import user_set_role
-from lms.content.models import Course, Question
+from lms.content.models import Course, Question, Skill
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 
 User = get_user_model()
@@ -43,7 +43,6 @@ def course_skill_graph(course: Course) -> tuple[list[str], dict[str, tuple[str, 
         skills |= {s.slug for s in module.skills.all()}
         for q in module.questions.all():
             skills |= {s.slug for s in q.skills.all()}
-    from lms.content.models import Skill
 
     prereqs = {
         s.slug: tuple(p.slug for p in s.prerequisites.all())

@@ -22,6 +22,7 @@ from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
+from pylti1p3.lineitem import LineItem
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.names_roles import NamesRolesProvisioningService
 
@@ -183,8 +184,6 @@ def launch_accept(*, platform: Platform, launch_claims: dict[str, Any], launch: 
 def deep_link_jwt(*, launch: MessageLaunch, course: Course, module: Module | None, site_url: str) -> str:
     """The signed LtiDeepLinkingResponse placing a course or module: an LTI resource link whose launch
     names it in custom parameters (and whose address is its Pathwise page), with a grade column."""
-    from pylti1p3.lineitem import LineItem
-
     title = f"{course.title}: {module.title}" if module is not None else course.title
     path = (f"/courses/{course.slug}/{module.slug}/" if module is not None else f"/courses/{course.slug}/")
     custom = {"course": course.slug, **({"module": module.slug} if module is not None else {})}

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from axes.helpers import get_client_ip_address
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -66,7 +68,6 @@ Notes that managers write about learners are not part of this export; ask an adm
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    from axes.helpers import get_client_ip_address  # the address rate limits and lockouts use
 
     try:
         return get_client_ip_address(request) or None
@@ -233,8 +234,6 @@ def deletion_request_execute(*, request_id: int, executed_by: Any) -> bool:
 
 def _delete_sign_in_records(username: str) -> int:
     """django-axes keeps refused sign-ins by username, not by account."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
     return sum(model.objects.filter(username__iexact=username).delete()[0]
                for model in (AccessAttempt, AccessFailureLog, AccessLog))
 

@@ -10,6 +10,7 @@ from lms.queueing import publish
 from lms.xapi.models import Statement
 from lms.xapi.selectors import outbox_counts
 from lms.xapi.services import statements_resend
+from lms.xapi.tasks import send_xapi_statements
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -57,8 +58,6 @@ class StatementAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected statements again now", permissions=["view"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[Statement]) -> None:
-        from lms.xapi.tasks import send_xapi_statements
-
         count = statements_resend(include_sent=True, ids=queryset.values_list("pk", flat=True))
         queued = publish(send_xapi_statements)
         if queued:

@@ -30,6 +30,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from adaptive.models import Decision, LearnerState
+from adaptive.services import model_version_train
 from lms.accounts.models import ADMIN, LEARNER, MANAGER, Team
 from lms.accounts.services import user_create
 from lms.analytics.services import analytics_refresh, model_health_check
@@ -121,8 +122,6 @@ class Command(BaseCommand):
         seeded = time.perf_counter() - started
         self.stdout.write(f"seeded in {seeded:.1f}s")
         if o["train"]:
-            from adaptive.services import model_version_train
-
             t = time.perf_counter()
             result = model_version_train(model_name=o["train"])
             self.stdout.write(f"trained {result.version} in {time.perf_counter() - t:.1f}s: {result.note}")
