@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Max, Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -30,6 +29,7 @@ from lms.content.apis import QuestionLearnerOutput
 from lms.content.grading import InvalidAnswer, correct_answer_text, parse_answer
 from lms.content.models import Course, Question
 from lms.content.selectors import course_skills, courses_visible_to, modules_visible_to
+from lms.http import AuthenticatedRequest
 from lms.learning.models import Enrollment, QuizAttempt
 from lms.learning.models import Response as AnswerRecord
 from lms.learning.selectors import attempt_answers, attempt_question, course_outline
@@ -108,7 +108,7 @@ class EnrollmentListApi(APIView):
         tags=["enrollments"],
         description="Learners: their own enrolments. Managers: their teams' members'. Admins: everyone's.",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = UserFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         enrollments = Enrollment.objects.select_related("user", "course").order_by("-created", "-id")
@@ -132,7 +132,7 @@ class EnrollmentListApi(APIView):
         description="Enrol yourself in a course, or (managers and admins) a learner on a chosen path. Enrolling "
                     "again returns the existing enrolment with a 200 and never changes its path.",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -302,7 +302,7 @@ class ResponseListApi(APIView):
         tags=["responses"],
         description="Your answers, oldest first. Managers: `?user=` a member of their teams; admins: anyone.",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = UserFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         learner = visible_learner_or_404(request.user, filters.validated_data.get("user"))
@@ -325,7 +325,7 @@ class ResponseListApi(APIView):
                     "it returns the stored response with a 200 and records nothing new. A quiz attempt takes "
                     "one answer per question.",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.InputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -417,7 +417,7 @@ class ProgressApi(APIView):
         parameters=[UserFilterSerializer], responses={200: ProgressOutput, 404: NOT_VISIBLE}, tags=["progress"],
         description="Progress per enrolled course. Managers: `?user=` a member of their teams; admins: anyone.",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = UserFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         learner = visible_learner_or_404(request.user, filters.validated_data.get("user"))
@@ -514,7 +514,7 @@ class QuizAttemptListApi(APIView):
                                "questions are chosen one at a time by the learner model; answer the "
                                "`current_question` with `responses/` and `quiz_attempt`, then fetch the attempt "
                                "again for the next one.")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.InputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -534,22 +534,22 @@ class QuizAttemptDetailApi(APIView):
                                "is being decided by a worker (`deciding` is true, `current_question` null), usually "
                                "in well under a second: fetch the attempt again shortly. A GET never changes the "
                                "attempt; past the decision deadline, POST to this URL.")
-    def get(self, request: Request, attempt_id: Any) -> Response:
+    def get(self, request: AuthenticatedRequest, attempt_id: Any) -> Response:
         return Response(quiz_attempt_data(self._attempt(request, attempt_id)))
 
-    @extend_schema(request=None,
+    @extend_schema(request=None, operation_id="v1_quiz_attempts_decide",
                    responses={200: QuizAttemptOutput, 404: OpenApiResponse(description="Not one of yours.")},
                    tags=["quizzes"],
                    description="Decide the next question now, from your last stored learner state, when the worker "
                                "has not (it is late or down), and return the attempt. Once a question is decided "
                                "this changes nothing.")
-    def post(self, request: Request, attempt_id: Any) -> Response:
+    def post(self, request: AuthenticatedRequest, attempt_id: Any) -> Response:
         attempt = self._attempt(request, attempt_id)
         quiz_attempt_next_question(attempt=attempt)
         return Response(quiz_attempt_data(attempt))
 
     @staticmethod
-    def _attempt(request: Request, attempt_id: Any) -> QuizAttempt:
+    def _attempt(request: AuthenticatedRequest, attempt_id: Any) -> QuizAttempt:
         attempt = QuizAttempt.objects.filter(pk=attempt_id, user=request.user).select_related("course").first()
         if attempt is None:
             raise exceptions.NotFound("no quiz attempt of yours with this id")
@@ -568,7 +568,7 @@ class DecisionListApi(APIView):
                    tags=["quizzes"],
                    description="The decisions made for you (newest first), each with its reason. Managers: "
                                "`?user=` a member of their teams; admins: anyone.")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = DecisionFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         learner = visible_learner_or_404(request.user, filters.validated_data.get("user"))
@@ -623,7 +623,7 @@ class LearnerMasteryApi(APIView):
                     "(as the dashboards show it). Learners: themselves; managers: their teams' members; admins: "
                     "anyone.",
     )
-    def get(self, request: Request, user_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, user_id: int) -> Response:
         filters = MasteryFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         course = _visible_course_or_400(request.user, filters.validated_data["course"])
@@ -677,7 +677,7 @@ class CourseRecommendationApi(APIView):
                     "stands, else one made now from the learner's stored state (also before their first answer). "
                     "Reading it stores nothing. Managers: `?user=` a member of their teams; admins: anyone.",
     )
-    def get(self, request: Request, slug: str) -> Response:
+    def get(self, request: AuthenticatedRequest, slug: str) -> Response:
         filters = UserFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         course = courses_visible_to(request.user).filter(slug=slug).first()

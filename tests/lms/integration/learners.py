@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from django.conf import settings
 from django.test import Client
 from knox.models import AuthToken
 
 from lms.content.models import Course, Module, Question
 from lms.learning.simulation import simulated_answer
+from tests.lms.next_step import follow_next_step
 
 #: How long a learner keeps pressing again before the test gives up on the server.
 GIVE_UP_AFTER_S = 90.0
@@ -142,9 +144,11 @@ class PageLearner(Learner):
         feedback = self.request("POST", f"{self.attempt_path}questions/{question_id}/answer/", data=data,
                                 headers={**self._csrf(), "HX-Request": "true"})
         self.tally.answered(submission_id, self.user_id)
-        next_path = re.search(r'hx-get="(/quiz/[^"]+/next/\d+/)"', feedback.text)
-        assert next_path, f"the feedback names no next step: {feedback.text[:500]}"
-        self.request("GET", next_path.group(1), headers={"HX-Request": "true"})
+        assert "next-step" in feedback.text, f"the feedback names no next step: {feedback.text[:500]}"
+        htmx = {"HX-Request": "true"}
+        follow_next_step(lambda path: self.request("GET", path, headers=htmx).text,
+                         lambda path, data: self.request("POST", path, data=data, headers={**self._csrf(), **htmx}).text,
+                         feedback.text, timeout_s=GIVE_UP_AFTER_S)
 
 
 class ApiLearner(Learner):
@@ -170,7 +174,15 @@ class ApiLearner(Learner):
             "module": self.module.pk, "answer": self.answers[question_id], "quiz_attempt": attempt["id"],
         })
         self.tally.answered(submission_id, self.user_id)
-        self.attempt = self.request("GET", f"/api/v1/quiz-attempts/{attempt['id']}/").json()
+        # While the next question is being decided, read again; past the deadline, ask the web to decide.
+        path, asked = f"/api/v1/quiz-attempts/{attempt['id']}/", time.monotonic()
+        self.attempt = self.request("GET", path).json()
+        while self.attempt["deciding"]:
+            if time.monotonic() - asked >= settings.PATHWISE_DECISION_DEADLINE_S:
+                self.attempt = self.request("POST", path).json()
+                break
+            time.sleep(0.1)
+            self.attempt = self.request("GET", path).json()
 
 
 def keep_answering(learners: list[Learner], stop: threading.Event, failures: list[BaseException]) -> list[threading.Thread]:

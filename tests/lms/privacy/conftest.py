@@ -47,13 +47,18 @@ def answer_quiz(user: object, catalogue: Catalogue, right: list[bool]) -> list[R
     enrol(user, catalogue.course)
     attempt = quiz_attempt_start(user=user, module=catalogue.module)
     responses = []
-    for question, correct in zip(catalogue.questions, right, strict=False):
+    for correct in right:
+        attempt.refresh_from_db()
+        if attempt.current_question is None:
+            break  # the quiz ended
+        question = attempt.current_question  # the question the quiz asks now
         choice = question.choices.get(is_correct=correct) if correct else question.choices.filter(
             is_correct=False).first()
         result = response_submit(user=user, question=question, module=catalogue.module, answer=choice.pk,
                                  submission_id=uuid.uuid4(), time_taken_ms=4000, quiz_attempt=attempt)
         response_process(response_id=result.response.pk)
         responses.append(result.response)
+    assert len(responses) == len(right), f"the quiz ended after {len(responses)} answers of {len(right)}"
     return responses
 
 
