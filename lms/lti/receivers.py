@@ -34,7 +34,6 @@ def _platform_saved(sender: Any, instance: Platform, created: bool, **kwargs: An
 
 
 def _queue_grades(*, user_id: int, course_id: int) -> None:
-    from lms.lti.tasks import send_grade
-
     for link_id in grade_link_ids_for(user_id=user_id, course_id=course_id):
-        publish_on_commit(send_grade, link_id)
+        # By name: the tasks call the services, which would make importing them here a cycle.
+        publish_on_commit("lms.lti.tasks.send_grade", link_id)

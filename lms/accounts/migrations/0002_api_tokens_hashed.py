@@ -4,14 +4,14 @@ REST_KNOX's TOKEN_TTL from now; then the table of plain keys is dropped."""
 
 from django.db import migrations
 from django.utils import timezone
+from knox.crypto import hash_token
+from knox.settings import CONSTANTS, knox_settings
 
 
 def hash_existing_tokens(apps, schema_editor):
     connection = schema_editor.connection
     if "authtoken_token" not in connection.introspection.table_names():
         return
-    from knox.crypto import hash_token
-    from knox.settings import CONSTANTS, knox_settings
 
     AuthToken = apps.get_model("knox", "AuthToken")
     with connection.cursor() as cursor:
