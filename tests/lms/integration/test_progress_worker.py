@@ -28,10 +28,19 @@ def test_it_updates_progress_in_a_worker_process_after_commit() -> None:
     learner, module, questions = _setup()
     attempt = quiz_attempt_start(user=learner, module=module)
     with running_worker():
-        for q in questions:
+        for _ in questions:
+            attempt.refresh_from_db()
+            q = attempt.current_question  # the question the quiz asks now (the worker decided it)
+            assert q is not None
             right = q.choices.get(is_correct=True)
             response_submit(user=learner, question=q, module=module, answer=right.pk,
                             submission_id=uuid.uuid4(), quiz_attempt=attempt)
+
+            def moved_on(asked: int = q.pk) -> bool:
+                attempt.refresh_from_db()
+                return attempt.finished_at is not None or attempt.current_question_id != asked
+
+            wait_for(moved_on, what="the worker to decide what follows the answer")
         enrollment = Enrollment.objects.get(user=learner, course=module.course)
 
         def refreshed() -> bool:

@@ -64,7 +64,9 @@ def running_worker(queues: str = "default,realtime,training", extra_env: dict[st
         log.close()
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+def wait_for(condition: Callable[[], bool], timeout: float = 120.0, what: str = "condition") -> None:
+    """Poll ``condition`` until it holds; the bound is generous (a worker on a loaded machine may take
+    tens of seconds to start), and passing it fails with what was awaited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
