@@ -181,7 +181,8 @@ class ResponseLog:
         if len(self.learner) == 0:
             return np.zeros(1, dtype=np.int64)
         starts = np.flatnonzero(np.r_[True, self.learner[1:] != self.learner[:-1]])
-        return np.r_[starts, len(self.learner)].astype(np.int64)
+        bounds: np.ndarray = np.r_[starts, len(self.learner)].astype(np.int64)
+        return bounds
 
     def sequences(self) -> Iterator[slice]:
         """One slice per learner, in learner order; responses inside are in time order."""
@@ -193,7 +194,8 @@ class ResponseLog:
         """0-based position of each response within its learner's sequence."""
         bounds = self.learner_bounds()
         lengths = np.diff(bounds)
-        return np.arange(len(self.learner)) - np.repeat(bounds[:-1], lengths)
+        positions: np.ndarray = np.arange(len(self.learner)) - np.repeat(bounds[:-1], lengths)
+        return positions
 
     def subset_learners(self, learner_indices: Sequence[int] | np.ndarray) -> ResponseLog:
         """The responses of the given learners (dense learner indices); vocabularies are shared."""

@@ -66,7 +66,8 @@ class SimulatedLearner:
             return known
         days = max(0.0, (now - last).total_seconds() / 86400)
         rate = self.params.decay_per_day / (1 + self.params.stability_gain * self.practice.get(skill, 0))
-        return known * (1 - rate) ** days
+        remaining: float = (1 - rate) ** days
+        return known * remaining
 
     def _decay(self, skill: str, now: datetime) -> None:
         if skill in self.last_seen:

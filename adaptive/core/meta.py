@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from adaptive.core.data import RawId, ResponseLog
+from adaptive.core.data import ResponseLog
 from adaptive.core.learners.base import ItemInfo
 from adaptive.core.learners.skill_elo import SkillEloConfig, SkillEloModel, with_mastery_reach
 
@@ -108,7 +108,9 @@ def exact_values(config: SkillEloConfig) -> dict[str, torch.Tensor]:
     round trip (for checking the replica against the numpy model exactly)."""
     import torch
 
-    t = lambda v: torch.tensor(float(v), dtype=torch.float64)  # noqa: E731
+    def t(v: float) -> torch.Tensor:
+        return torch.tensor(float(v), dtype=torch.float64)
+
     return {
         "prior_mean": t(config.prior_mean), "prior_var": t(config.prior_var), "drift": t(config.drift),
         "practice_gain": t(config.practice_gain), "difficulty_step": t(config.difficulty_step),
@@ -316,8 +318,8 @@ def _fold(model: SkillEloModel, fit_on: ResponseLog, score_on: ResponseLog,
     return batch, item_offset, skill_offset
 
 
-def adapt(init_model: SkillEloModel, log: ResponseLog, catalogue: Mapping[RawId, ItemInfo] | None = None,
-          steps: int = 30, *, prerequisites: Mapping[RawId, Sequence[RawId]] | None = None,
+def adapt(init_model: SkillEloModel, log: ResponseLog, catalogue: Mapping[str, ItemInfo] | None = None,
+          steps: int = 30, *, prerequisites: Mapping[str, Sequence[str]] | None = None,
           lr: float = 0.1, anchor: float = 0.01, window: int = 150, seed: int = 0) -> SkillEloModel:
     """The fast per-course adaptation: a new ``skill_elo`` model for the course whose answers are
     ``log``, starting from ``init_model`` (the shipped initialisation; it is not modified).

@@ -341,7 +341,7 @@ def choose_next_module(
     def gain(m: ModuleCandidate) -> float:
         return sum(max(0.0, mastery_threshold - mastery.get(s, 0.0)) for s in m.skills)
 
-    def weakest(m: ModuleCandidate) -> SkillId:
+    def weakest_skill(m: ModuleCandidate) -> SkillId:
         return min(m.skills, key=lambda s: (mastery.get(s, 0.0), name(s)))
 
     scored_modules = sorted(
@@ -355,13 +355,13 @@ def choose_next_module(
         others = [m for m in scored_modules if m.id != just]
         if not others:
             again = scored_modules[0]
-            skill = weakest(again)
+            skill = weakest_skill(again)
             return ModuleDecision(again.id, "review", f"A review of {again.title}, which you just finished: "
                                   f"{name(skill)} is at {mastery.get(skill, 0.0):.0%}, not mastered yet, and no "
                                   "other module is ready for you yet.", scored,
                                   "review_again", {"module": again.title, "skill": name(skill)})
         chosen = others[0]
-        skill = weakest(chosen)
+        skill = weakest_skill(chosen)
         reason = f"{name(skill)} is at {mastery.get(skill, 0.0):.0%}"
         prereqs = [name(p) for p in chosen.prerequisites]
         if prereqs:

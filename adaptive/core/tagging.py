@@ -78,7 +78,8 @@ class TextEncoder(Protocol):
 
 def _normalise(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.maximum(norms, 1e-12)
+    unit: np.ndarray = x / np.maximum(norms, 1e-12)
+    return unit
 
 
 @dataclass
@@ -242,7 +243,8 @@ def meta_train(embeddings: np.ndarray, labels: Sequence[tuple[str, ...]], config
 def _softmax_rows(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
+    probabilities: np.ndarray = exp / exp.sum(axis=1, keepdims=True)
+    return probabilities
 
 
 def prototypes_of(x: np.ndarray, members: dict[str, list[int]], skills: Sequence[str]) -> np.ndarray:
@@ -253,7 +255,8 @@ def prototypes_of(x: np.ndarray, members: dict[str, list[int]], skills: Sequence
 
 
 def _squared_distances(x: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
-    return np.maximum(((x[:, None, :] - prototypes[None, :, :]) ** 2).sum(axis=2), 0.0)
+    distances: np.ndarray = np.maximum(((x[:, None, :] - prototypes[None, :, :]) ** 2).sum(axis=2), 0.0)
+    return distances
 
 
 def _nll(distances: np.ndarray, truth: np.ndarray, temperature: float) -> float:

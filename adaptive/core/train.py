@@ -12,7 +12,7 @@ import copy
 import json
 import math
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -168,7 +168,7 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         for callback in callbacks:
             callback.on_fit_start(model)
-        bar: Iterator[int] | tqdm = range(1, self.max_epochs + 1)
+        bar: Iterable[int] = range(1, self.max_epochs + 1)
         if self.progress:
             bar = tqdm(bar, desc=f"train {model.name}", unit="epoch", leave=False, dynamic_ncols=True)
         for epoch in bar:
@@ -252,18 +252,19 @@ def train_model(
         model.set_catalogue(catalogue)  # models that read the author's descriptions of the questions
     callbacks: list[Callback] = []
     validation = None
-    if valid_log is not None and len(valid_log):
-        validation = ValidationCallback(valid_log)
+    held_out = valid_log if valid_log is not None and len(valid_log) else None
+    if held_out is not None:
+        validation = ValidationCallback(held_out)
         stop_patience = patience if patience is not None else getattr(model.config, "patience", 3)
         callbacks += [validation, EarlyStopping("valid_auc", patience=stop_patience)]
     model.fit(train_log, valid_log, device=resolve_device(device), seed=seed, callbacks=callbacks, progress=progress)
-    if validation is not None:
+    if held_out is not None:
         # Metrics of the restored best weights, not of the last epoch, after calibration.
-        raw = model.predict_sequences(valid_log)
-        model.training_info["valid_ece_uncalibrated"] = prediction_metrics(valid_log.correct, raw)["ece"]
-        model.calibrate(valid_log, predicted=raw)
+        raw = model.predict_sequences(held_out)
+        model.training_info["valid_ece_uncalibrated"] = prediction_metrics(held_out.correct, raw)["ece"]
+        model.calibrate(held_out, predicted=raw)
         calibrated = model._calibrated(raw)
-        model.training_info["valid"] = {k: v for k, v in evaluate(model, valid_log, timing=False, predicted=calibrated).items()
+        model.training_info["valid"] = {k: v for k, v in evaluate(model, held_out, timing=False, predicted=calibrated).items()
                                         if k != "calibration"}
     if checkpoint_path is not None:
         model.save(checkpoint_path)

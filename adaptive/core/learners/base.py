@@ -353,7 +353,7 @@ class LearnerModel(ABC):
         With ``info`` (the author's description of the question), every skill it lists receives the
         evidence: models that trace one skill per step apply the answer once per skill, in order.
         """
-        skills = list(info.skills) if info is not None and info.skills else [skill]
+        skills: list[RawId | None] = list(info.skills) if info is not None and info.skills else [skill]
         state_now = state
         for one in skills:
             items, dense = self._dense_query([item], None if one is None else [one])
@@ -551,4 +551,5 @@ def fit_temperature(correct: np.ndarray, predicted: np.ndarray) -> float:
 def apply_temperature(probability: np.ndarray, temperature: float) -> np.ndarray:
     """``probability`` with its logit divided by ``temperature``."""
     p = np.clip(probability, 1e-12, 1 - 1e-12)
-    return 1.0 / (1.0 + np.exp(-(np.log(p) - np.log1p(-p)) / temperature))
+    tempered: np.ndarray = 1.0 / (1.0 + np.exp(-(np.log(p) - np.log1p(-p)) / temperature))
+    return tempered

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import scipy.sparse as sparse
@@ -26,13 +26,22 @@ if TYPE_CHECKING:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    probability: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return probability
 
 
 def _auc(correct: np.ndarray, predicted: np.ndarray) -> float:
     if len(np.unique(correct)) < 2:
         return float("nan")
     return float(roc_auc_score(correct, predicted))
+
+
+@overload
+def _slot(index: np.ndarray, size: int) -> np.ndarray: ...
+
+
+@overload
+def _slot(index: int, size: int) -> int: ...
 
 
 def _slot(index: np.ndarray | int, size: int) -> np.ndarray | int:
@@ -92,7 +101,8 @@ class SkillMeanModel(LearnerModel):
 
     def _probability(self, items: np.ndarray, attempts: np.ndarray, wins: np.ndarray) -> np.ndarray:
         prior = self.item_mean[_slot(items, self.n_items)]
-        return (wins + self.prior_strength * prior) / (attempts + self.prior_strength)
+        probability: np.ndarray = (wins + self.prior_strength * prior) / (attempts + self.prior_strength)
+        return probability
 
     def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
         slots = _slot(skills, self.n_skills)
@@ -178,7 +188,9 @@ class EloModel(LearnerModel):
         evidence_only = log.evidence_only.tolist() if log.evidence_only is not None else [False] * len(log)
         decay, item_step = self.config.step_decay, self.config.item_step
         for seq in log.sequences():
-            ability, offsets, counts = 0.0, {}, {}
+            ability = 0.0
+            offsets: dict[int, float] = {}
+            counts: dict[int, int] = {}
             for t in range(seq.start, seq.stop):
                 item, skill = items[t], skills[t]
                 offset = offsets.get(skill, 0.0)
@@ -441,7 +453,8 @@ class BKTModel(LearnerModel):
     def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
         slots = _slot(skills, self.n_skills)
         known = state["mastery"][slots]
-        return known * (1 - self.params[slots, 3]) + (1 - known) * self.params[slots, 2]
+        probability: np.ndarray = known * (1 - self.params[slots, 3]) + (1 - known) * self.params[slots, 2]
+        return probability
 
     def _predict_rows(self, log: ResponseLog) -> np.ndarray:
         items, skills = self.dense_columns(log)

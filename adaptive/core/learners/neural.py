@@ -30,7 +30,7 @@ import dataclasses
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import numpy as np
 import torch
@@ -62,27 +62,39 @@ class SequenceBatch:
     position: torch.Tensor  # (B, T) position of the response in the learner's whole sequence
 
 
-class TorchLearnerModel(LearnerModel):
+#: The network a torch model builds (GRUTracerNet, BayesMIRTNet).
+NetT = TypeVar("NetT", bound=nn.Module)
+
+
+class TorchLearnerModel(LearnerModel, Generic[NetT]):
     """Shared plumbing of the torch models: windows, batches, fitting through :class:`Trainer`."""
 
-    uses_history_features = False
     #: Learners per batch when predicting whole sequences.
     evaluation_batch_size = 64
 
     def __init__(self, config: Any | None = None) -> None:
         super().__init__(config)
-        self.net: nn.Module | None = None
+        self.net: NetT | None = None
         self._prepared: dict[int, dict[str, np.ndarray]] = {}
 
     @property
-    def module(self) -> nn.Module:
+    def uses_history_features(self) -> bool:
+        return False
+
+    @property
+    def n_history_features(self) -> int:
+        """How many of the history features (from the first) the network reads."""
+        return 0
+
+    @property
+    def module(self) -> NetT:
         assert self.net is not None, "model is not built"
         return self.net
 
-    def _build(self) -> nn.Module:
+    def _build(self) -> NetT:
         raise NotImplementedError
 
-    def _after_build(self, net: nn.Module) -> None:
+    def _after_build(self, net: NetT) -> None:
         """Hook to initialise a freshly built network from data before training."""
 
     def _prepare(self, log: ResponseLog) -> dict[str, np.ndarray]:
@@ -284,6 +296,13 @@ class GRUConfig:
 
 
 class GRUTracerNet(nn.Module):
+    # Buffers registered by name below (with the PFA prior and the cold-start prior only).
+    pfa_easiness: torch.Tensor
+    pfa_win_weight: torch.Tensor
+    pfa_fail_weight: torch.Tensor
+    pfa_intercept: torch.Tensor
+    cold_start_logit: torch.Tensor
+
     def __init__(self, n_items: int, n_skills: int, config: GRUConfig) -> None:
         super().__init__()
         n_features = history_feature_count(config)
@@ -319,7 +338,8 @@ class GRUTracerNet(nn.Module):
     def readout(self, hidden: torch.Tensor, items: torch.Tensor, skills: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
         """Logit of answering ``items`` right from the state ``hidden`` (before answering)."""
         joined = torch.cat([self.dropout(hidden), self.query(items), features], dim=-1)
-        logit = self.head(joined).squeeze(-1) + self.item_bias(items).squeeze(-1) + self.skill_bias(skills).squeeze(-1)
+        logit: torch.Tensor = (self.head(joined).squeeze(-1) + self.item_bias(items).squeeze(-1)
+                               + self.skill_bias(skills).squeeze(-1))
         if self.use_pfa_prior:
             # History features 1 and 2 are log(1 + successes) and log(1 + failures) on the skill.
             pfa_logit = (self.pfa_intercept + self.pfa_easiness[items] + self.pfa_win_weight[skills] * features[..., 1]
@@ -333,13 +353,13 @@ class GRUTracerNet(nn.Module):
 
 
 @register("gru")
-class GRUTracer(TorchLearnerModel):
+class GRUTracer(TorchLearnerModel[GRUTracerNet]):
     """Deep knowledge tracing with a GRU (Piech et al., 2015): the hidden state is the learner state."""
 
     config_class = GRUConfig
 
     @property
-    def uses_history_features(self) -> bool:  # type: ignore[override]
+    def uses_history_features(self) -> bool:
         return bool(self.config.history_features)
 
     @property
@@ -350,7 +370,7 @@ class GRUTracer(TorchLearnerModel):
     def uses_time(self) -> bool:
         return bool(self.config.history_features and self.config.elapsed_time)
 
-    def _build(self) -> nn.Module:
+    def _build(self) -> GRUTracerNet:
         return GRUTracerNet(self.n_items, self.n_skills, self.config)
 
     def _fit(self, train_log: ResponseLog, valid_log: ResponseLog | None, *, seed: int,
@@ -365,7 +385,7 @@ class GRUTracer(TorchLearnerModel):
                                                          train_log.correct[scored], self._pfa.intercept + self._pfa.easiness)
         super()._fit(train_log, valid_log, seed=seed, callbacks=callbacks, progress=progress)
 
-    def _after_build(self, net: nn.Module) -> None:
+    def _after_build(self, net: GRUTracerNet) -> None:
         pfa = getattr(self, "_pfa", None)
         if pfa is not None:
             with torch.no_grad():
@@ -384,7 +404,7 @@ class GRUTracer(TorchLearnerModel):
         return weights
 
     def _sequence_logits(self, batch: SequenceBatch) -> torch.Tensor:
-        net: GRUTracerNet = self.module  # type: ignore[assignment]
+        net = self.module
         inputs = net.step_input(batch.items, batch.correct, batch.features)
         start = net.initial_hidden.expand(1, len(batch.items), -1).contiguous()
         outputs, _ = net.gru(inputs, start)
@@ -392,7 +412,7 @@ class GRUTracer(TorchLearnerModel):
         return net.readout(before, batch.items, batch.skills, batch.features)
 
     def init_state(self) -> State:
-        net: GRUTracerNet = self.module  # type: ignore[assignment]
+        net = self.module
         state = {"hidden": net.initial_hidden.detach().cpu().numpy().astype(np.float32).copy()}
         if self.uses_history_features:
             state.update(HistoryState.init(self.n_skills))
@@ -405,7 +425,7 @@ class GRUTracer(TorchLearnerModel):
         return torch.zeros((len(skills), 0), device=self.device)
 
     def _update(self, state: State, item: int, skill: int, correct: int, at: float = math.nan) -> State:
-        net: GRUTracerNet = self.module  # type: ignore[assignment]
+        net = self.module
         items, skills = self._slots(np.array([item]), np.array([skill]))
         # Inference mode, not just no_grad: it skips autograd's bookkeeping altogether, which halves
         # these small calls (they run for every answer, on the real-time path).
@@ -420,7 +440,7 @@ class GRUTracer(TorchLearnerModel):
         return new_state
 
     def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
-        net: GRUTracerNet = self.module  # type: ignore[assignment]
+        net = self.module
         item_slots, skill_slots = self._slots(items, skills)
         with torch.inference_mode():
             hidden = torch.as_tensor(state["hidden"], device=self.device).expand(len(items), -1)
@@ -455,7 +475,8 @@ def first_response_logits(items: np.ndarray, position: np.ndarray, correct: np.n
                 for s in strengths]
     strength = strengths[int(np.argmax(marginal))]
     rate = (wins + strength * centre) / (counts + strength)
-    return np.log(rate / (1 - rate))
+    logits: np.ndarray = np.log(rate / (1 - rate))
+    return logits
 
 
 @dataclass
@@ -588,7 +609,7 @@ _logit_gradient = vmap(grad(_response_logit), in_dims=(0, 0, 0, 0))
 
 
 @register("bayes_mirt")
-class BayesMIRTModel(TorchLearnerModel):
+class BayesMIRTModel(TorchLearnerModel[BayesMIRTNet]):
     """Learner ability and per-skill offsets as a Gaussian belief, updated in closed form per answer.
 
     By default each answer updates the belief by an assumed-density (Kalman-style) filter and
@@ -602,7 +623,7 @@ class BayesMIRTModel(TorchLearnerModel):
     exposes_difficulty = True
     evaluation_batch_size = 512
 
-    def _build(self) -> nn.Module:
+    def _build(self) -> BayesMIRTNet:
         return BayesMIRTNet(self.n_items, self.n_skills, self.config)
 
     def _upgrade_weights(self, weights: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -618,7 +639,7 @@ class BayesMIRTModel(TorchLearnerModel):
         else one gradient step; returns the new means and precisions (covariances when filtering)."""
         if self._moment_matching:
             return self._moment_match(learner, precision, items, skills, correct, active)
-        net: BayesMIRTNet = self.module  # type: ignore[assignment]
+        net = self.module
         loading, bias = net.item_loading[items], net.item_bias[items]
         gradients = _loss_gradient(learner, loading, bias, skills, net.guess(items), correct)
         active_f = active.float()[:, None]
@@ -666,7 +687,7 @@ class BayesMIRTModel(TorchLearnerModel):
         Also returns the covariance of the ability with the logit and the variance of the skill
         offset, which the moment-matching update needs.
         """
-        net: BayesMIRTNet = self.module  # type: ignore[assignment]
+        net = self.module
         loading = net.item_loading[items]
         ability_spread = (covariance["ability"] @ loading.unsqueeze(-1)).squeeze(-1)
         offset_variance = covariance["offset"].gather(1, skills[:, None]).squeeze(1)
@@ -689,7 +710,7 @@ class BayesMIRTModel(TorchLearnerModel):
         logit's posterior mean and variance (by quadrature, guessing included) move the ability and
         the skill offset along their covariance with the logit, as in a Kalman filter.
         """
-        net: BayesMIRTNet = self.module  # type: ignore[assignment]
+        net = self.module
         nodes, weights = self._quadrature()
         mean, variance, ability_spread, offset_variance = self._logit_belief(learner, covariance, items, skills)
         logits = mean[:, None] + variance.sqrt()[:, None] * nodes
@@ -714,7 +735,7 @@ class BayesMIRTModel(TorchLearnerModel):
         return new_learner, new_covariance
 
     def _start(self, size: int) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
-        net: BayesMIRTNet = self.module  # type: ignore[assignment]
+        net = self.module
         ability_precision, offset_precision = net.prior_precision()
         learner = {"ability": net.ability_init.expand(size, -1), "offset": net.offset_init.expand(size, -1)}
         if self._moment_matching:
@@ -727,7 +748,7 @@ class BayesMIRTModel(TorchLearnerModel):
         return learner, precision
 
     def _sequence_logits(self, batch: SequenceBatch) -> torch.Tensor:
-        net: BayesMIRTNet = self.module  # type: ignore[assignment]
+        net = self.module
         learner, precision = self._start(len(batch.items))
         logits = []
         for t in range(batch.items.shape[1]):
@@ -775,7 +796,7 @@ class BayesMIRTModel(TorchLearnerModel):
         return self._to_state(learner, precision)
 
     def _predict(self, state: State, items: np.ndarray, skills: np.ndarray, at: float = math.nan) -> np.ndarray:
-        net: BayesMIRTNet = self.module  # type: ignore[assignment]
+        net = self.module
         item_slots, skill_slots = self._slots(items, skills)
         with torch.no_grad():
             ability = torch.as_tensor(state["ability"], device=self.device)
@@ -793,7 +814,7 @@ class BayesMIRTModel(TorchLearnerModel):
 
     def item_difficulty(self) -> np.ndarray:
         """Negative logit of a learner at the meta-learnt starting point, per item."""
-        net: BayesMIRTNet = self.module  # type: ignore[assignment]
+        net = self.module
         with torch.no_grad():
             logit = net.item_loading[: self.n_items] @ net.ability_init + net.item_bias[: self.n_items]
             logit = logit + net.offset_init[torch.as_tensor(np.where(self.item_skill < 0, self.n_skills, self.item_skill))]

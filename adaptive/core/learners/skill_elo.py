@@ -108,7 +108,8 @@ class SkillEloConfig:
         for name in ("prior_mean", "prior_difficulty_weight", "prior_prerequisite_weight"):
             if not (isinstance(getattr(self, name), (int, float)) and math.isfinite(getattr(self, name))):
                 raise ValueError(f"{name} must be finite")
-        if not (isinstance(self.slip, (int, float)) and 0 <= self.slip < 0.5):
+        slip: object = self.slip  # read from stored JSON: checked as it comes, not as annotated
+        if not (isinstance(slip, (int, float)) and 0 <= slip < 0.5):
             raise ValueError("slip must be in [0, 0.5)")
         self.guess_by_kind = {str(k): float(v) for k, v in dict(self.guess_by_kind).items()}
         for kind, floor in self.guess_by_kind.items():
@@ -148,8 +149,8 @@ class SkillEloModel(LearnerModel):
     def uses_time(self) -> bool:
         return self.config.forget_days > 0
 
-    def set_catalogue(self, catalogue: Mapping[RawId, ItemInfo],
-                      prerequisites: Mapping[RawId, Sequence[RawId]] | None = None) -> SkillEloModel:
+    def set_catalogue(self, catalogue: Mapping[str, ItemInfo],
+                      prerequisites: Mapping[str, Sequence[str]] | None = None) -> SkillEloModel:
         """The author's description of a course: its questions (difficulty, every skill, type) and,
         optionally, each skill's prerequisites. Questions and skills already known are kept unless
         described again; the skills' author features (the prior of a skill never answered) follow."""
