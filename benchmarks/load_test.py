@@ -53,7 +53,7 @@ import gevent
 import gevent.event
 from load_stats import (
     CSRF_INPUT,
-    NEXT_STEP,
+    next_step_request,
     Proc,
     QuestionForm,
     Role,
@@ -205,11 +205,18 @@ class Learner(PathwiseUser):
                 self.form = None
                 return
             feedback = reply.text or ""
-        step = NEXT_STEP.search(feedback)  # htmx fetches the next step as soon as the feedback shows
-        if step:
-            with self.client.get(step.group(1), name="next step", headers=self.htmx_headers(),
-                                 catch_response=True) as reply:
-                self.expect_2xx(reply, "next step")
+        # htmx fetches the next step as soon as the feedback shows, and again while it is being decided.
+        follow = next_step_request(feedback)
+        while follow is not None:
+            method, path, delay, data = follow
+            gevent.sleep(delay)
+            name = "next step: decide" if method == "POST" else "next step"
+            with self.client.request(method, path, name=name, headers=self.htmx_headers(),
+                                     data={**data, "csrfmiddlewaretoken": self.csrf()} if method == "POST" else None,
+                                     catch_response=True) as reply:
+                if not self.expect_2xx(reply, name):
+                    break
+                follow = next_step_request(reply.text or "")
         with self.client.get(self.attempt_path, name="next question", headers=self.htmx_headers(),
                              allow_redirects=False, catch_response=True) as reply:
             if not self.expect_2xx(reply, "next question"):
