@@ -102,21 +102,6 @@ def question_form(html: str) -> QuestionForm | None:
     return parser.form
 
 
-NEXT_STEP = re.compile(r'hx-get="(/quiz/[0-9a-f-]+/next/\d+/)"')
-# The next-step fragment while the worker decides: ask again after a delay, or (past the deadline)
-# ask the web to decide (templates/learning/_next_step.html).
-STEP_POLL = re.compile(r'hx-get="(/quiz/[0-9a-f-]+/next/\d+/)" hx-trigger="load delay:(\d+)ms"')
-STEP_DECIDE = re.compile(r'hx-post="(/quiz/[0-9a-f-]+/decide/)" hx-vals=\'\{"response": "(\d*)"\}\'')
-
-
-def next_step_request(html: str) -> tuple[str, str, float, dict[str, str]] | None:
-    """What htmx does next with a next-step fragment: (method, path, delay in seconds, form data),
-    or None once it shows the next question or the end."""
-    if decide := STEP_DECIDE.search(html):
-        return "POST", decide.group(1), 0.0, {"response": decide.group(2)}
-    if poll := STEP_POLL.search(html):
-        return "GET", poll.group(1), int(poll.group(2)) / 1000, {}
-    return None
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 

@@ -53,7 +53,6 @@ import gevent
 import gevent.event
 from load_stats import (
     CSRF_INPUT,
-    next_step_request,
     Proc,
     QuestionForm,
     Role,
@@ -71,7 +70,7 @@ from load_stats import (
 )
 from locust import FastHttpUser, between, task
 from locust.env import Environment
-from realtime_latency import wait_http
+from realtime_latency import next_step_request, wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable

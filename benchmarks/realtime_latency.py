@@ -4,7 +4,8 @@ Starts what it needs (a gunicorn web server, a Celery worker on the ``realtime``
 ``default``, on a throwaway database, with the real Redis as broker and cache), loads the demo
 courses, trains a learner model on simulated activity, then lets N simulated learners take quizzes
 concurrently through the real HTTP endpoints, as the quiz page does with htmx: post the answer,
-fetch the next step (the decision), fetch the next question, think, answer again. Every learner
+fetch the next step (again every 100 ms while it is being decided; past the deadline, ask the web
+to decide), fetch the next question, think, answer again. Every learner
 signs in and opens a quiz before the clock starts, and think times are drawn around the mean so
 that the learners do not answer in lockstep. For every answer it records the time from sending
 the answer to the decision being ready: the moment the mark the web process waits for is set in
@@ -216,7 +217,20 @@ def wait_http(url: str, seconds: float = 60) -> None:
 ANSWER_FORM = re.compile(r'action="(/quiz/[0-9a-f-]+/questions/(\d+)/answer/)"')
 HIDDEN = re.compile(r'name="(submission_id|shown_at)" value="([^"]*)"')
 OPTION = re.compile(r'<input type="(?:radio|checkbox)" name="answer" value="([^"]+)"')
-NEXT_STEP = re.compile(r'hx-get="(/quiz/[^"]+/next/\d+/)"')
+# The next-step fragment while the worker decides: ask again after a delay, or (past the deadline)
+# ask the web to decide (templates/learning/_next_step.html).
+STEP_POLL = re.compile(r'hx-get="(/quiz/[0-9a-f-]+/next/\d+/)" hx-trigger="load delay:(\d+)ms"')
+STEP_DECIDE = re.compile(r'hx-post="(/quiz/[0-9a-f-]+/decide/)" hx-vals=\'\{"response": "(\d*)"\}\'')
+
+
+def next_step_request(html: str) -> tuple[str, str, float, dict[str, str]] | None:
+    """What htmx does next with a next-step fragment: (method, path, delay in seconds, form data),
+    or None once it shows the next question or the end."""
+    if decide := STEP_DECIDE.search(html):
+        return "POST", decide.group(1), 0.0, {"response": decide.group(2)}
+    if poll := STEP_POLL.search(html):
+        return "GET", poll.group(1), int(poll.group(2)) / 1000, {}
+    return None
 
 
 class Learner:
@@ -258,9 +272,15 @@ class Learner:
                     "submission_id": submission, "shown_at": hidden.get("shown_at", ""), "answer": answer},
                     htmx=True)
                 done += 1
-                step = NEXT_STEP.search(feedback)  # htmx fetches the next step as soon as feedback shows
-                if step:
-                    self.browser.get(step.group(1), htmx=True)
+                # htmx fetches the next step as soon as the feedback shows, again while it is being
+                # decided, and past the deadline asks the web to decide.
+                follow = next_step_request(feedback)
+                while follow is not None:
+                    method, path, delay, data = follow
+                    time.sleep(delay)
+                    step = (self.browser.post(path, data, htmx=True) if method == "POST"
+                            else self.browser.get(path, htmx=True))
+                    follow = next_step_request(step[0])
                 self.page, _ = self.browser.get(self.attempt_path, htmx=True)  # "Next question"
             except Exception as exc:  # noqa: BLE001 - count it and go on
                 errors.append(f"{self.username}: {exc}")
