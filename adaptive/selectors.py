@@ -23,9 +23,9 @@ from adaptive.core.learners.base import ItemInfo
 from adaptive.core.policy import LOOP_WINDOW, Sitting
 from adaptive.models import Assignment, Decision, LearnerState
 from adaptive.structure import course_structure
-from lms.db import column, columns, convert, from_row, table
 from lms.accounts.models import Team
 from lms.content.models import Course, Module, Question, Skill
+from lms.db import column, columns, convert, from_row, table
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 
 _NO_LIMIT = 2**63 - 1
@@ -196,7 +196,7 @@ def responses_since(user_id: int, after_id: int, up_to_id: int | None = None,
     up_to = _NO_LIMIT if up_to_id is None else up_to_id
     attempt_key: Any = None
     if attempt is not None:
-        attempt_key = QuizAttempt._meta.pk.get_db_prep_value(attempt.pk, connection)  # type: ignore[union-attr]
+        attempt_key = QuizAttempt._meta.pk.get_db_prep_value(attempt.pk, connection)
     new: list[NewResponse] = []
     answered: list[AttemptAnswer] = []
     with connection.cursor() as cursor:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
@@ -22,24 +22,24 @@ from django.utils.translation import gettext
 from adaptive import registry
 from adaptive.core.data import ResponseLog, read_log, split_learners_stably
 from adaptive.core.evaluate import compare_paired, evaluate
-from adaptive.core.meta import adapt
 from adaptive.core.learners import load, resolve_device, state_from_bytes, state_to_bytes
+from adaptive.core.meta import adapt
 from adaptive.core.train import metrics_path, train_model
 from adaptive.decisions import Belief, belief_from_row, decide_module, decide_question
 from adaptive.models import Assignment, Decision, LearnerState, ModelVersion, TrainingRun
-from adaptive.signals import mastery_changed
-from adaptive.storage import model_storage
 from adaptive.selectors import (
     AnswerContext,
     AttemptAnswer,
     item_catalogue,
     item_id,
-    skill_prerequisites,
     learner_state_for_update,
     primary_skills,
     response_log,
     responses_since,
+    skill_prerequisites,
 )
+from adaptive.signals import mastery_changed
+from adaptive.storage import model_storage
 from adaptive.structure import course_structure
 from lms.accounts.selectors import can_view_learner, teams_visible_to
 from lms.content.models import Course
@@ -390,7 +390,7 @@ def module_decision_after_answer(*, context: AnswerContext, taken: AnswerTaken) 
                          fixed=context.fixed)
 
 
-def learner_mastery(user: AbstractBaseUser) -> dict[str, float]:
+def learner_mastery(user: User) -> dict[str, float]:
     """The stored mastery per skill for a learner ({} before the first model)."""
     row = LearnerState.objects.filter(user=user).only("mastery").first()
     return dict(row.mastery) if row else {}
@@ -402,7 +402,7 @@ class AssignmentNotAllowed(Exception):
 
 
 @transaction.atomic
-def assignment_create(*, module: Any, assigned_by: AbstractBaseUser, learner: AbstractBaseUser | None = None,
+def assignment_create(*, module: Any, assigned_by: User, learner: User | None = None,
                       team: Any | None = None, due: Any | None = None) -> Assignment:
     """Assign a module to one learner or a whole team. Assigned modules come first in the
     recommendations until completed; the learner can still choose anything else."""
@@ -421,7 +421,7 @@ def assignment_create(*, module: Any, assigned_by: AbstractBaseUser, learner: Ab
 
 
 @transaction.atomic
-def assignments_create(*, module: Any, assigned_by: AbstractBaseUser, learners: list[AbstractBaseUser],
+def assignments_create(*, module: Any, assigned_by: User, learners: list[User],
                        due: Any | None = None) -> list[Assignment]:
     """Assign a module to several learners at once, all or nothing: when one of them may not be
     assigned by ``assigned_by``, none is (:class:`AssignmentNotAllowed` names them)."""
@@ -441,7 +441,7 @@ def _refresh_recommendations(learner_ids: list[int], course_id: int) -> None:
                       peak=dict(row.peak_mastery) if row else None, response_id=None, source=Decision.WEB)
 
 
-def assignments_of(user: AbstractBaseUser) -> list[Assignment]:
+def assignments_of(user: User) -> list[Assignment]:
     """The learner's open assignments (own and through teams), earliest due first."""
     done = ModuleCompletion.objects.filter(user=user).values("module_id")
     rows = (Assignment.objects.filter(Q(learner=user) | Q(team__members=user)).exclude(module_id__in=done)
@@ -449,7 +449,7 @@ def assignments_of(user: AbstractBaseUser) -> list[Assignment]:
     return list(rows)
 
 
-def training_run_start(*, requested_by: AbstractBaseUser | None = None,
+def training_run_start(*, requested_by: User | None = None,
                        model_name: str | None = None) -> TrainingRun:
     """Queue a retraining run on the training queue (after commit); the admin shows its progress."""
     with transaction.atomic():

@@ -17,11 +17,11 @@ class ModelFolderStorage(FileSystemStorage):
     """The local model folder, read from the settings at each use, so that a process (or a test)
     that changes ``PATHWISE_MODEL_DIR`` writes and reads where it says."""
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
         return str(settings.PATHWISE_MODEL_DIR)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 

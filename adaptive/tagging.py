@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
@@ -45,7 +45,8 @@ _cache: dict[str, Any] = {"key": None, "tagger": None}
 def encoder_factory() -> TextEncoder:
     """A new, unfitted encoder as configured."""
     cls = import_string(getattr(settings, "PATHWISE_TAGGING_ENCODER", DEFAULT_ENCODER))
-    return cls(**getattr(settings, "PATHWISE_TAGGING_ENCODER_OPTIONS", {}))  # type: ignore[no-any-return]
+    encoder: TextEncoder = cls(**getattr(settings, "PATHWISE_TAGGING_ENCODER_OPTIONS", {}))
+    return encoder
 
 
 def text_of(question: Question) -> str:
@@ -77,11 +78,11 @@ def fitted_tagger(*, meta: str | None = None) -> PrototypeTagger | None:
 
     Fitted on first use and kept in this process until the bank changes.
     """
-    meta = meta or getattr(settings, "PATHWISE_TAGGING_META", "never")
+    meta = meta or str(getattr(settings, "PATHWISE_TAGGING_META", "never"))
     key = f"{bank_fingerprint()}|{meta}"
     with _lock:
         if _cache["key"] == key:
-            return _cache["tagger"]  # type: ignore[no-any-return]
+            return _cache["tagger"]
         items = bank()
         if len({s for item in items for s in item.skills}) < 2:
             tagger = None
@@ -139,7 +140,7 @@ def untagged_questions(keys: Iterable[str] | None = None) -> QuerySet[Question]:
 
 
 @transaction.atomic
-def skill_suggestions_approve(*, suggestions: QuerySet[SkillSuggestion], user: AbstractBaseUser | None = None) -> int:
+def skill_suggestions_approve(*, suggestions: QuerySet[SkillSuggestion], user: User | None = None) -> int:
     """Add each pending suggestion's skill to its question. Returns how many were applied; a
     suggestion decided already is left alone, so approving twice changes nothing."""
     applied = 0
@@ -152,7 +153,7 @@ def skill_suggestions_approve(*, suggestions: QuerySet[SkillSuggestion], user: A
 
 
 @transaction.atomic
-def skill_suggestions_reject(*, suggestions: QuerySet[SkillSuggestion], user: AbstractBaseUser | None = None) -> int:
+def skill_suggestions_reject(*, suggestions: QuerySet[SkillSuggestion], user: User | None = None) -> int:
     """Mark pending suggestions rejected, so they are not suggested again."""
     rejected = 0
     for suggestion in suggestions.select_for_update().filter(status=SkillSuggestion.PENDING):
@@ -161,7 +162,7 @@ def skill_suggestions_reject(*, suggestions: QuerySet[SkillSuggestion], user: Ab
     return rejected
 
 
-def _decide(suggestion: SkillSuggestion, status: str, user: AbstractBaseUser | None) -> None:
+def _decide(suggestion: SkillSuggestion, status: str, user: User | None) -> None:
     suggestion.status = status
     suggestion.decided_at = timezone.now()
     suggestion.decided_by = user.get_username() if user is not None else ""

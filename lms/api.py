@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import exceptions, serializers
@@ -19,8 +18,6 @@ from rest_framework.views import APIView
 
 from lms.accounts.roles import is_admin
 from lms.accounts.selectors import learners_visible_to
-
-User = get_user_model()
 
 
 class IsAdminRoleOrReadOnly(BasePermission):
@@ -74,7 +71,7 @@ def paginated_response(
     return paginator.get_paginated_response(data)
 
 
-def visible_learner_or_404(viewer: AbstractBaseUser, user_id: int | None) -> AbstractBaseUser:
+def visible_learner_or_404(viewer: User, user_id: int | None) -> User:
     """The learner whose data ``viewer`` asked for with ``?user=``: themselves when not given.
 
     A user outside the viewer's scope is a 404, exactly like one that does not exist, so a

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, Prefetch, QuerySet
@@ -27,8 +27,7 @@ from lms.accounts.selectors import api_tokens_of, teams_visible_to, totp_device_
 from lms.accounts.services import api_token_create, api_token_revoke, team_add_members, team_create, user_create
 from lms.accounts.throttles import SignInLockedOut, SignInRateThrottle, lockout_message
 from lms.api import Pagination, RelatedSlugsField, paginated_response
-
-User = get_user_model()
+from lms.http import AuthenticatedRequest
 
 BAD_INPUT = OpenApiResponse(description="Invalid input; the body names each field's problem.")
 ADMINS_ONLY = OpenApiResponse(description="Only admins may do this.")
@@ -118,7 +117,7 @@ class TokenListApi(APIView):
 
     @extend_schema(responses={200: TokenOutput(many=True)}, tags=["auth"],
                    description="Your API tokens that have not expired, newest first; never their keys.")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return paginated_response(request=request, view=self, queryset=api_tokens_of(request.user),
                                   serializer_class=TokenOutput, context={"auth": request.auth})
 
@@ -126,7 +125,7 @@ class TokenListApi(APIView):
 class TokenDetailApi(APIView):
     @extend_schema(responses={204: None, 404: NOT_YOURS}, tags=["auth"],
                    description="Revoke one of your tokens at once (the one in use too).")
-    def delete(self, request: Request, token_id: str) -> Response:
+    def delete(self, request: AuthenticatedRequest, token_id: str) -> Response:
         if not api_token_revoke(user=request.user, token_key=token_id):
             raise exceptions.NotFound("You have no token with this id.")
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -194,7 +193,7 @@ class RoleField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=ROLES, source="*", read_only=True, **kwargs)
 
-    def to_representation(self, user: AbstractBaseUser) -> str:
+    def to_representation(self, user: User) -> str:
         return role_of(user)
 
 
@@ -228,7 +227,7 @@ class MeApi(APIView):
             ref_name = "Me"
 
     @extend_schema(responses=OutputSerializer, tags=["auth"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(self.OutputSerializer(request.user).data)
 
 
@@ -275,7 +274,7 @@ class UserListApi(APIView):
         responses={200: UserOutput(many=True), 403: STAFF_ONLY}, tags=["users"],
         description="Admins: every user. Managers: the members of the teams they manage. Learners: 403.",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return paginated_response(request=request, view=self, queryset=_users(users_visible_to(request.user)),
                                   serializer_class=UserOutput)
 
@@ -284,7 +283,7 @@ class UserListApi(APIView):
         description="Admins. Create a user in a role, optionally in teams. A username taken already (in any case) "
                     "is a 400.",
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = user_create(**serializer.validated_data)
@@ -300,7 +299,7 @@ class UserDetailApi(APIView):
                    404: OpenApiResponse(description="No such user, or not a member of your teams.")},
         tags=["users"], description="Admins: anyone. Managers: a member of the teams they manage.",
     )
-    def get(self, request: Request, user_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, user_id: int) -> Response:
         user = _users(users_visible_to(request.user)).filter(pk=user_id).first()
         if user is None:
             raise exceptions.NotFound("No such user, or not one of your teams' members.")
@@ -328,7 +327,7 @@ def team_data(team: Team) -> dict[str, Any]:
     return TeamOutput(_teams(Team.objects.filter(pk=team.pk)).get()).data
 
 
-def _refuse_learners_as_managers(managers: Iterable[AbstractBaseUser]) -> None:
+def _refuse_learners_as_managers(managers: Iterable[User]) -> None:
     learners = [m.get_username() for m in managers if not is_staff_role(m)]
     if learners:
         raise serializers.ValidationError(
@@ -354,13 +353,13 @@ class TeamListApi(APIView):
 
     @extend_schema(responses={200: TeamOutput(many=True), 403: STAFF_ONLY}, tags=["teams"],
                    description="Admins: every team. Managers: the teams they manage. Learners: 403.")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return paginated_response(request=request, view=self, queryset=_teams(teams_visible_to(request.user)),
                                   serializer_class=TeamOutput)
 
     @extend_schema(request=InputSerializer, responses={201: TeamOutput, 400: BAD_INPUT, 403: ADMINS_ONLY},
                    tags=["teams"], description="Admins. A slug or name taken already is a 400.")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         team = team_create(**serializer.validated_data)
@@ -382,7 +381,7 @@ class TeamMembersApi(APIView):
                               404: OpenApiResponse(description="No such team.")},
                    tags=["teams"],
                    description="Admins. Add members to a team; those in it already stay. Returns the team.")
-    def post(self, request: Request, slug: str) -> Response:
+    def post(self, request: AuthenticatedRequest, slug: str) -> Response:
         team = Team.objects.filter(slug=slug).first()
         if team is None:
             raise exceptions.NotFound("No team with this slug.")

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -11,12 +10,10 @@ from knox.models import AuthToken
 
 from lms.accounts.models import ADMIN, LEARNER, MANAGER, ROLES, Preferences, Team
 
-User = get_user_model()
-
 
 @transaction.atomic
 def user_create(*, username: str, password: str | None = None, role: str = LEARNER, email: str = "", first_name: str = "",
-                last_name: str = "", teams: Iterable[Team] = (), managed_teams: Iterable[Team] = ()) -> AbstractUser:
+                last_name: str = "", teams: Iterable[Team] = (), managed_teams: Iterable[Team] = ()) -> User:
     """Create a user in one of the three roles, as a member of ``teams`` and manager of ``managed_teams``.
 
     Admins also get ``is_staff`` for the Django admin. Without a password the user cannot sign in
@@ -40,7 +37,7 @@ def user_create(*, username: str, password: str | None = None, role: str = LEARN
 
 
 @transaction.atomic
-def user_set_role(*, user: AbstractUser, role: str) -> None:
+def user_set_role(*, user: User, role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
@@ -53,8 +50,8 @@ def user_set_role(*, user: AbstractUser, role: str) -> None:
 
 
 @transaction.atomic
-def user_update(*, user: AbstractUser, username: str | None = None, email: str | None = None,
-                first_name: str | None = None, last_name: str | None = None) -> AbstractUser:
+def user_update(*, user: User, username: str | None = None, email: str | None = None,
+                first_name: str | None = None, last_name: str | None = None) -> User:
     """Change a user's name, email or username; None leaves a field as it is. A username taken by
     someone else, in any case, is a ValidationError, as in ``user_create``."""
     if username is not None and username != user.username:
@@ -73,7 +70,7 @@ def user_update(*, user: AbstractUser, username: str | None = None, email: str |
 
 
 @transaction.atomic
-def user_set_active(*, user: AbstractUser, active: bool) -> AbstractUser:
+def user_set_active(*, user: User, active: bool) -> User:
     """Let a user sign in again, or stop them. A deactivated user keeps everything they did (answers,
     learner states, decisions, completions): only signing in stops, and their API tokens are
     deleted so that no client keeps acting for them."""
@@ -86,8 +83,8 @@ def user_set_active(*, user: AbstractUser, active: bool) -> AbstractUser:
 
 
 @transaction.atomic
-def team_create(*, name: str, slug: str, members: Iterable[AbstractUser] = (),
-                managers: Iterable[AbstractUser] = ()) -> Team:
+def team_create(*, name: str, slug: str, members: Iterable[User] = (),
+                managers: Iterable[User] = ()) -> Team:
     """Create a team; a name or slug taken already is a ValidationError."""
     if Team.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": [f"a team with the slug {slug!r} exists already"]})
@@ -104,7 +101,7 @@ def team_create(*, name: str, slug: str, members: Iterable[AbstractUser] = (),
 
 
 @transaction.atomic
-def team_add_members(*, team: Team, members: Iterable[AbstractUser]) -> Team:
+def team_add_members(*, team: Team, members: Iterable[User]) -> Team:
     """Add learners to a team; those in it already stay as they are."""
     team.members.add(*members)
     return team
@@ -121,21 +118,21 @@ def team_update(*, team: Team, name: str) -> Team:
 
 
 @transaction.atomic
-def team_remove_members(*, team: Team, members: Iterable[AbstractUser]) -> Team:
+def team_remove_members(*, team: Team, members: Iterable[User]) -> Team:
     """Take learners out of a team; their own history stays with them."""
     team.members.remove(*members)
     return team
 
 
 @transaction.atomic
-def team_set_members(*, team: Team, members: Iterable[AbstractUser]) -> Team:
+def team_set_members(*, team: Team, members: Iterable[User]) -> Team:
     """Make ``members`` the team's learners, no more and no fewer."""
     team.members.set(list(members))
     return team
 
 
 @transaction.atomic
-def team_add_managers(*, team: Team, managers: Iterable[AbstractUser]) -> Team:
+def team_add_managers(*, team: Team, managers: Iterable[User]) -> Team:
     """Add managers to a team; those managing it already stay as they are."""
     team.managers.add(*managers)
     return team
@@ -148,13 +145,13 @@ def team_delete(*, team: Team) -> None:
     team.delete()
 
 
-def api_token_create(*, user: AbstractUser) -> tuple[AuthToken, str]:
+def api_token_create(*, user: User) -> tuple[AuthToken, str]:
     """A new API token for ``user``, expiring after REST_KNOX's TOKEN_TTL. Only its SHA-512 digest
     is stored, so the key returned here is the only copy there will ever be."""
     return AuthToken.objects.create(user=user)
 
 
-def api_token_revoke(*, user: AbstractUser, token_key: str) -> bool:
+def api_token_revoke(*, user: User, token_key: str) -> bool:
     """Delete the caller's token identified by ``token_key`` (its first characters, which the
     list shows); False when they have none by that key."""
     deleted, _ = AuthToken.objects.filter(user=user, token_key=token_key).delete()
@@ -165,7 +162,7 @@ TOTP_DEVICE_NAME = "Authenticator app"
 
 
 @transaction.atomic
-def totp_device_start(*, user: AbstractUser) -> TOTPDevice:
+def totp_device_start(*, user: User) -> TOTPDevice:
     """Begin enrolment: a fresh unconfirmed TOTP device (a new secret), replacing any unconfirmed
     one. It counts for sign-in only once ``totp_device_confirm`` has seen a code from it."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -185,13 +182,13 @@ def totp_device_confirm(*, device: TOTPDevice, code: str) -> bool:
 
 
 @transaction.atomic
-def totp_devices_remove(*, user: AbstractUser) -> None:
+def totp_devices_remove(*, user: User) -> None:
     """Turn two-factor sign-in off for ``user``."""
     TOTPDevice.objects.filter(user=user).delete()
 
 
 @transaction.atomic
-def preferences_update(*, user: AbstractUser, language: str, time_zone: str) -> Preferences:
+def preferences_update(*, user: User, language: str, time_zone: str) -> Preferences:
     """Store the language and time zone ``user`` chose (blank: the browser's language, the site's
     zone). The form has checked both against LANGUAGES and the IANA zones."""
     row, _created = Preferences.objects.update_or_create(user=user, defaults={"language": language, "time_zone": time_zone})

@@ -29,6 +29,7 @@ from lms.accounts.roles import is_staff_role
 from lms.accounts.selectors import preferences_of, teams_visible_to, totp_device_of
 from lms.accounts.services import preferences_update, totp_device_confirm, totp_device_start, totp_devices_remove
 from lms.accounts.throttles import TOO_FAST, SignInRateThrottle
+from lms.http import AuthenticatedHttpRequest
 
 User = get_user_model()
 
@@ -41,7 +42,7 @@ PENDING_SIGN_IN_SECONDS = 300
 
 @login_required
 @require_GET
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's own settings: sign-in, the emails they get, and their calendar address (those two
     sections are notifications', drawn by its ``notification_settings`` tag)."""
     chosen = preferences_of(request.user)
@@ -52,7 +53,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def preferences_save(request: HttpRequest) -> HttpResponse:
+def preferences_save(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The language and time zone chosen on the account page."""
     form = PreferencesForm(request.POST)
     if not form.is_valid():
@@ -169,7 +170,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 
 # --- Two-factor sign-in (managers and admins) ---------------------------------------------------
 
-def _enrolment_context(request: HttpRequest, form: TwoFactorCodeForm | None = None) -> dict[str, Any]:
+def _enrolment_context(request: AuthenticatedHttpRequest, form: TwoFactorCodeForm | None = None) -> dict[str, Any]:
     device = totp_device_of(request.user)
     pending = None if device else totp_device_of(request.user, confirmed=False)
     context: dict[str, Any] = {"device": device, "pending": pending, "form": form or TwoFactorCodeForm()}
@@ -183,21 +184,21 @@ def _enrolment_context(request: HttpRequest, form: TwoFactorCodeForm | None = No
     return context
 
 
-def _staff_or_404(request: HttpRequest) -> None:
+def _staff_or_404(request: AuthenticatedHttpRequest) -> None:
     if not is_staff_role(request.user):
         raise Http404("Two-factor sign-in is for managers and admins")
 
 
 @login_required
 @require_GET
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_or_404(request)
     return render(request, "accounts/two_factor.html", _enrolment_context(request))
 
 
 @login_required
 @require_POST
-def two_factor_start(request: HttpRequest) -> HttpResponse:
+def two_factor_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_or_404(request)
     if totp_device_of(request.user) is None:
         totp_device_start(user=request.user)
@@ -206,7 +207,7 @@ def two_factor_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def two_factor_confirm(request: HttpRequest) -> HttpResponse:
+def two_factor_confirm(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_or_404(request)
     pending = totp_device_of(request.user, confirmed=False)
     if pending is None:
@@ -223,7 +224,7 @@ def two_factor_confirm(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def two_factor_remove(request: HttpRequest) -> HttpResponse:
+def two_factor_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_or_404(request)
     device = totp_device_of(request.user)
     if device is None:
@@ -243,7 +244,7 @@ def two_factor_remove(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_staff_role(request.user):
         raise Http404("No teams")
     teams = teams_visible_to(request.user).prefetch_related("members", "managers")

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db.models import Avg, Count, F, FloatField, Min, Q, QuerySet, Sum
 from django.db.models.fields.json import KeyTextTransform
@@ -25,19 +24,11 @@ from adaptive.selectors import item_id, primary_skills
 from lms.accounts.models import Team
 from lms.accounts.roles import is_admin
 from lms.analytics import stats
-from lms.analytics.models import (
-    EnrollmentStats,
-    LearnerDay,
-    ModelHealthCheck,
-    QuestionStats,
-    RollupCursor,
-    SkillCurve,
-)
+from lms.analytics.models import EnrollmentStats, LearnerDay, ModelHealthCheck, QuestionStats, RollupCursor, SkillCurve
 from lms.analytics.services import FALLING_DROP, HEALTH_MIN_RESPONSES, INACTIVE_MIN, LOW_MASTERY, ROLLUP
 from lms.content.models import Course, Module, Skill
 from lms.learning.models import Enrollment, ModuleCompletion, Response
 
-User = get_user_model()
 DEFAULT_DAYS = 90
 
 
@@ -45,7 +36,7 @@ DEFAULT_DAYS = 90
 class Scope:
     """Whose data, which course and which dates a dashboard shows."""
 
-    viewer: AbstractBaseUser
+    viewer: User
     teams: QuerySet[Team]
     team: Team | None = None
     course: Course | None = None

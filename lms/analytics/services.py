@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import TruncDate
@@ -478,5 +478,5 @@ def model_health_check(*, window_days: int = HEALTH_WINDOW_DAYS, max_learners: i
 
 
 # ----- notes -------------------------------------------------------------------------------------
-def coach_note_create(*, learner: AbstractBaseUser, author: AbstractBaseUser, text: str) -> CoachNote:
+def coach_note_create(*, learner: User, author: User, text: str) -> CoachNote:
     return CoachNote.objects.create(learner=learner, author=author, text=text.strip())

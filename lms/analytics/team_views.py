@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,10 +23,11 @@ from django.views.decorators.http import require_http_methods
 
 from adaptive.models import Assignment, LearnerState
 from adaptive.services import AssignmentNotAllowed, assignment_create, assignments_create
-from lms.analytics.forms import TeamAssignmentForm
 from lms.accounts.models import Team
 from lms.accounts.selectors import teams_visible_to
+from lms.analytics.forms import TeamAssignmentForm
 from lms.content.selectors import course_skills
+from lms.http import AuthenticatedHttpRequest
 from lms.learning.models import Enrollment
 from lms.notifications.selectors import overdue_in_team
 from lms.notifications.tasks import send_assignment_emails
@@ -90,7 +91,7 @@ def _sorted(rows: list[MemberRow], sort: str, descending: bool) -> list[MemberRo
     return known + [r for r in rows if key(r) is None]
 
 
-def _query(request: HttpRequest, **changes: Any) -> str:
+def _query(request: AuthenticatedHttpRequest, **changes: Any) -> str:
     params = request.GET.copy()
     if "page" not in changes:
         params.pop("page", None)
@@ -104,7 +105,7 @@ def _query(request: HttpRequest, **changes: Any) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def team_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(teams_visible_to(request.user), slug=slug)
     form = TeamAssignmentForm(request.POST or None, team=team)
     if request.method == "POST" and form.is_valid():

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +33,7 @@ from lms.analytics.models import CoachNote, ModelHealthCheck
 from lms.analytics.selectors import Scope
 from lms.analytics.services import coach_note_create
 from lms.content.models import Module, Skill
+from lms.http import AuthenticatedHttpRequest
 from lms.learning.models import Response
 from lms.notifications.services import MessageNotAllowed, learner_message_create
 from lms.notifications.tasks import send_assignment_emails, send_email
@@ -45,7 +46,7 @@ TRAJECTORY_SKILLS = 8  # more lines than this cannot be told apart in one chart
 Table = tuple[Sequence[str], Iterable[Sequence[Any]]]
 
 
-def _scope(request: HttpRequest) -> tuple[Scope, FilterForm]:
+def _scope(request: AuthenticatedHttpRequest) -> tuple[Scope, FilterForm]:
     """The viewer's scope and filters; 404 for learners, and for a team or learner outside it."""
     if not is_staff_role(request.user):
         raise Http404("No dashboards")
@@ -69,24 +70,24 @@ def _scope(request: HttpRequest) -> tuple[Scope, FilterForm]:
     return scope, form
 
 
-def _visible_learners(request: HttpRequest) -> Any:
+def _visible_learners(request: AuthenticatedHttpRequest) -> Any:
     """Learners the viewer may open: admins everyone, managers their teams' members (not themselves)."""
     visible = learners_visible_to(request.user)
     return visible if is_admin(request.user) else visible.exclude(pk=request.user.pk)
 
 
-def _page(request: HttpRequest, items: Any, param: str = "page", size: int = PAGE_SIZE) -> Any:
+def _page(request: AuthenticatedHttpRequest, items: Any, param: str = "page", size: int = PAGE_SIZE) -> Any:
     return Paginator(items, size).get_page(request.GET.get(param))
 
 
-def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+def _render(request: AuthenticatedHttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template += "#report"
     context.setdefault("as_of", selectors.as_of())
     return render(request, template, context)
 
 
-def _csv_response(request: HttpRequest, name: str, tables: dict[str, Callable[[], Table]]) -> HttpResponse | None:
+def _csv_response(request: AuthenticatedHttpRequest, name: str, tables: dict[str, Callable[[], Table]]) -> HttpResponse | None:
     """The CSV of the requested table, or None when the request is not a CSV export."""
     if request.GET.get("format") != "csv":
         return None
@@ -122,7 +123,7 @@ WEEK_MORE = 50  # "show more" lists this many at most; the at-risk table has the
 
 @login_required
 @require_GET
-def this_week(request: HttpRequest) -> HttpResponse:
+def this_week(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Who needs help this week: a short ranked list, each with the skill, why, and one action."""
     scope, form = _scope(request)
     ranked = [c for c in selectors.this_week(scope) if c.stats.user_id != request.user.pk]
@@ -138,21 +139,21 @@ def this_week(request: HttpRequest) -> HttpResponse:
     return _render(request, "analytics/week.html", context)
 
 
-def _back_to(request: HttpRequest, person: Any) -> str:
+def _back_to(request: AuthenticatedHttpRequest, person: Any) -> str:
     """Where an action returns to: the This week page it was taken from, or the learner's page."""
     if request.POST.get("back") == "week":
         return reverse("analytics_week")
     return reverse("analytics_learner", args=[person.pk])
 
 
-def _action_refused(request: HttpRequest, person: Any, title: str, form: Any) -> HttpResponse:
+def _action_refused(request: AuthenticatedHttpRequest, person: Any, title: str, form: Any) -> HttpResponse:
     return render(request, "analytics/learner_action_error.html",
                   {"person": person, "title": title, "form": form, "back": _back_to(request, person)}, status=400)
 
 
 @login_required
 @require_POST
-def learner_assign(request: HttpRequest, user_id: int) -> HttpResponse:
+def learner_assign(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = _learner_for(request, user_id)
     form = LearnerAssignForm(request.POST)
     if form.is_valid():
@@ -175,7 +176,7 @@ def learner_assign(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def learner_message(request: HttpRequest, user_id: int) -> HttpResponse:
+def learner_message(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = _learner_for(request, user_id)
     form = LearnerMessageForm(request.POST)
     if form.is_valid():
@@ -193,7 +194,7 @@ def learner_message(request: HttpRequest, user_id: int) -> HttpResponse:
 # ----- 1. overview -------------------------------------------------------------------------------
 @login_required
 @require_GET
-def overview(request: HttpRequest) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope, form = _scope(request)
 
     def daily() -> Table:
@@ -229,7 +230,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 # ----- 2. heatmap --------------------------------------------------------------------------------
 @login_required
 @require_GET
-def heatmap(request: HttpRequest) -> HttpResponse:
+def heatmap(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope, form = _scope(request)
     course = selectors.default_course(scope)
     skills = selectors.course_skills(course) if course else []
@@ -259,7 +260,7 @@ def heatmap(request: HttpRequest) -> HttpResponse:
 
 
 # ----- 3. learner drill-down -------------------------------------------------------------------------
-def _learner_for(request: HttpRequest, user_id: int) -> Any:
+def _learner_for(request: AuthenticatedHttpRequest, user_id: int) -> Any:
     if not is_staff_role(request.user):
         raise Http404("No dashboards")
     return get_object_or_404(_visible_learners(request), pk=user_id)
@@ -267,7 +268,7 @@ def _learner_for(request: HttpRequest, user_id: int) -> Any:
 
 @login_required
 @require_GET
-def learner(request: HttpRequest, user_id: int) -> HttpResponse:
+def learner(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = _learner_for(request, user_id)
     scope, form = _scope(request)
     stats_rows = list(selectors.EnrollmentStats.objects.filter(user=person).select_related("course")
@@ -333,7 +334,7 @@ def learner(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def learner_note_add(request: HttpRequest, user_id: int) -> HttpResponse:
+def learner_note_add(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     person = _learner_for(request, user_id)
     form = CoachNoteForm(request.POST)
     if form.is_valid():
@@ -355,7 +356,7 @@ def learner_note_add(request: HttpRequest, user_id: int) -> HttpResponse:
 # ----- 4. at risk --------------------------------------------------------------------------------
 @login_required
 @require_GET
-def at_risk(request: HttpRequest) -> HttpResponse:
+def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope, form = _scope(request)
     now = timezone.now()
     rows_qs = selectors.at_risk(scope, now)
@@ -381,7 +382,7 @@ def at_risk(request: HttpRequest) -> HttpResponse:
 # ----- 5. content quality ----------------------------------------------------------------------------
 @login_required
 @require_GET
-def content_quality(request: HttpRequest) -> HttpResponse:
+def content_quality(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope, form = _scope(request)
     course = selectors.default_course(scope)
     sort = request.GET.get("sort", "flags")
@@ -420,7 +421,7 @@ def content_quality(request: HttpRequest) -> HttpResponse:
 # ----- 6. adaptive vs fixed ------------------------------------------------------------------------
 @login_required
 @require_GET
-def compare(request: HttpRequest) -> HttpResponse:
+def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope, form = _scope(request)
     course = selectors.default_course(scope)
     result = selectors.compare_paths(scope, course) if course else None
@@ -442,7 +443,7 @@ def compare(request: HttpRequest) -> HttpResponse:
 # ----- 7. model health ---------------------------------------------------------------------------
 @login_required
 @require_GET
-def model_health(request: HttpRequest) -> HttpResponse:
+def model_health(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope, form = _scope(request)
     champion = ModelVersion.objects.filter(status=ModelVersion.CHAMPION).first()
     checks = list(ModelHealthCheck.objects.filter(model_version=champion)[:30]) if champion else []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db.models import Count, Model, QuerySet
@@ -23,7 +23,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.validators import UniqueValidator
 from rest_framework.views import APIView
@@ -39,6 +38,7 @@ from lms.content.selectors import (
     sees_answers,
 )
 from lms.content.services import course_save, module_save, question_save, skill_save
+from lms.http import AuthenticatedRequest
 
 CONFLICT = OpenApiResponse(description="Still used by a quiz or by learners' answers; not deleted.")
 BAD_INPUT = OpenApiResponse(description="Invalid input; the body names each field's problem.")
@@ -81,7 +81,7 @@ class _CreateApi(APIView):
     def created(self, obj: Any) -> dict[str, Any]:
         raise NotImplementedError
 
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.input_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         obj = self.save(dict(serializer.validated_data))
@@ -96,22 +96,22 @@ class _DetailApi(APIView):
     lookup: str  # the model field the address names
     url_kwarg: str  # its name in the URL pattern
 
-    def visible(self, request: Request) -> QuerySet[Any]:
+    def visible(self, request: AuthenticatedRequest) -> QuerySet[Any]:
         raise NotImplementedError
 
     def save(self, instance: Any, data: dict[str, Any]) -> Model:
         raise NotImplementedError
 
-    def output(self, request: Request, obj: Any) -> dict[str, Any]:
+    def output(self, request: AuthenticatedRequest, obj: Any) -> dict[str, Any]:
         raise NotImplementedError
 
-    def fetch(self, request: Request, **kwargs: Any) -> Any:
+    def fetch(self, request: AuthenticatedRequest, **kwargs: Any) -> Any:
         return get_object_or_404(self.visible(request), **{self.lookup: kwargs[self.url_kwarg]})
 
-    def get(self, request: Request, **kwargs: Any) -> Response:
+    def get(self, request: AuthenticatedRequest, **kwargs: Any) -> Response:
         return Response(self.output(request, self.fetch(request, **kwargs)))
 
-    def put(self, request: Request, partial: bool = False, **kwargs: Any) -> Response:
+    def put(self, request: AuthenticatedRequest, partial: bool = False, **kwargs: Any) -> Response:
         instance = self.fetch(request, **kwargs)
         serializer = self.input_class(instance=instance, data=request.data, partial=partial,
                                       context={"request": request})
@@ -120,10 +120,10 @@ class _DetailApi(APIView):
         # Read again as a reader would, so the answer shows what is stored (the quiz in order, choices).
         return Response(self.output(request, self.visible(request).get(pk=saved.pk)))
 
-    def patch(self, request: Request, **kwargs: Any) -> Response:
+    def patch(self, request: AuthenticatedRequest, **kwargs: Any) -> Response:
         return self.put(request, partial=True, **kwargs)
 
-    def delete(self, request: Request, **kwargs: Any) -> Response:
+    def delete(self, request: AuthenticatedRequest, **kwargs: Any) -> Response:
         self.fetch(request, **kwargs).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -156,7 +156,7 @@ class SkillListApi(_CreateApi):
     input_class = SkillInput
 
     @extend_schema(responses=SkillOutput(many=True), tags=["skills"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         skills = Skill.objects.prefetch_related("prerequisites")
         return paginated_response(request=request, view=self, queryset=skills, serializer_class=SkillOutput)
 
@@ -177,13 +177,13 @@ class SkillDetailApi(_DetailApi):
     input_class = SkillInput
     lookup = url_kwarg = "slug"
 
-    def visible(self, request: Request) -> QuerySet[Skill]:
+    def visible(self, request: AuthenticatedRequest) -> QuerySet[Skill]:
         return Skill.objects.all()
 
     def save(self, instance: Skill, data: dict[str, Any]) -> Skill:
         return skill_save(skill=instance, data=data)
 
-    def output(self, request: Request, obj: Skill) -> dict[str, Any]:
+    def output(self, request: AuthenticatedRequest, obj: Skill) -> dict[str, Any]:
         return SkillOutput(obj).data
 
 
@@ -254,7 +254,7 @@ class CourseListApi(_CreateApi):
 
     @extend_schema(responses=CourseOutput(many=True), tags=["courses"],
                    description="Published courses; admins also see unpublished ones.")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         courses = courses_visible_to(request.user).prefetch_related("skills")
         return paginated_response(request=request, view=self, queryset=courses, serializer_class=CourseOutput)
 
@@ -279,13 +279,13 @@ class CourseDetailApi(_DetailApi):
     input_class = CourseInput
     lookup = url_kwarg = "slug"
 
-    def visible(self, request: Request) -> QuerySet[Course]:
+    def visible(self, request: AuthenticatedRequest) -> QuerySet[Course]:
         return courses_visible_to(request.user)
 
     def save(self, instance: Course, data: dict[str, Any]) -> Course:
         return course_save(course=instance, data=data)
 
-    def output(self, request: Request, obj: Course) -> dict[str, Any]:
+    def output(self, request: AuthenticatedRequest, obj: Course) -> dict[str, Any]:
         return CourseDetailOutput(obj).data
 
 
@@ -376,7 +376,7 @@ class ModuleListApi(_CreateApi):
     input_class = ModuleInput
 
     @extend_schema(parameters=[ModuleFilter], responses=ModuleOutput(many=True), tags=["modules"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = ModuleFilter(data=request.query_params, context={"request": request})
         filters.is_valid(raise_exception=True)
         modules = modules_visible_to(request.user).prefetch_related("skills")
@@ -402,13 +402,13 @@ class ModuleDetailApi(_DetailApi):
     lookup = "pk"
     url_kwarg = "module_id"
 
-    def visible(self, request: Request) -> QuerySet[Module]:
+    def visible(self, request: AuthenticatedRequest) -> QuerySet[Module]:
         return modules_visible_to(request.user)
 
     def save(self, instance: Module, data: dict[str, Any]) -> Module:
         return module_save(module=instance, data=data)
 
-    def output(self, request: Request, obj: Module) -> dict[str, Any]:
+    def output(self, request: AuthenticatedRequest, obj: Module) -> dict[str, Any]:
         return ModuleOutput(obj).data
 
 
@@ -592,7 +592,7 @@ class QuestionFilter(serializers.Serializer):
         return module
 
 
-def _question_output_class(user: AbstractBaseUser) -> type[serializers.Serializer]:
+def _question_output_class(user: User) -> type[serializers.Serializer]:
     return QuestionOutput if sees_answers(user) else QuestionLearnerOutput
 
 
@@ -605,7 +605,7 @@ class QuestionListApi(_CreateApi):
         description="Managers and admins get the full question with its answer key; learners get questions "
                     "of published courses only, without answers, feedback or explanations.",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = QuestionFilter(data=request.query_params, context={"request": request})
         filters.is_valid(raise_exception=True)
         questions = questions_filtered(questions_visible_to(request.user), **filters.validated_data)
@@ -629,11 +629,11 @@ class QuestionDetailApi(_DetailApi):
     input_class = QuestionInput
     lookup = url_kwarg = "key"
 
-    def visible(self, request: Request) -> QuerySet[Question]:
+    def visible(self, request: AuthenticatedRequest) -> QuerySet[Question]:
         return questions_visible_to(request.user)
 
     def save(self, instance: Question, data: dict[str, Any]) -> Question:
         return question_save(question=instance, data=data)
 
-    def output(self, request: Request, obj: Question) -> dict[str, Any]:
+    def output(self, request: AuthenticatedRequest, obj: Question) -> dict[str, Any]:
         return _question_output_class(request.user)(obj).data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
 
 from lms.accounts.roles import is_admin, is_staff_role
@@ -25,20 +25,20 @@ def course_skills(course: Course) -> list[Skill]:
     )
 
 
-def courses_visible_to(user: AbstractBaseUser) -> QuerySet[Course]:
+def courses_visible_to(user: User) -> QuerySet[Course]:
     """Published courses; admins also see unpublished ones."""
     courses = Course.objects.all()
     return courses if is_admin(user) else courses.filter(published=True)
 
 
-def modules_visible_to(user: AbstractBaseUser) -> QuerySet[Module]:
+def modules_visible_to(user: User) -> QuerySet[Module]:
     """The modules of the courses ``user`` sees, each with its quiz in order."""
     quiz = ModuleQuestion.objects.select_related("question").order_by("order", "id")
     modules = Module.objects.select_related("course").prefetch_related(Prefetch("module_questions", queryset=quiz))
     return modules if is_admin(user) else modules.filter(course__published=True)
 
 
-def questions_visible_to(user: AbstractBaseUser) -> QuerySet[Question]:
+def questions_visible_to(user: User) -> QuerySet[Question]:
     """Managers and admins see the whole bank; learners only questions in published courses' quizzes."""
     questions = Question.objects.prefetch_related("skills", "choices")
     if is_staff_role(user):
@@ -48,7 +48,7 @@ def questions_visible_to(user: AbstractBaseUser) -> QuerySet[Question]:
     )
 
 
-def sees_answers(user: AbstractBaseUser) -> bool:
+def sees_answers(user: User) -> bool:
     """Whether ``user`` may see answer keys, feedback and explanations before answering."""
     return is_staff_role(user)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
@@ -35,7 +35,7 @@ class Record(Protocol):
 
 
 class Decide(Protocol):
-    def __call__(self, *, suggestions: QuerySet[SkillSuggestion], user: AbstractBaseUser | None = None) -> int: ...
+    def __call__(self, *, suggestions: QuerySet[SkillSuggestion], user: User | None = None) -> int: ...
 
 
 @dataclass(frozen=True)

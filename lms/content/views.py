@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
@@ -25,11 +25,12 @@ from lms.content.markdown import render_markdown
 from lms.content.models import Course, Module, ModuleImage, Question
 from lms.content.selectors import image_urls_for
 from lms.content.skill_graph import skill_graph_svg
+from lms.http import AuthenticatedHttpRequest
 
 
 @login_required
 @require_GET
-def module_image(request: HttpRequest, image_id: int, filename: str) -> HttpResponse:
+def module_image(request: AuthenticatedHttpRequest, image_id: int, filename: str) -> HttpResponse:
     image = get_object_or_404(ModuleImage.objects.select_related("module__course"), pk=image_id, filename=filename)
     if not image.module.course.published and not is_admin(request.user):
         raise Http404("No such image")
@@ -47,7 +48,7 @@ def module_image(request: HttpRequest, image_id: int, filename: str) -> HttpResp
 
 @staff_member_required
 @require_GET
-def module_preview(request: HttpRequest, module_id: int) -> HttpResponse:
+def module_preview(request: AuthenticatedHttpRequest, module_id: int) -> HttpResponse:
     """The module as a learner sees it, for admins checking content before publishing."""
     if not is_admin(request.user):
         raise Http404("No such module")
@@ -72,7 +73,7 @@ def module_preview(request: HttpRequest, module_id: int) -> HttpResponse:
 
 
 # ----- authoring -------------------------------------------------------------------------------
-def _author_only(request: HttpRequest) -> None:
+def _author_only(request: AuthenticatedHttpRequest) -> None:
     """Content is written by admins; everyone else is refused (signed-out people sign in first)."""
     if not is_admin(request.user):
         raise PermissionDenied
@@ -80,7 +81,7 @@ def _author_only(request: HttpRequest) -> None:
 
 @login_required
 @require_GET
-def authoring_courses(request: HttpRequest) -> HttpResponse:
+def authoring_courses(request: AuthenticatedHttpRequest) -> HttpResponse:
     _author_only(request)
     courses = Course.objects.order_by("title").prefetch_related("modules")
     return render(request, "content/authoring_courses.html", {"courses": courses})
@@ -88,7 +89,7 @@ def authoring_courses(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def authoring_course(request: HttpRequest, slug: str) -> HttpResponse:
+def authoring_course(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """The course outline: modules in order, each with its quiz, and the skills with what they need first."""
     _author_only(request)
     course = get_object_or_404(Course, slug=slug)
@@ -101,7 +102,7 @@ def authoring_course(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def authoring_module(request: HttpRequest, slug: str, module_id: int | None = None) -> HttpResponse:
+def authoring_module(request: AuthenticatedHttpRequest, slug: str, module_id: int | None = None) -> HttpResponse:
     """Write a new module at the end of a course, or edit one of its modules' text and skills."""
     _author_only(request)
     course = get_object_or_404(Course, slug=slug)
@@ -120,7 +121,7 @@ def authoring_module(request: HttpRequest, slug: str, module_id: int | None = No
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def authoring_question(request: HttpRequest, module_id: int, question_id: int | None = None) -> HttpResponse:
+def authoring_question(request: AuthenticatedHttpRequest, module_id: int, question_id: int | None = None) -> HttpResponse:
     """Write a new question for a module's quiz, or edit one of its questions. A POST with
     ``action=preview`` (or from htmx, as the author types) shows the learner's view without saving."""
     _author_only(request)
@@ -156,7 +157,7 @@ def authoring_question(request: HttpRequest, module_id: int, question_id: int | 
     return redirect("authoring_course", slug=module.course.slug)
 
 
-def _render_editor(request: HttpRequest, module: Module, question: Question | None, form: QuestionAuthorForm,
+def _render_editor(request: AuthenticatedHttpRequest, module: Module, question: Question | None, form: QuestionAuthorForm,
                    formset: object, preview: object, status: int = 200) -> HttpResponse:
     ctx = {"module": module, "course": module.course, "question": question, "form": form, "formset": formset,
            "preview": preview,

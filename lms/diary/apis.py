@@ -13,7 +13,6 @@ from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +22,7 @@ from lms.content.models import Skill
 from lms.diary import selectors
 from lms.diary.models import METHODS, DiaryEntry
 from lms.diary.services import diary_entry_create, diary_entry_share
+from lms.http import AuthenticatedRequest
 
 NOT_VISIBLE = OpenApiResponse(description="No such entry, or not yours to read.")
 
@@ -71,13 +71,13 @@ class DiaryEntryListApi(APIView):
 
     @extend_schema(responses={200: EntryOutput(many=True)}, tags=["diary"],
                    description="Your own diary entries, newest first.")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return paginated_response(request=request, view=self, queryset=selectors.entries_for(request.user),
                                   serializer_class=EntryOutput)
 
     @extend_schema(request=InputSerializer, responses={201: EntryOutput, 200: EntryOutput}, tags=["diary"],
                    description="Write an entry. The same submission_id again returns the first entry with a 200.")
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data: dict[str, Any] = serializer.validated_data
@@ -95,7 +95,7 @@ class DiaryEntryDetailApi(APIView):
         class Meta:
             ref_name = "DiaryEntryShare"
 
-    def _readable(self, request: Request, entry_id: int) -> DiaryEntry:
+    def _readable(self, request: AuthenticatedRequest, entry_id: int) -> DiaryEntry:
         entry = selectors.entry_readable_by(request.user, entry_id)
         if entry is None:
             raise Http404("No such diary entry.")
@@ -103,12 +103,12 @@ class DiaryEntryDetailApi(APIView):
 
     @extend_schema(responses={200: EntryOutput, 404: NOT_VISIBLE}, tags=["diary"],
                    description="One entry: yours, or one a learner of your teams shared with you.")
-    def get(self, request: Request, entry_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, entry_id: int) -> Response:
         return Response(EntryOutput(self._readable(request, entry_id)).data)
 
     @extend_schema(request=InputSerializer, responses={200: EntryOutput, 404: NOT_VISIBLE}, tags=["diary"],
                    description="Share your entry with your managers, or stop sharing it.")
-    def patch(self, request: Request, entry_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, entry_id: int) -> Response:
         entry = DiaryEntry.objects.filter(pk=entry_id, user=request.user).first()
         if entry is None:
             raise Http404("No such diary entry.")
@@ -131,7 +131,7 @@ class DiaryCountsApi(APIView):
 
     @extend_schema(responses={200: OutputSerializer(many=True), 403: OpenApiResponse(description="Not a manager.")},
                    tags=["diary"], description="Managers and admins: how many entries each learner keeps. No text.")
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         if not is_staff_role(request.user):
             raise PermissionDenied("Only managers and admins see diary counts.")
         return Response(self.OutputSerializer(selectors.diary_counts_for(request.user), many=True).data)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from lms.content.models import Module, Skill
 from lms.diary.models import ConfidenceRating, DiaryEntry, DiaryPromptDismissal
 from lms.learning.models import Enrollment, QuizAttempt, Response
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 # A rating r on the 1-5 scale reads as the probability (r - 0.5) / 5 of answering right:
 # the middle of the r-th fifth of [0, 1], so 1 → 10%, 3 → 50%, 5 → 90%.
@@ -96,7 +96,7 @@ class ConfidenceComparison:
         return _("you rated %(skill)s %(rating)s/5; your answers suggest %(percent)s%%") % values
 
 
-def mastery_for(user: AbstractBaseUser) -> dict[str, float]:
+def mastery_for(user: User) -> dict[str, float]:
     """The learner model's predicted mastery by skill slug, for the skills the learner has answered
     questions on: a skill never practised has no estimate of theirs yet (the model's state holds its
     prior for every skill of the course, which says nothing about this learner)."""
@@ -112,13 +112,13 @@ def compare(ratings: list[ConfidenceRating], mastery: dict[str, float]) -> list[
     return [ConfidenceComparison(skill=r.skill, rating=r.rating, mastery=mastery.get(r.skill.slug)) for r in ratings]
 
 
-def entries_for(user: AbstractBaseUser) -> QuerySet[DiaryEntry]:
+def entries_for(user: User) -> QuerySet[DiaryEntry]:
     """The author's own entries, newest first, with what the diary page shows."""
     return (DiaryEntry.objects.filter(user=user).select_related("module__course")
             .prefetch_related("ratings__skill"))
 
 
-def latest_confidence_for(user: AbstractBaseUser) -> list[ConfidenceComparison]:
+def latest_confidence_for(user: User) -> list[ConfidenceComparison]:
     """Each skill's most recent rating next to the model's current estimate."""
     latest: dict[int, ConfidenceRating] = {}
     ratings = (ConfidenceRating.objects.filter(entry__user=user).select_related("skill")
@@ -194,11 +194,11 @@ def daily_invitation_due(user: AnyUser, *, day: dt.date | None = None) -> bool:
     return Enrollment.objects.filter(user=user).exists()
 
 
-def entry_for_attempt(user: AbstractBaseUser, attempt: QuizAttempt) -> DiaryEntry | None:
+def entry_for_attempt(user: User, attempt: QuizAttempt) -> DiaryEntry | None:
     return DiaryEntry.objects.filter(user=user, quiz_attempt=attempt).first()
 
 
-def skills_to_rate(user: AbstractBaseUser, module: Module | None) -> list[Skill]:
+def skills_to_rate(user: User, module: Module | None) -> list[Skill]:
     """The skills a new entry asks about: the module's, or else those of the questions answered
     in the last day (the learner may rate none of them)."""
     if module is not None:
@@ -214,7 +214,7 @@ def _md_escape(text: str) -> str:
     return "\n".join(("\\" + line) if line.startswith("#") else line for line in text.splitlines())
 
 
-def diary_markdown(user: AbstractBaseUser) -> str:
+def diary_markdown(user: User) -> str:
     """The author's whole diary as a Markdown document, oldest entry first."""
     mastery = mastery_for(user)
     lines = [f"# Learning diary of {user.get_username()}", "",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from lms.content.models import Module, Skill
@@ -16,7 +16,7 @@ from lms.learning.models import QuizAttempt
 
 @transaction.atomic
 def diary_entry_create(
-    *, user: AbstractBaseUser, submission_id: uuid.UUID, studied: str, methods: list[str] | None = None,
+    *, user: User, submission_id: uuid.UUID, studied: str, methods: list[str] | None = None,
     other_method: str = "", ratings: dict[Skill, int] | None = None, module: Module | None = None,
     quiz_attempt: QuizAttempt | None = None, shared: bool = False,
 ) -> tuple[DiaryEntry, bool]:
@@ -56,7 +56,7 @@ def diary_entry_share(*, entry: DiaryEntry, shared: bool) -> bool:
     return entry.set_shared(shared)
 
 
-def diary_prompt_dismiss(*, user: AbstractBaseUser, day: dt.date) -> bool:
+def diary_prompt_dismiss(*, user: User, day: dt.date) -> bool:
     """"Not today" for the daily invitation. Returns whether this was the first dismissal that day."""
     _dismissal, created = DiaryPromptDismissal.objects.get_or_create(user=user, day=day)
     return created

@@ -6,11 +6,11 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lms.accounts.roles import is_staff_role
 from lms.diary import selectors
@@ -18,15 +18,16 @@ from lms.diary.forms import DiaryEntryForm, ShareForm
 from lms.diary.models import DiaryEntry
 from lms.diary.selectors import CALIBRATION_GAP, CONFIDENCE_PROBABILITY
 from lms.diary.services import diary_entry_create, diary_entry_share, diary_prompt_dismiss
+from lms.http import AuthenticatedHttpRequest
 from lms.learning.models import QuizAttempt
 
 
-def _own_entry(request: HttpRequest, entry_id: int) -> DiaryEntry:
+def _own_entry(request: AuthenticatedHttpRequest, entry_id: int) -> DiaryEntry:
     # Someone else's entry is a 404: its existence is not theirs to know.
     return get_object_or_404(DiaryEntry, pk=entry_id, user=request.user)
 
 
-def _finished_attempt(request: HttpRequest) -> QuizAttempt | None:
+def _finished_attempt(request: AuthenticatedHttpRequest) -> QuizAttempt | None:
     raw = request.GET.get("attempt")
     if not raw:
         return None
@@ -44,7 +45,7 @@ def _scale() -> list[tuple[int, int]]:
 
 @login_required
 @require_GET
-def diary(request: HttpRequest) -> HttpResponse:
+def diary(request: AuthenticatedHttpRequest) -> HttpResponse:
     mastery = selectors.mastery_for(request.user)
     entries = [(entry, selectors.compare(list(entry.ratings.all()), mastery))
                for entry in selectors.entries_for(request.user)]
@@ -60,7 +61,7 @@ def diary(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def entry_new(request: HttpRequest) -> HttpResponse:
+def entry_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     attempt = _finished_attempt(request)
     if attempt is not None:
         written = selectors.entry_for_attempt(request.user, attempt)
@@ -92,7 +93,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_detail(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
     entry = selectors.entry_readable_by(request.user, entry_id)
     if entry is None:
         raise Http404("No such diary entry")
@@ -105,7 +106,7 @@ def entry_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def entry_share(request: HttpRequest, entry_id: int) -> HttpResponse:
+def entry_share(request: AuthenticatedHttpRequest, entry_id: int) -> HttpResponse:
     entry = _own_entry(request, entry_id)
     form = ShareForm(request.POST)
     form.is_valid()  # an unchecked box is "not shared"; nothing else can be wrong
@@ -118,7 +119,7 @@ def entry_share(request: HttpRequest, entry_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def diary_export(request: HttpRequest) -> HttpResponse:
+def diary_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = HttpResponse(selectors.diary_markdown(request.user), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="diary-{timezone.localdate():%Y-%m-%d}.md"'
     return response
@@ -126,7 +127,7 @@ def diary_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def prompt_dismiss(request: HttpRequest) -> HttpResponse:
+def prompt_dismiss(request: AuthenticatedHttpRequest) -> HttpResponse:
     diary_prompt_dismiss(user=request.user, day=selectors.today())
     if request.htmx:  # type: ignore[attr-defined]
         return HttpResponse("")
@@ -135,7 +136,7 @@ def prompt_dismiss(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_diaries(request: HttpRequest) -> HttpResponse:
+def team_diaries(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_staff_role(request.user):
         raise Http404("No such page")
     counts = selectors.diary_counts_for(request.user)

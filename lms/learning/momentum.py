@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -73,7 +73,7 @@ class Momentum:
         return self.last_practice_day == self.today
 
 
-def learner_zone(user: AbstractBaseUser) -> tzinfo:
+def learner_zone(user: User) -> tzinfo:
     """The time zone the learner chose on their account page, else the site's."""
     chosen = Preferences.objects.filter(user=user).values_list("time_zone", flat=True).first()
     for name in (chosen, settings.TIME_ZONE):
@@ -85,12 +85,12 @@ def learner_zone(user: AbstractBaseUser) -> tzinfo:
     return ZoneInfo("UTC")
 
 
-def goal_days_of(user: AbstractBaseUser) -> int:
+def goal_days_of(user: User) -> int:
     row = WeeklyGoal.objects.filter(user=user).values_list("days_per_week", flat=True).first()
     return WeeklyGoal.DEFAULT_DAYS if row is None else int(row)
 
 
-def weekly_goal_set(*, user: AbstractBaseUser, days_per_week: int) -> WeeklyGoal:
+def weekly_goal_set(*, user: User, days_per_week: int) -> WeeklyGoal:
     """Set how many days a week the learner means to practise (0: no goal). Setting the same goal
     again changes nothing."""
     if not 0 <= days_per_week <= WeeklyGoal.MAX_DAYS:
@@ -103,7 +103,7 @@ def _start_of(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
 
-def _practice_days(user: AbstractBaseUser, zone: tzinfo, since: date) -> set[date]:
+def _practice_days(user: User, zone: tzinfo, since: date) -> set[date]:
     """The learner's days (in their zone) with at least one answer, from ``since`` on."""
     days = (Response.objects.filter(user=user, created__gte=_start_of(since, zone))
             .annotate(day=TruncDate("created", tzinfo=zone)).values_list("day", flat=True).distinct().order_by())
@@ -122,7 +122,7 @@ def _weeks_in_a_row(days: set[date], week_start: date) -> int:
     return count
 
 
-def _mastery_before(user: AbstractBaseUser, course: Course, moment: datetime | None) -> dict[str, float] | None:
+def _mastery_before(user: User, course: Course, moment: datetime | None) -> dict[str, float] | None:
     """The course's mastery stored by the module decision after the learner's latest answer before
     ``moment`` (any moment when None); None when there is none (no answer yet, or no model then)."""
     decisions = Decision.objects.filter(user=user, course=course, kind=Decision.MODULE, response__isnull=False)
@@ -134,7 +134,7 @@ def _mastery_before(user: AbstractBaseUser, course: Course, moment: datetime | N
     return None
 
 
-def _changes(user: AbstractBaseUser, courses: list[Course], since: datetime,
+def _changes(user: User, courses: list[Course], since: datetime,
              names: dict[str, str], *, crossed_threshold: bool) -> list[SkillChange]:
     """Per course, each skill's mastery before ``since`` and now: those that reached the course's
     threshold (``crossed_threshold``) or rose by IMPROVEMENT_MIN or more, biggest rise first."""
@@ -157,7 +157,7 @@ def _changes(user: AbstractBaseUser, courses: list[Course], since: datetime,
     return [change for _gain, change in changes]
 
 
-def momentum_for(user: AbstractBaseUser, *, zone: tzinfo | None = None, now: datetime | None = None,
+def momentum_for(user: User, *, zone: tzinfo | None = None, now: datetime | None = None,
                  limit: int = 3) -> Momentum:
     """The learner's momentum as of ``now``, with days and weeks in ``zone`` (their own by default)."""
     zone = zone or learner_zone(user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from adaptive.selectors import AttemptAnswer
@@ -20,16 +20,16 @@ class ModuleStatus:
     in_progress: bool
 
 
-def catalogue_for(user: AbstractBaseUser) -> QuerySet[Course]:
+def catalogue_for(user: User) -> QuerySet[Course]:
     """Published courses the learner is not enrolled in yet."""
     return Course.objects.filter(published=True).exclude(enrollments__user=user).order_by("title")
 
 
-def enrollments_for(user: AbstractBaseUser) -> QuerySet[Enrollment]:
+def enrollments_for(user: User) -> QuerySet[Enrollment]:
     return Enrollment.objects.filter(user=user).select_related("course").order_by("-last_activity", "-created")
 
 
-def course_outline(user: AbstractBaseUser, course: Course) -> list[ModuleStatus]:
+def course_outline(user: User, course: Course) -> list[ModuleStatus]:
     modules = list(course.modules.all().order_by("order", "id"))
     completions = {
         c.module_id: c for c in ModuleCompletion.objects.filter(user=user, module__course=course)
@@ -49,7 +49,7 @@ def course_outline(user: AbstractBaseUser, course: Course) -> list[ModuleStatus]
     ]
 
 
-def next_module_in_order(user: AbstractBaseUser, course: Course) -> Module | None:
+def next_module_in_order(user: User, course: Course) -> Module | None:
     """The first module of the course the learner has not completed."""
     for status in course_outline(user, course):
         if not status.completed:
@@ -57,7 +57,7 @@ def next_module_in_order(user: AbstractBaseUser, course: Course) -> Module | Non
     return None
 
 
-def open_attempt_for(user: AbstractBaseUser) -> QuizAttempt | None:
+def open_attempt_for(user: User) -> QuizAttempt | None:
     """The learner's most recent unfinished quiz, to offer picking it up."""
     return (
         QuizAttempt.objects.filter(user=user, finished_at__isnull=True, course__published=True)
@@ -67,7 +67,7 @@ def open_attempt_for(user: AbstractBaseUser) -> QuizAttempt | None:
     )
 
 
-def responses_for(user: AbstractBaseUser) -> QuerySet[Response]:
+def responses_for(user: User) -> QuerySet[Response]:
     return Response.objects.filter(user=user).select_related("question", "module", "course")
 
 

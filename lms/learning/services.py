@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -52,7 +52,7 @@ class SubmitResult:
     created: bool
 
 
-def enrollment_create(*, user: AbstractBaseUser, course: Course, path: str | None = None) -> Enrollment:
+def enrollment_create(*, user: User, course: Course, path: str | None = None) -> Enrollment:
     """Enrol a learner; enrolling twice returns the same enrolment.
 
     ``path`` (adaptive or fixed) puts a new enrolment on that path, as an experiment assigning its
@@ -78,7 +78,7 @@ def enrollment_draw_path(*, course: Course) -> str:
 
 
 @transaction.atomic
-def quiz_attempt_start(*, user: AbstractBaseUser, module: Module) -> QuizAttempt:
+def quiz_attempt_start(*, user: User, module: Module) -> QuizAttempt:
     """Start (or resume) the learner's attempt at a module's quiz.
 
     An unfinished attempt is resumed rather than duplicated, so reloading or a second click on
@@ -103,7 +103,7 @@ PLACEMENT_QUESTIONS = 5
 
 
 @transaction.atomic
-def placement_start(*, user: AbstractBaseUser, course: Course) -> QuizAttempt:
+def placement_start(*, user: User, course: Course) -> QuizAttempt:
     """Start the optional placement check of a course: at most five questions, chosen adaptively
     across the course's skills, so the first recommendation already reflects what the learner knows."""
     enrollment_create(user=user, course=course)
@@ -201,7 +201,7 @@ def module_for_question(*, course: Course, question: Question) -> Module | None:
 
 def response_submit(
     *,
-    user: AbstractBaseUser,
+    user: User,
     question: Question,
     module: Module,
     answer: Any,

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,15 +17,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from adaptive.decisions import latest_question_decision, question_decision, recommended_module
+from adaptive.models import Decision
+from adaptive.selectors import AttemptAnswer
+from adaptive.services import assignments_of, learner_mastery
 from lms.accounts.roles import is_admin
 from lms.content.grading import correct_answer_text
 from lms.content.markdown import markdown_text, render_markdown
 from lms.content.models import Course, Module, Question, Skill
 from lms.content.selectors import image_urls_for
-from adaptive.decisions import latest_question_decision, question_decision, recommended_module
-from adaptive.models import Decision
-from adaptive.selectors import AttemptAnswer
-from adaptive.services import assignments_of, learner_mastery
+from lms.http import AuthenticatedHttpRequest
 from lms.learning import selectors
 from lms.learning.forms import AnswerForm, WeeklyGoalForm
 from lms.learning.models import QuizAttempt, Response
@@ -55,19 +56,19 @@ def _duration_words(seconds: float) -> str:
     return ngettext("about %(count)d minute", "about %(count)d minutes", minutes) % {"count": minutes}
 
 
-def _visible_course(request: HttpRequest, slug: str) -> Course:
+def _visible_course(request: AuthenticatedHttpRequest, slug: str) -> Course:
     course = get_object_or_404(Course, slug=slug)
     if not course.published and not is_admin(request.user):
         raise Http404("No such course")
     return course
 
 
-def _visible_module(request: HttpRequest, course_slug: str, module_slug: str) -> Module:
+def _visible_module(request: AuthenticatedHttpRequest, course_slug: str, module_slug: str) -> Module:
     course = _visible_course(request, course_slug)
     return get_object_or_404(Module.objects.select_related("course"), course=course, slug=module_slug)
 
 
-def _own_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> QuizAttempt:
+def _own_attempt(request: AuthenticatedHttpRequest, attempt_id: uuid.UUID) -> QuizAttempt:
     # Someone else's attempt is a 404, not a 403: its existence is not theirs to know.
     return get_object_or_404(QuizAttempt.objects.select_related("module__course", "course"), pk=attempt_id,
                              user=request.user)
@@ -75,7 +76,7 @@ def _own_attempt(request: HttpRequest, attempt_id: uuid.UUID) -> QuizAttempt:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     enrollments = list(selectors.enrollments_for(request.user).filter(course__published=True))
     open_attempt = selectors.open_attempt_for(request.user)
     recommendations = {e.course_id: recommended_module(request.user.pk, e.course) for e in enrollments
@@ -97,7 +98,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def weekly_goal(request: HttpRequest) -> HttpResponse:
+def weekly_goal(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = WeeklyGoalForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["days_per_week"]))
@@ -114,7 +115,7 @@ def weekly_goal(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def enrol(request: HttpRequest, slug: str) -> HttpResponse:
+def enrol(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = _visible_course(request, slug)
     try:
         enrollment_create(user=request.user, course=course)
@@ -127,7 +128,7 @@ def enrol(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def course_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = _visible_course(request, slug)
     enrollment = course.enrollments.filter(user=request.user).first()
     outline = selectors.course_outline(request.user, course)
@@ -145,7 +146,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def module_detail(request: HttpRequest, course_slug: str, module_slug: str) -> HttpResponse:
+def module_detail(request: AuthenticatedHttpRequest, course_slug: str, module_slug: str) -> HttpResponse:
     module = _visible_module(request, course_slug, module_slug)
     outline = selectors.course_outline(request.user, module.course)
     index = next(i for i, s in enumerate(outline) if s.module.pk == module.pk)
@@ -167,7 +168,7 @@ def module_detail(request: HttpRequest, course_slug: str, module_slug: str) -> H
 
 @login_required
 @require_POST
-def quiz_start(request: HttpRequest, course_slug: str, module_slug: str) -> HttpResponse:
+def quiz_start(request: AuthenticatedHttpRequest, course_slug: str, module_slug: str) -> HttpResponse:
     module = _visible_module(request, course_slug, module_slug)
     try:
         attempt = quiz_attempt_start(user=request.user, module=module)
@@ -179,7 +180,7 @@ def quiz_start(request: HttpRequest, course_slug: str, module_slug: str) -> Http
 
 @login_required
 @require_POST
-def placement(request: HttpRequest, slug: str) -> HttpResponse:
+def placement(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = _visible_course(request, slug)
     try:
         attempt = placement_start(user=request.user, course=course)
@@ -222,7 +223,7 @@ def _question_context(attempt: QuizAttempt, question: Question, form: AnswerForm
 
 @login_required
 @require_GET
-def quiz(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
+def quiz(request: AuthenticatedHttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
     if attempt.finished_at is not None:
         if request.htmx:
@@ -242,7 +243,7 @@ def quiz(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def quiz_answer(request: HttpRequest, attempt_id: uuid.UUID, question_id: int) -> HttpResponse:
+def quiz_answer(request: AuthenticatedHttpRequest, attempt_id: uuid.UUID, question_id: int) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
     question = get_object_or_404(Question.objects.prefetch_related("choices"), pk=question_id)
     if question.pk not in attempt.question_ids:
@@ -285,14 +286,14 @@ def _elapsed_ms(shown_at: object) -> int | None:
 
 @login_required
 @require_GET
-def quiz_feedback(request: HttpRequest, attempt_id: uuid.UUID, submission_id: uuid.UUID) -> HttpResponse:
+def quiz_feedback(request: AuthenticatedHttpRequest, attempt_id: uuid.UUID, submission_id: uuid.UUID) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
     response = get_object_or_404(Response.objects.select_related("question").prefetch_related("question__choices"),
                                  quiz_attempt=attempt, submission_id=submission_id)
     return _render_feedback(request, attempt, response)
 
 
-def _render_feedback(request: HttpRequest, attempt: QuizAttempt, response: Response) -> HttpResponse:
+def _render_feedback(request: AuthenticatedHttpRequest, attempt: QuizAttempt, response: Response) -> HttpResponse:
     if response.quiz_attempt_id != attempt.pk:
         raise Http404("No such answer in this quiz")
     question = response.question
@@ -359,7 +360,7 @@ def _next_step_context(attempt: QuizAttempt, response_id: int | None, answers: l
 
 @login_required
 @require_GET
-def quiz_next(request: HttpRequest, attempt_id: uuid.UUID, response_id: int) -> HttpResponse:
+def quiz_next(request: AuthenticatedHttpRequest, attempt_id: uuid.UUID, response_id: int) -> HttpResponse:
     """The decision after an answer: the next question (with why), the end of the quiz, or, while
     it is being decided, a fragment that asks again shortly."""
     attempt = _own_attempt(request, attempt_id)
@@ -372,7 +373,7 @@ def quiz_next(request: HttpRequest, attempt_id: uuid.UUID, response_id: int) -> 
 
 @login_required
 @require_POST
-def quiz_decide(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
+def quiz_decide(request: AuthenticatedHttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     """Decide what follows the latest answer now, from the learner's last stored state, when the
     worker has not (it is late or down). The first decision stored for an answer stands, so this
     changes nothing once the worker has decided; nor when the posted ``response`` (the answer the
@@ -393,7 +394,7 @@ def quiz_decide(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def quiz_summary(request: HttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
+def quiz_summary(request: AuthenticatedHttpRequest, attempt_id: uuid.UUID) -> HttpResponse:
     attempt = _own_attempt(request, attempt_id)
     if attempt.finished_at is None:
         return redirect("quiz", attempt_id=attempt.pk)

@@ -10,8 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import Resolver404, resolve
@@ -36,8 +35,6 @@ from lms.lti.selectors import grade_link_score
 from lms.lti.tool import service_connector
 
 logger = logging.getLogger(__name__)
-User = get_user_model()
-
 # A used nonce is kept this long; id_tokens older than that are refused as expired long before.
 NONCE_KEEP = timedelta(days=2)
 
@@ -52,7 +49,7 @@ class PlatformUnavailable(Exception):
 
 @dataclass(frozen=True)
 class LaunchResult:
-    user: AbstractUser
+    user: User
     course: Course | None
     module: Module | None
     created: bool
@@ -97,7 +94,7 @@ def _username_for(profile: dict[str, Any]) -> str:
 
 
 def platform_account_for(*, platform: Platform, subject: str, profile: dict[str, Any], role: str,
-                         ) -> tuple[AbstractUser, bool]:
+                         ) -> tuple[User, bool]:
     """The account linked to this platform user, made on first sight (with ``role`` and the profile's
     names and email). A linked account keeps its role: the platform never changes a role set in
     Pathwise. An existing Pathwise account with the same email is not taken over."""

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pylti1p3.exception import LtiException, OIDCException
 
+from lms.http import AuthenticatedHttpRequest
 from lms.lti import tool
 from lms.lti.claims import section
 from lms.lti.forms import DeepLinkChoiceForm
@@ -126,7 +127,7 @@ def launch(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def deep_link(request: HttpRequest) -> HttpResponse:
+def deep_link(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A teacher, launched from the platform to add content, picks a course or module; the platform
     gets it back as a signed LtiDeepLinkingResponse."""
     launch_id = request.session.get(DEEP_LINK_SESSION_KEY)

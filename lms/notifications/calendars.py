@@ -6,7 +6,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from lms.accounts.selectors import language_of
 from lms.notifications.selectors import due_dates_of
 
 
-def due_dates_calendar(user: AbstractBaseUser) -> bytes:
+def due_dates_calendar(user: User) -> bytes:
     """One all-day event per assigned module with a due date. A due date is a date without a time,
     so the events float: the same day in whatever time zone the calendar app shows. The UID names
     the learner and the module, so a moved due date moves the event instead of adding another. The
@@ -25,7 +25,7 @@ def due_dates_calendar(user: AbstractBaseUser) -> bytes:
         return _calendar(user)
 
 
-def _calendar(user: AbstractBaseUser) -> bytes:
+def _calendar(user: User) -> bytes:
     host = urlsplit(settings.PATHWISE_SITE_URL).hostname or "pathwise"
     calendar = Calendar()
     calendar.add("prodid", "-//Pathwise//Due dates//EN")

@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 
 from adaptive.models import Assignment
@@ -15,8 +14,6 @@ from adaptive.services import assignments_of
 from lms.accounts.models import Team
 from lms.learning.models import ModuleCompletion
 from lms.notifications.models import CalendarFeed, Email, EmailSettings
-
-User = get_user_model()
 
 # An overdue assignment is reminded of (once) up to this many days late, so a scheduler that was
 # down on the day still sends it, and a fresh install does not write about long-gone dates.
@@ -27,7 +24,7 @@ OVERDUE_WINDOW_DAYS = 7
 class Due:
     """One learner's assigned module with a due date (the earliest, when assigned more than once)."""
 
-    learner: AbstractBaseUser
+    learner: User
     assignment: Assignment
 
     @property
@@ -36,12 +33,12 @@ class Due:
         return self.assignment.due
 
 
-def email_settings_of(user: AbstractBaseUser) -> EmailSettings:
+def email_settings_of(user: User) -> EmailSettings:
     """The user's settings; defaults (everything on) for a user who never changed them."""
     return EmailSettings.objects.filter(user=user).first() or EmailSettings(user=user)
 
 
-def wants_email(user: AbstractBaseUser, topic: str) -> bool:
+def wants_email(user: User, topic: str) -> bool:
     """Whether ``user`` can be sent email about ``topic`` (an EmailSettings field): an active
     account with an address, that has not turned the topic off."""
     if not user.is_active or not getattr(user, "email", ""):
@@ -49,7 +46,7 @@ def wants_email(user: AbstractBaseUser, topic: str) -> bool:
     return bool(getattr(email_settings_of(user), topic))
 
 
-def _open_dues(assignments: Iterable[Assignment], members_of_team: dict[int, list[AbstractBaseUser]]) -> list[Due]:
+def _open_dues(assignments: Iterable[Assignment], members_of_team: dict[int, list[User]]) -> list[Due]:
     """Expand assignments to their learners, drop modules each learner has completed, and keep the
     earliest due date per learner and module."""
     assignments = list(assignments)
@@ -69,8 +66,8 @@ def _open_dues(assignments: Iterable[Assignment], members_of_team: dict[int, lis
     return [d for k, d in sorted(pairs.items(), key=lambda kv: (kv[1].due, kv[0])) if k not in done]
 
 
-def _team_members(team_ids: Iterable[int]) -> dict[int, list[AbstractBaseUser]]:
-    members: dict[int, list[AbstractBaseUser]] = {}
+def _team_members(team_ids: Iterable[int]) -> dict[int, list[User]]:
+    members: dict[int, list[User]] = {}
     through = Team.members.through.objects.filter(team_id__in=set(team_ids)).select_related("user")
     for row in through:
         members.setdefault(row.team_id, []).append(row.user)
@@ -85,14 +82,14 @@ def dues_between(first: date, last: date, *, created_before: datetime) -> list[D
     return _open_dues(rows, _team_members(a.team_id for a in rows if a.team_id))
 
 
-def learners_of(assignment: Assignment) -> list[AbstractBaseUser]:
+def learners_of(assignment: Assignment) -> list[User]:
     """Who an assignment is for: its learner, or every member of its team."""
     if assignment.learner_id:
         return [assignment.learner]
     return list(User.objects.filter(teams=assignment.team_id).order_by("pk"))
 
 
-def has_completed(user: AbstractBaseUser, module_id: int) -> bool:
+def has_completed(user: User, module_id: int) -> bool:
     return ModuleCompletion.objects.filter(user=user, module_id=module_id).exists()
 
 
@@ -104,7 +101,7 @@ def overdue_in_team(team: Team, today: date) -> list[Due]:
     return _open_dues(rows, {team.pk: members})
 
 
-def digest_recipients() -> list[AbstractBaseUser]:
+def digest_recipients() -> list[User]:
     """Managers of at least one team who can be sent the team digest."""
     managers = User.objects.filter(managed_teams__isnull=False).distinct().order_by("pk")
     return [m for m in managers if wants_email(m, "team_digest")]
@@ -117,7 +114,7 @@ def emails_to_send(*, created_before: datetime) -> list[int]:
     return list(Email.objects.filter(status=Email.PENDING, created__lt=created_before).values_list("pk", flat=True))
 
 
-def calendar_feed_of(user: AbstractBaseUser) -> CalendarFeed | None:
+def calendar_feed_of(user: User) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(user=user).first()
 
 
@@ -125,7 +122,7 @@ def calendar_feed_by_token(token: str) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(token=token, user__is_active=True).select_related("user").first()
 
 
-def due_dates_of(user: AbstractBaseUser) -> list[Assignment]:
+def due_dates_of(user: User) -> list[Assignment]:
     """The learner's open assigned modules that have a due date, one per module (the earliest date),
     earliest first."""
     by_module: dict[int, Assignment] = {}

@@ -14,7 +14,7 @@ import smtplib
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -44,7 +44,7 @@ class TransientEmailError(Exception):
 
 
 @transaction.atomic
-def email_settings_update(*, user: AbstractBaseUser, assignments: bool | None = None,
+def email_settings_update(*, user: User, assignments: bool | None = None,
                           team_digest: bool | None = None) -> EmailSettings:
     """Turn kinds of email on or off for ``user``; None leaves a setting as it is."""
     row, _ = EmailSettings.objects.select_for_update().get_or_create(user=user)
@@ -76,7 +76,7 @@ class MessageNotAllowed(Exception):
 
 
 @transaction.atomic
-def learner_message_create(*, sender: AbstractBaseUser, learner: AbstractBaseUser, text: str) -> Email:
+def learner_message_create(*, sender: User, learner: User, text: str) -> Email:
     """Write a manager's message to one of their learners, kept as an Email row (the record that it
     was sent, by whom and what it said); the email goes out after commit (``tasks.send_email``)."""
     text = text.strip()
@@ -172,14 +172,14 @@ def email_send(*, email_id: int, final_attempt: bool = False) -> str:
     return "sent"
 
 
-def calendar_feed_renew(*, user: AbstractBaseUser) -> CalendarFeed:
+def calendar_feed_renew(*, user: User) -> CalendarFeed:
     """Give the learner a calendar address, replacing any earlier one (which stops working)."""
     token = secrets.token_urlsafe(32)
     feed, _ = CalendarFeed.objects.update_or_create(user=user, defaults={"token": token, "created": timezone.now()})
     return feed
 
 
-def calendar_feed_revoke(*, user: AbstractBaseUser) -> bool:
+def calendar_feed_revoke(*, user: User) -> bool:
     """Turn the learner's calendar address off; False when they had none."""
     deleted, _ = CalendarFeed.objects.filter(user=user).delete()
     return deleted > 0

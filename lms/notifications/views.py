@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from lms.http import AuthenticatedHttpRequest
 from lms.notifications.calendars import due_dates_calendar
 from lms.notifications.emails import TOPIC_NAMES, read_unsubscribe_token
 from lms.notifications.forms import EmailSettingsForm
@@ -25,7 +26,7 @@ def _account(anchor: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def email_settings_save(request: HttpRequest) -> HttpResponse:
+def email_settings_save(request: AuthenticatedHttpRequest) -> HttpResponse:
     manages = request.user.managed_teams.exists()  # type: ignore[union-attr]
     form = EmailSettingsForm(request.POST, manages_teams=manages)
     form.is_valid()  # two check boxes: an unticked or missing box is "off", never an error
@@ -37,7 +38,7 @@ def email_settings_save(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_feed_new(request: HttpRequest) -> HttpResponse:
+def calendar_feed_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     calendar_feed_renew(user=request.user)
     messages.success(request, _("Your calendar address is ready. Any earlier address no longer works."))
     return _account("calendar")
@@ -45,7 +46,7 @@ def calendar_feed_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_feed_off(request: HttpRequest) -> HttpResponse:
+def calendar_feed_off(request: AuthenticatedHttpRequest) -> HttpResponse:
     if calendar_feed_revoke(user=request.user):
         messages.success(request, _("Your calendar address is turned off: calendar apps can no longer read it."))
     return _account("calendar")

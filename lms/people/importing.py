@@ -14,8 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -27,8 +26,6 @@ from django.utils.translation import ngettext
 from lms.accounts.models import ADMIN, LEARNER, MANAGER, ROLES, Team
 from lms.accounts.roles import role_of
 from lms.text import text_problem
-
-User = get_user_model()
 
 COLUMNS = ("username", "email", "first_name", "last_name", "role", "teams", "manages", "manager")
 REQUIRED_COLUMNS = ("username",)
@@ -236,11 +233,11 @@ def people_import_plan(*, rows: Iterable[PersonRow]) -> ImportPlan:
     return ImportPlan(rows=plans, new_teams=new_teams)
 
 
-def _users_by_name(names: Iterable[str], *related: str) -> dict[str, AbstractUser]:
+def _users_by_name(names: Iterable[str], *related: str) -> dict[str, User]:
     """Users by lower-cased username. Usernames are told apart regardless of case (``user_create``
     refuses a second "Alice"), so the file's "alice" is the account "Alice"."""
     lowered = sorted({n.lower() for n in names if n})
-    found: dict[str, AbstractUser] = {}
+    found: dict[str, User] = {}
     for start in range(0, len(lowered), 500):  # within every database's limit of query parameters
         chunk = lowered[start:start + 500]
         users = User.objects.annotate(lowered=Lower("username")).filter(lowered__in=chunk).prefetch_related(*related)
@@ -248,7 +245,7 @@ def _users_by_name(names: Iterable[str], *related: str) -> dict[str, AbstractUse
     return found
 
 
-def _plan_row(row: PersonRow, existing: dict[str, AbstractUser], first_row: dict[str, int], teams: _Teams,
+def _plan_row(row: PersonRow, existing: dict[str, User], first_row: dict[str, int], teams: _Teams,
               role_after_import: Callable[[str], str | None], managing: dict[str, set[str]]) -> RowPlan:
     cells = row.cells
     plan = RowPlan(number=row.number, username=cells.get("username", ""))

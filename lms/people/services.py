@@ -11,8 +11,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -28,8 +27,6 @@ from lms.accounts.services import (
 )
 from lms.people.importing import CREATE, UPDATE, ImportPlan, PersonRow, RowPlan, people_import_plan
 from lms.people.models import ScimToken
-
-User = get_user_model()
 
 
 class PeopleImportRefused(Exception):
@@ -59,7 +56,7 @@ def people_import(*, rows: list[PersonRow], progress: Progress | None = None) ->
     for name in plan.new_teams:
         teams[name] = team_create(name=name, slug=_free_slug(name))
 
-    users: dict[str, AbstractUser] = {}
+    users: dict[str, User] = {}
     to_write = [row for row in plan.rows if row.action in (CREATE, UPDATE)]
     for row in (progress or _same)(to_write):
         if row.action == CREATE:
@@ -92,7 +89,7 @@ def _same(items: list[RowPlan]) -> Iterable[RowPlan]:
     return items
 
 
-def _user(username: str) -> AbstractUser:
+def _user(username: str) -> User:
     return User.objects.get(username__iexact=username)
 
 
@@ -113,7 +110,7 @@ def scim_token_digest(key: str) -> str:
 
 
 @transaction.atomic
-def scim_token_create(*, name: str, created_by: AbstractUser | None = None) -> tuple[ScimToken, str]:
+def scim_token_create(*, name: str, created_by: User | None = None) -> tuple[ScimToken, str]:
     """A new bearer token for an identity provider's SCIM client. Only its SHA-256 digest is
     stored, so the key returned here is the only copy there will ever be."""
     key = SCIM_TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -8,7 +8,7 @@ import base64
 from collections.abc import Iterator
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
@@ -25,7 +25,7 @@ from lms.privacy.models import AuditEvent, DeletionRequest
 CHUNK = 2000
 
 
-def open_deletion_request(user: AbstractBaseUser) -> DeletionRequest | None:
+def open_deletion_request(user: User) -> DeletionRequest | None:
     return DeletionRequest.objects.filter(user=user, status=DeletionRequest.REQUESTED).first()
 
 
@@ -55,7 +55,7 @@ def export_profile(user: Any) -> dict[str, Any]:
     }
 
 
-def export_enrollments(user: AbstractBaseUser) -> list[dict[str, Any]]:
+def export_enrollments(user: User) -> list[dict[str, Any]]:
     return [{
         "course": e.course.slug, "course_title": e.course.title, "path": e.path, "enrolled": e.created,
         "completed": e.completed_at, "modules_completed": e.modules_completed, "modules_total": e.modules_total,
@@ -64,21 +64,21 @@ def export_enrollments(user: AbstractBaseUser) -> list[dict[str, Any]]:
     } for e in Enrollment.objects.filter(user=user).select_related("course").order_by("created")]
 
 
-def export_quiz_attempts(user: AbstractBaseUser) -> list[dict[str, Any]]:
+def export_quiz_attempts(user: User) -> list[dict[str, Any]]:
     return [{
         "id": str(a.id), "kind": a.kind, "course": a.course.slug, "module": a.module.slug if a.module else None,
         "number": a.number, "started": a.started_at, "finished": a.finished_at,
     } for a in QuizAttempt.objects.filter(user=user).select_related("course", "module").order_by("started_at")]
 
 
-def export_module_completions(user: AbstractBaseUser) -> list[dict[str, Any]]:
+def export_module_completions(user: User) -> list[dict[str, Any]]:
     return [{"course": c.module.course.slug, "module": c.module.slug, "module_title": c.module.title,
              "completed": c.completed_at, "best_score": c.best_score}
             for c in ModuleCompletion.objects.filter(user=user).select_related("module__course")
             .order_by("completed_at")]
 
 
-def export_answers(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
+def export_answers(user: User) -> Iterator[dict[str, Any]]:
     responses = (Response.objects.filter(user=user).order_by("created", "id")
                  .values("id", "created", "shown_at", "course__slug", "module__slug", "quiz_attempt_id",
                          "question_id", "question__key", "question__stem", "question__type", "answer",
@@ -102,7 +102,7 @@ def export_answers(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
         yield row
 
 
-def export_learner_state(user: AbstractBaseUser) -> dict[str, Any] | None:
+def export_learner_state(user: User) -> dict[str, Any] | None:
     state = LearnerState.objects.filter(user=user).select_related("model_version").first()
     if state is None:
         return None
@@ -114,7 +114,7 @@ def export_learner_state(user: AbstractBaseUser) -> dict[str, Any] | None:
     }
 
 
-def export_decisions(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
+def export_decisions(user: User) -> Iterator[dict[str, Any]]:
     decisions = (Decision.objects.filter(user=user).order_by("created", "id")
                  .values("created", "kind", "course__slug", "response_id", "quiz_attempt_id", "question__key",
                          "module__slug", "stop", "decision_kind", "reason", "candidates", "mastery",
@@ -130,7 +130,7 @@ def export_decisions(user: AbstractBaseUser) -> Iterator[dict[str, Any]]:
         }
 
 
-def export_diary(user: AbstractBaseUser) -> list[dict[str, Any]]:
+def export_diary(user: User) -> list[dict[str, Any]]:
     entries = DiaryEntry.objects.filter(user=user).select_related("module").prefetch_related("ratings__skill")
     return [{
         "written": e.created, "module": e.module.slug if e.module else None, "studied": e.studied,
@@ -140,11 +140,11 @@ def export_diary(user: AbstractBaseUser) -> list[dict[str, Any]]:
     } for e in entries.order_by("created", "id")]
 
 
-def assignments_of(user: AbstractBaseUser) -> QuerySet[Assignment]:
+def assignments_of(user: User) -> QuerySet[Assignment]:
     return Assignment.objects.filter(Q(learner=user) | Q(team__members=user)).distinct()
 
 
-def export_assignments(user: AbstractBaseUser) -> list[dict[str, Any]]:
+def export_assignments(user: User) -> list[dict[str, Any]]:
     rows = assignments_of(user).select_related("module__course", "team", "assigned_by").order_by("created", "id")
     return [{
         "course": a.module.course.slug, "module": a.module.slug, "module_title": a.module.title, "due": a.due,
@@ -153,7 +153,7 @@ def export_assignments(user: AbstractBaseUser) -> list[dict[str, Any]]:
     } for a in rows]
 
 
-def export_emails(user: AbstractBaseUser) -> list[dict[str, Any]]:
+def export_emails(user: User) -> list[dict[str, Any]]:
     emails = Email.objects.filter(recipient=user).select_related("assignment__module").order_by("created", "id")
     return [{
         "kind": e.kind, "about_module": e.assignment.module.slug if e.assignment else None, "due": e.due,
@@ -161,6 +161,6 @@ def export_emails(user: AbstractBaseUser) -> list[dict[str, Any]]:
     } for e in emails]
 
 
-def export_account_history(user: AbstractBaseUser) -> list[dict[str, Any]]:
+def export_account_history(user: User) -> list[dict[str, Any]]:
     return [{"when": e.created, "event": e.event, "ip_address": e.ip_address, "detail": e.detail}
             for e in AuditEvent.objects.filter(subject_ref=user.pk).order_by("created", "id")]

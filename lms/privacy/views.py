@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
+from lms.http import AuthenticatedHttpRequest
 from lms.privacy.forms import DeletionConfirmForm
 from lms.privacy.selectors import open_deletion_request
 from lms.privacy.services import data_export_archive, deletion_request_create, deletion_request_withdraw
@@ -16,7 +17,7 @@ from lms.privacy.services import data_export_archive, deletion_request_create, d
 
 @login_required
 @require_POST
-def data_export(request: HttpRequest) -> HttpResponse:
+def data_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The signed-in user's own data as a zip. Built while the user waits: a learner with 5,000
     answers takes well under a second (docs/privacy.md). A POST, because each export is recorded."""
     archive = data_export_archive(user=request.user, request=request)
@@ -29,7 +30,7 @@ def data_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Explain what deleting the account does, then record the request for an admin to execute."""
     pending = open_deletion_request(request.user)
     form = DeletionConfirmForm(request.POST if request.method == "POST" else None)
@@ -47,7 +48,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def account_delete_withdraw(request: HttpRequest) -> HttpResponse:
+def account_delete_withdraw(request: AuthenticatedHttpRequest) -> HttpResponse:
     if deletion_request_withdraw(user=request.user, request=request):
         messages.success(request, _("Your deletion request is withdrawn: your account stays."))
     return redirect(f"{reverse('account')}#privacy")

@@ -8,15 +8,12 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialLogin
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AbstractUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.http import HttpRequest
 
 from lms.sso.mapping import ClaimMapping
 from lms.sso.services import sso_user_create, sso_user_sync
-
-User = get_user_model()
 
 # Sessions made by single sign-on are read back by the backend that reads every session.
 SESSION_BACKEND = "lms.accounts.backends.AccountBackend"
@@ -35,12 +32,12 @@ def _mapping(sociallogin: SocialLogin) -> ClaimMapping:
     return ClaimMapping.for_app(sociallogin.provider.app.settings)
 
 
-def _profile(user: AbstractUser | None) -> dict[str, str]:
+def _profile(user: User | None) -> dict[str, str]:
     return {"email": (user.email if user else "") or "", "first_name": (user.first_name if user else "") or "",
             "last_name": (user.last_name if user else "") or ""}
 
 
-def matching_account(*, username: str, email: str) -> AbstractUser | None:
+def matching_account(*, username: str, email: str) -> User | None:
     """The account an identity provider's user already has here (made by the CSV import, SCIM or
     an admin): the one with their username, else the only one with their email address. Django
     superusers and the break-glass accounts are never matched: they stay local."""
@@ -75,7 +72,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             sso_user_sync(user=sociallogin.user, claims=claims_of(sociallogin), mapping=_mapping(sociallogin),
                           **profile)
 
-    def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> AbstractUser:
+    def save_user(self, request: HttpRequest, sociallogin: SocialLogin, form: Any = None) -> User:
         told = sociallogin.user
         sociallogin.user = sso_user_create(username=(told.username if told else "") or "",
                                            claims=claims_of(sociallogin), mapping=_mapping(sociallogin),
@@ -89,6 +86,6 @@ class AccountAdapter(DefaultAccountAdapter):
         """No sign-up page: accounts come from an identity provider, the import, SCIM or an admin."""
         return False
 
-    def login(self, request: HttpRequest, user: AbstractBaseUser) -> None:
+    def login(self, request: HttpRequest, user: User) -> None:
         user.backend = SESSION_BACKEND  # type: ignore[attr-defined]
         super().login(request, user)

@@ -7,17 +7,21 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.text import slugify
 
 from lms.accounts.models import LEARNER, MANAGER, Team
 from lms.accounts.roles import role_of
-from lms.accounts.services import team_add_managers, team_add_members, team_create, user_create, user_set_role, user_update
+from lms.accounts.services import (
+    team_add_managers,
+    team_add_members,
+    team_create,
+    user_create,
+    user_set_role,
+    user_update,
+)
 from lms.sso.mapping import ClaimMapping, role_from_claims, teams_from_claims
-
-User = get_user_model()
 
 _NOT_IN_USERNAMES = re.compile(r"[^\w.@+-]")
 
@@ -43,7 +47,7 @@ def _team_named(name: str) -> Team:
     return team_create(name=name, slug=slug if n == 1 else f"{slug}-{n}")
 
 
-def _join_teams(*, user: AbstractUser, role: str, names: list[str]) -> None:
+def _join_teams(*, user: User, role: str, names: list[str]) -> None:
     """A manager manages the teams named; anyone else joins them. Teams not named are left alone:
     taking people out of teams is the identity provider's SCIM job (docs/people-import.md)."""
     for name in names:
@@ -56,7 +60,7 @@ def _join_teams(*, user: AbstractUser, role: str, names: list[str]) -> None:
 
 @transaction.atomic
 def sso_user_create(*, username: str, email: str, first_name: str, last_name: str, claims: Mapping[str, Any],
-                    mapping: ClaimMapping) -> AbstractUser:
+                    mapping: ClaimMapping) -> User:
     """The account of someone signing in for the first time: no usable password, the role and
     teams their claims map to (a learner when none does)."""
     role = role_from_claims(claims, mapping) or LEARNER
@@ -67,8 +71,8 @@ def sso_user_create(*, username: str, email: str, first_name: str, last_name: st
 
 
 @transaction.atomic
-def sso_user_sync(*, user: AbstractUser, email: str, first_name: str, last_name: str, claims: Mapping[str, Any],
-                  mapping: ClaimMapping) -> AbstractUser:
+def sso_user_sync(*, user: User, email: str, first_name: str, last_name: str, claims: Mapping[str, Any],
+                  mapping: ClaimMapping) -> User:
     """Bring an account in line with what the identity provider says at this sign-in: name and email
     when it sends them, the role when the role claim is mapped and sent, and the teams named. A
     Django superuser's role is never changed from here."""
