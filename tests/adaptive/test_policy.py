@@ -165,7 +165,7 @@ def test_once_everything_is_done_it_reviews_the_module_studied_longest_ago() -> 
 
 def test_once_everything_is_done_it_reviews_the_module_of_the_least_secure_skill_first() -> None:
     # Every skill above the threshold, but Averages least so: the likeliest not to be secure yet.
-    mastery = {"tables": 0.97, "mean": 0.86, "spread": 0.88, "charts": 0.95}
+    mastery = {"tables": 0.97, "mean": 0.85, "spread": 0.88, "charts": 0.95}
     modules = _studied({"m-tables": 9, "m-mean": 12, "m-spread": 3, "m-charts": 7})
     decision = choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery), skill_names=NAMES)
     assert decision.module == "m-mean" and decision.kind == "review"
@@ -176,7 +176,7 @@ def test_once_everything_is_done_it_reviews_the_module_of_the_least_secure_skill
 def test_once_everything_is_done_it_counts_practice_toward_a_skills_security() -> None:
     # Averages is the lowest (0.86) but has 40 answers behind it and was studied last; Spread, at 0.88
     # with 5 answers, studied 9 days before, is the likelier to have faded.
-    from adaptive.core.policy import PRACTICE_WEIGHT, STALE_WEIGHT
+    from adaptive.core.policy import PRACTICE_WEIGHT, STALE_WEIGHT, STALE_WEIGHT_PER_MODULE
 
     mastery = {"tables": 0.97, "mean": 0.86, "spread": 0.88, "charts": 0.95}
     practice = {"tables": 30, "mean": 40, "spread": 5, "charts": 12}
@@ -186,10 +186,12 @@ def test_once_everything_is_done_it_counts_practice_toward_a_skills_security() -
     assert decision.module == "m-spread" and decision.kind == "review"
     assert decision.reason == "Time for a review of Spread: Spread is the skill likeliest to have faded (5 answers so far, at 88%)."
     assert [c.id for c in decision.candidates] == ["m-spread", "m-mean", "m-charts", "m-tables"]
-    # Spread was last studied on 3 Dec, 9 days before the latest module (12 Dec).
-    assert decision.candidates[0].score == round(0.88 + 5 * PRACTICE_WEIGHT - 9 * STALE_WEIGHT, 4)
-    # Without a count of answers, the lowest mastery is reviewed, as before.
-    assert choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery)).module == "m-mean"
+    # Spread was last studied on 3 Dec, 9 days and three modules before the latest (12 Dec).
+    assert decision.candidates[0].score == round(0.88 + 5 * PRACTICE_WEIGHT - 9 * STALE_WEIGHT
+                                                 - 3 * STALE_WEIGHT_PER_MODULE, 4)
+    # Without a count of answers, the lowest mastery is reviewed, as before, when it is clearly lowest.
+    lowest = {**mastery, "mean": 0.85}
+    assert choose_next_module(modules, mastery=lowest, previously_mastered=set(mastery)).module == "m-mean"
     # Practice never outranks a skill that slipped below the threshold.
     slipped = choose_next_module(modules, mastery={**mastery, "tables": 0.8}, previously_mastered=set(mastery),
                                  practice=practice)
@@ -214,6 +216,22 @@ def test_once_everything_is_done_it_goes_round_the_skills_left_longest() -> None
     third = choose_next_module(modules, mastery={**mastery, "mean": 0.86}, previously_mastered=set(mastery),
                                practice=practice)
     assert third.module == "m-mean" and third.code == "review_faded"
+
+
+def test_modules_studied_since_count_when_the_days_do_not_tell() -> None:
+    # Everything studied within one afternoon: no skill is days older than another, yet the one whose
+    # module was studied three modules ago is reviewed before the one studied just before the last.
+    mastery = {"tables": 0.9, "mean": 0.9, "spread": 0.9, "charts": 0.9}
+    practice = {"tables": 10, "mean": 10, "spread": 10, "charts": 10}
+    afternoon = {"m-spread": 1, "m-tables": 2, "m-charts": 3, "m-mean": 4}
+    modules = [replace(m, completed=True, last_studied=datetime(2026, 12, 5, 14, afternoon[m.id], tzinfo=timezone.utc))
+               for m in _course()]
+    decision = choose_next_module(modules, mastery={**mastery, "spread": 0.902}, previously_mastered=set(mastery),
+                                  practice=practice)
+    assert decision.module == "m-spread"  # 0.002 more mastery, but three modules studied since
+    fresher = choose_next_module(modules, mastery={**mastery, "spread": 0.91}, previously_mastered=set(mastery),
+                                 practice=practice)
+    assert fresher.module == "m-tables"  # 0.01 more outweighs one module more: the next left longest
 
 
 def test_it_says_done_when_it_does_not_know_when_modules_were_studied() -> None:
