@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from datetime import timedelta
+from typing import Any, TypeAlias, TypeVar
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
@@ -26,6 +27,9 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+#: The keys and expiries Django's Redis client accepts (as redis-py types them).
+_Key: TypeAlias = str | bytes | memoryview
+_Expiry: TypeAlias = int | timedelta
 
 #: Socket timeouts (seconds) unless the cache's OPTIONS set their own.
 CONNECT_TIMEOUT_S = 0.5
@@ -59,39 +63,41 @@ class _OutageTolerantClient(RedisCacheClient):
             self._away = False
         return result
 
-    def get(self, key: str, default: Any) -> Any:
+    def get(self, key: _Key, default: Any) -> Any:
         return self._call(lambda: super(_OutageTolerantClient, self).get(key, default), default)
 
-    def get_many(self, keys: Any) -> dict[str, Any]:
+    def get_many(self, keys: Iterable[_Key]) -> dict[_Key, Any]:
         return self._call(lambda: super(_OutageTolerantClient, self).get_many(keys), {})
 
-    def has_key(self, key: str) -> bool:
+    def has_key(self, key: _Key) -> bool:
         return self._call(lambda: super(_OutageTolerantClient, self).has_key(key), False)
 
-    def set(self, key: str, value: Any, timeout: int | None) -> None:
+    def set(self, key: _Key, value: Any, timeout: _Expiry | None) -> None:
         self._call(lambda: super(_OutageTolerantClient, self).set(key, value, timeout), None)
 
-    def set_many(self, data: dict[str, Any], timeout: int | None) -> None:
-        self._call(lambda: super(_OutageTolerantClient, self).set_many(data, timeout), None)
+    def set_many(self, data: Mapping[_Key, Any], timeout: _Expiry | None) -> None:
+        # RedisCache passes None for "never expires", which Django's client handles (no EXPIRE);
+        # django-stubs leaves None out of this parameter.
+        self._call(lambda: super(_OutageTolerantClient, self).set_many(data, timeout), None)  # type: ignore[arg-type]
 
-    def add(self, key: str, value: Any, timeout: int | None) -> bool:
+    def add(self, key: _Key, value: Any, timeout: _Expiry | None) -> bool:
         return self._call(lambda: super(_OutageTolerantClient, self).add(key, value, timeout), True)
 
-    def touch(self, key: str, timeout: int | None) -> bool:
-        return self._call(lambda: super(_OutageTolerantClient, self).touch(key, timeout), False)
+    def touch(self, key: _Key, timeout: _Expiry | None) -> bool:
+        # None means "never expires" (Django's client calls PERSIST); django-stubs leaves None out.
+        return self._call(lambda: super(_OutageTolerantClient, self).touch(key, timeout), False)  # type: ignore[arg-type]
 
-    def delete(self, key: str) -> bool:
+    def delete(self, key: _Key) -> bool:
         return self._call(lambda: super(_OutageTolerantClient, self).delete(key), False)
 
-    def delete_many(self, keys: Any) -> None:
+    def delete_many(self, keys: Iterable[_Key]) -> None:
         self._call(lambda: super(_OutageTolerantClient, self).delete_many(keys), None)
 
-    def incr(self, key: str, delta: int) -> int:
-        missing = object()
-        result = self._call(lambda: super(_OutageTolerantClient, self).incr(key, delta), missing)
-        if result is missing:  # what incr() raises for a key that is not there
+    def incr(self, key: _Key, delta: int) -> int:
+        result: int | None = self._call(lambda: int(super(_OutageTolerantClient, self).incr(key, delta)), None)
+        if result is None:  # Redis is away: answer as for a key that is not there, as incr() does
             raise ValueError(f"Key '{key}' not found.")
-        return result  # type: ignore[return-value]
+        return result
 
     def clear(self) -> bool:
         return self._call(lambda: super(_OutageTolerantClient, self).clear(), False)

@@ -31,7 +31,10 @@ def table(model: type[models.Model]) -> str:
 
 def column(model: type[models.Model], name: str) -> str:
     """The column of ``model``'s field ``name``, quoted for SQL."""
-    return _quote(model._meta.get_field(name).column)  # type: ignore[union-attr]
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):  # a reverse relation or a generic foreign key
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return _quote(field.column)
 
 
 def _can_insert_or_ignore(connection: BaseDatabaseWrapper) -> bool:
@@ -96,7 +99,8 @@ def from_row(model: type[M], values: Sequence[Any], connection: BaseDatabaseWrap
 def convert(field: models.Field, value: Any, connection: BaseDatabaseWrapper) -> Any:
     """A value of ``field`` as read with a cursor, passed through the ORM's converters for it."""
     column = field.get_col(field.model._meta.db_table)
-    for converter in (*connection.ops.get_db_converters(column), *field.get_db_converters(connection)):
+    # The converters the ORM's compiler applies to a selected column: the backend's, then the field's.
+    for converter in (*connection.ops.get_db_converters(column), *column.get_db_converters(connection)):
         value = converter(value, column, connection)
     return value
 

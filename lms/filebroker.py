@@ -15,13 +15,16 @@ import uuid
 from time import monotonic
 from typing import Any
 
+from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
 
 class Channel(filesystem.Channel):
-    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+    # The signature of kombu's filesystem Channel, which names the message ``payload`` where kombu's
+    # AbstractChannel names it ``message``; kombu's own stubs ignore the same mismatch on that class.
+    def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:  # type: ignore[override]
         """Put ``payload`` on ``queue``: written in the staging folder, then renamed into the queue."""
         name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
         staging = self.transport_options.get("staging_folder") or os.path.join(
@@ -33,7 +36,7 @@ class Channel(filesystem.Channel):
                 handle.write(str_to_bytes(dumps(payload)))
             os.replace(draft, os.path.join(self.data_folder_out, name))
         except OSError as exc:
-            raise filesystem.ChannelError(f"Cannot add {name!r} to the queue folder: {exc}") from exc
+            raise ChannelError(f"Cannot add {name!r} to the queue folder: {exc}") from exc
 
 
 class Transport(filesystem.Transport):

@@ -132,7 +132,8 @@ class Module(models.Model):
     estimated_minutes = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1)])
     order = models.PositiveIntegerField(default=0)
     skills = models.ManyToManyField(Skill, related_name="modules", blank=True)
-    questions = models.ManyToManyField(Question, through="ModuleQuestion", related_name="modules", blank=True)
+    questions: models.ManyToManyField[Question, ModuleQuestion] = models.ManyToManyField(
+        Question, through="ModuleQuestion", related_name="modules", blank=True)
 
     class Meta:
         ordering = ["course", "order", "id"]
