@@ -52,12 +52,25 @@ class MissingData(FileNotFoundError):
 # ----- simulated courses --------------------------------------------------------------------------
 @dataclasses.dataclass
 class SimCourse:
-    """A course's structure as the simulator sees it, in course order."""
+    """A course's structure as the simulator sees it, in course order.
+
+    Skill ids are strings, as the learner models' vocabularies compare them: a package's YAML reads a
+    numeric slug as a number, so the ids of ``modules`` and ``prerequisites`` are turned into strings
+    here, and the skills of ``questions`` where they are read (:func:`_skill_ids`).
+    """
 
     name: str
     modules: list[list[str]]  # skills of each module
     prerequisites: dict[str, tuple[str, ...]]
     questions: dict[str, ItemInfo]  # the author's description of each question
+
+    def __post_init__(self) -> None:
+        self.modules = [[str(s) for s in module] for module in self.modules]
+        self.prerequisites = {str(s): tuple(str(p) for p in needs) for s, needs in self.prerequisites.items()}
+
+
+def _skill_ids(info: ItemInfo) -> tuple[str, ...]:
+    return tuple(str(s) for s in info.skills)
 
 
 def random_course(name: str, rng: random.Random) -> SimCourse:
@@ -101,9 +114,10 @@ def simulate_answers(course: SimCourse, params: SimulatorParams, n_learners: int
     """Simulated learners answering ``course``: in course order (each module read, then its questions
     in a random order, the course repeated) or, for ``mixed_share`` of them, questions drawn from the
     whole course. Each answer's guessing chance is its type's (``TYPE_GUESS`` times ``guess_factor``)."""
+    question_skills = {key: _skill_ids(info) for key, info in course.questions.items()}
     by_skill: dict[str, list[str]] = {}
-    for key, info in course.questions.items():
-        by_skill.setdefault(info.skills[0], []).append(key)
+    for key, skill_ids in question_skills.items():
+        by_skill.setdefault(skill_ids[0], []).append(key)
     typed = {kind: dataclasses.replace(params, guess=min(0.6, g * guess_factor)) for kind, g in TYPE_GUESS.items()}
     skills = [s for module in course.modules for s in module]
     records: list[tuple[str, str, str, int, float]] = []
@@ -111,29 +125,30 @@ def simulate_answers(course: SimCourse, params: SimulatorParams, n_learners: int
         learner = SimulatedLearner.sample(f"{course.name}-l{n}", skills, course.prerequisites, rng, params)
         budget = rng.randint(*answers)
         now = _START + timedelta(days=rng.uniform(0, 30))
-        order: list[tuple[str, list[str]]] = []
+        # (the skills of a module read first, none for a learner drawing from the whole course; its questions)
+        order: list[tuple[list[str], list[str]]] = []
         if rng.random() < mixed_share:
             pool = list(course.questions)
-            order = [("", [rng.choice(pool) for _ in range(budget)])]
+            order = [([], [rng.choice(pool) for _ in range(budget)])]
         else:
             while sum(len(o[1]) for o in order) < budget:
                 for module in course.modules:
                     keys = [k for s in module for k in by_skill.get(s, [])]
                     rng.shuffle(keys)
-                    order.append((",".join(module), keys[: rng.randint(min(4, len(keys)), len(keys))]))
+                    order.append((module, keys[: rng.randint(min(4, len(keys)), len(keys))]))
         given = 0
-        for module, keys in order:
-            if module:
+        for read_skills, keys in order:
+            if read_skills:
                 now += timedelta(hours=rng.choice((0.1, 0.5, 20, 50)))
-                learner.read(module.split(","), now)
+                learner.read(read_skills, now)
             for key in keys:
                 if given >= budget:
                     break
                 info = course.questions[key]
                 now += timedelta(minutes=rng.uniform(0.5, 2))
                 learner.params = typed[info.kind]
-                correct = learner.answer(info.skills, int(info.difficulty or 3), now, rng)
-                records.append((learner.name, key, info.skills[0], int(correct), now.timestamp()))
+                correct = learner.answer(question_skills[key], int(info.difficulty or 3), now, rng)
+                records.append((learner.name, key, question_skills[key][0], int(correct), now.timestamp()))
                 given += 1
     return ResponseLog.from_records(records)
 

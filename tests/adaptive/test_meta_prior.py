@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from adaptive.core.learners import load
+from adaptive.core.learner_simulator import SimulatorParams
+from adaptive.core.learners import ItemInfo, load
 from adaptive.core.meta import MetaConfig
-from adaptive.meta_prior import MissingData, build, random_course, simulated_tasks
+from adaptive.meta_prior import MissingData, SimCourse, build, random_course, simulate_answers, simulated_tasks
 
 TINY = MetaConfig(outer_steps=3, inner_steps=2, learners_per_step=8, window=20, support_answers=(0, 50))
 
@@ -41,3 +42,18 @@ def test_it_builds_a_loadable_skill_elo_checkpoint_from_simulated_courses(tmp_pa
     written = json.loads((tmp_path / "p.json").read_text())
     assert written["tasks"] == summary["tasks"] and written["config"]["guess_by_kind"]
     assert not any("demo" in t["name"] for t in written["tasks"])
+
+
+def test_it_simulates_a_course_whose_skill_ids_were_read_as_numbers() -> None:
+    # A package's YAML reads a numeric slug (`skills: [101]`) as an int, while a question may name a
+    # skill as a string ("102"): either way it is one skill, as the vocabularies compare ids as strings.
+    course = SimCourse(
+        "numbers",
+        modules=[[101], [102]],  # ints, as YAML hands them over
+        prerequisites={102: (101,)},  # ints, as YAML hands them over
+        questions={f"q{n}": ItemInfo((101 if n % 2 else "102",), 3.0, "single_choice") for n in range(6)},
+    )
+    log = simulate_answers(course, SimulatorParams(), n_learners=4, rng=random.Random(0), mixed_share=0.0,
+                           answers=(5, 10))
+    assert sorted(log.skill_vocab.tokens) == ["101", "102"]
+    assert 4 * 5 <= len(log) <= 4 * 10
