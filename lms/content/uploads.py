@@ -40,7 +40,7 @@ class UploadRefused(Exception):
     """The upload cannot be imported; nothing was written. ``errors`` says why, one line each."""
 
     def __init__(self, errors: Iterable[str]) -> None:
-        self.errors = [str(e) for e in errors]
+        self.errors = list(errors)
         super().__init__("\n".join(self.errors))
 
 
@@ -77,14 +77,14 @@ def upload_stash(*, upload: UploadedFile, max_bytes: int) -> str:
 
 def stashed_path(token: str) -> Path | None:
     """The stashed file of ``token``, or None if there is none (imported already, or expired)."""
-    if not isinstance(token, str) or not _TOKEN_RE.match(token):
+    if not _TOKEN_RE.match(token):
         return None
     files = [p for p in (_stash_dir() / token).glob("*") if p.is_file()] if (_stash_dir() / token).is_dir() else []
     return files[0] if len(files) == 1 else None
 
 
 def upload_discard(token: str) -> None:
-    if isinstance(token, str) and _TOKEN_RE.match(token):
+    if _TOKEN_RE.match(token):
         shutil.rmtree(_stash_dir() / token, ignore_errors=True)
 
 
@@ -153,11 +153,11 @@ def _package_preview(report: PackageReport) -> UploadPreview:
 
 
 def _refusing(run: Callable[[], Report]) -> Report:
-    """Run an import; its problems refuse the upload."""
+    """Run an import; its problems refuse the upload, each as the line that locates it."""
     try:
         return run()
     except ImportInvalid as exc:
-        raise UploadRefused(exc.errors) from None
+        raise UploadRefused([str(problem) for problem in exc.errors]) from None
 
 
 def _previewed(run: Callable[[], Report], describe: Callable[[Report], UploadPreview]) -> UploadPreview:
