@@ -156,6 +156,7 @@ def test_state_bytes_keep_every_array_exactly_and_read_the_earlier_format() -> N
 
 def test_state_bytes_refuse_what_is_not_a_state() -> None:
     data = state_to_bytes({"hidden": np.zeros(3, dtype=np.float32)})
-    for bad in (b"not a state", data[:-1], data + b"\x00", data.replace(b"<f4", b"|O8")):
-        with pytest.raises(ValueError):
+    for bad, error in [(b"not a state", "not a stored learner state"), (data[:-1], "missing bytes"),
+                       (data + b"\x00", "trailing"), (data.replace(b"<f4", b"|O8"), "may not hold [|]O8 arrays")]:
+        with pytest.raises(ValueError, match=error):
             state_from_bytes(bad)

@@ -15,9 +15,9 @@ import json
 import math
 import time
 import warnings
-from datetime import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, TypeVar
 
@@ -143,6 +143,8 @@ def state_from_bytes(data: bytes) -> State:
         if dtype not in _STATE_DTYPES:
             raise ValueError(f"a stored learner state may not hold {dtype} arrays")
         count = math.prod(shape)
+        if offset + count * np.dtype(dtype).itemsize > len(data):
+            raise ValueError("a stored learner state has trailing or missing bytes")
         array = np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(tuple(shape))
         state[key] = array.copy()  # writable, and independent of ``data``
         offset += array.nbytes
