@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 SkillId = Hashable
@@ -178,6 +178,9 @@ class ModuleCandidate:
 
 @dataclass(frozen=True)
 class Assignment:
+    """A module a manager assigned; ``due`` is timezone-aware, so dues set in different time zones
+    compare by the instant they fall on."""
+
     module: Hashable
     due: datetime | None = None
 
@@ -306,8 +309,8 @@ def choose_next_module(
     open_assignments = [a for a in assignments
                         if a.module in by_id and not by_id[a.module].completed and a.module != just]
     if open_assignments:
-        far = datetime.max
-        ranked_a = sorted(open_assignments, key=lambda a: (a.due.replace(tzinfo=None) if a.due else far, by_id[a.module].order))
+        far = datetime.max.replace(tzinfo=UTC)
+        ranked_a = sorted(open_assignments, key=lambda a: (a.due or far, by_id[a.module].order))
         chosen_a = ranked_a[0]
         due = f", due {chosen_a.due:%-d %b}" if chosen_a.due else ""
         scored = tuple(ScoredCandidate(a.module, float(i), {"due": a.due.isoformat() if a.due else ""})
@@ -491,12 +494,13 @@ def move_on(
         skills = _listed([str(names.get(s, s)) for s in released])
         verb = "is" if len(released) == 1 else "are"
         reason += f" {chosen.title} usually waits until {skills} {verb} mastered, but you can start it now."
-    scored = tuple(
-        ScoredCandidate(m, float(loop.sittings[m]), {"title": by_id[m].title, "looped": "yes",
-                                                    "sittings": loop.sittings[m], "gain": round(loop.gains[m], 4)})
-        for m in loop.modules
-    ) + (ScoredCandidate(chosen.id, 0.0, {"title": chosen.title, "looped": "no",
-                                          "released": ", ".join(str(names.get(s, s)) for s in released)}),)
+    scored = (
+        *(ScoredCandidate(m, float(loop.sittings[m]), {"title": by_id[m].title, "looped": "yes",
+                                                      "sittings": loop.sittings[m], "gain": round(loop.gains[m], 4)})
+          for m in loop.modules),
+        ScoredCandidate(chosen.id, 0.0, {"title": chosen.title, "looped": "no",
+                                         "released": ", ".join(str(names.get(s, s)) for s in released)}),
+    )
     return ModuleDecision(chosen.id, "move_on", reason, scored, "move_on",
                           {"module": chosen.title, "looped": [by_id[m].title for m in loop.modules],
                            "released": [str(names.get(s, s)) for s in released]})

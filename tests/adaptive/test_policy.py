@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from adaptive.core.policy import (
     Assignment,
@@ -150,7 +151,7 @@ def test_it_brings_back_a_skill_that_slipped() -> None:
 
 def _studied(days: dict[str, int]) -> list[ModuleCandidate]:
     """Every module completed, each last studied on the given day of December 2026."""
-    return [replace(m, completed=True, last_studied=datetime(2026, 12, days[m.id], tzinfo=timezone.utc))
+    return [replace(m, completed=True, last_studied=datetime(2026, 12, days[m.id], tzinfo=UTC))
             for m in _course()]
 
 
@@ -207,7 +208,7 @@ def test_once_everything_is_done_it_goes_round_the_skills_left_longest() -> None
     first = choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery), practice=practice)
     assert first.module == "m-spread" and first.code == "review_oldest"
     # Spread reviewed on the 13th (one more answer than the others has not made it the weakest).
-    modules = [replace(m, last_studied=datetime(2026, 12, 13, tzinfo=timezone.utc)) if m.id == "m-spread" else m
+    modules = [replace(m, last_studied=datetime(2026, 12, 13, tzinfo=UTC)) if m.id == "m-spread" else m
                for m in modules]
     second = choose_next_module(modules, mastery=mastery, previously_mastered=set(mastery),
                                 practice={**practice, "spread": 16})
@@ -224,7 +225,7 @@ def test_modules_studied_since_count_when_the_days_do_not_tell() -> None:
     mastery = {"tables": 0.9, "mean": 0.9, "spread": 0.9, "charts": 0.9}
     practice = {"tables": 10, "mean": 10, "spread": 10, "charts": 10}
     afternoon = {"m-spread": 1, "m-tables": 2, "m-charts": 3, "m-mean": 4}
-    modules = [replace(m, completed=True, last_studied=datetime(2026, 12, 5, 14, afternoon[m.id], tzinfo=timezone.utc))
+    modules = [replace(m, completed=True, last_studied=datetime(2026, 12, 5, 14, afternoon[m.id], tzinfo=UTC))
                for m in _course()]
     decision = choose_next_module(modules, mastery={**mastery, "spread": 0.902}, previously_mastered=set(mastery),
                                   practice=practice)
@@ -251,14 +252,23 @@ def test_a_skill_that_slipped_comes_before_a_review_by_age() -> None:
 
 def test_it_puts_assigned_modules_first_by_due_date() -> None:
     mastery = {"tables": 0.1}
-    soon = datetime(2026, 12, 3, tzinfo=timezone.utc)
-    later = datetime(2026, 12, 20, tzinfo=timezone.utc)
+    soon = datetime(2026, 12, 3, tzinfo=UTC)
+    later = datetime(2026, 12, 20, tzinfo=UTC)
     decision = choose_next_module(
         _course(), mastery=mastery,
         assignments=[Assignment("m-charts", later), Assignment("m-spread", soon), Assignment("m-mean", None)],
     )
     assert decision.module == "m-spread" and decision.kind == "assigned"
     assert decision.reason == "Spread was assigned to you, due 3 Dec."
+
+
+def test_it_orders_dues_by_the_instant_not_the_wall_clock() -> None:
+    # 09:00 in Paris (08:00 UTC) comes before 08:30 UTC, although 08:30 is the earlier wall-clock time.
+    paris = datetime(2026, 11, 2, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    utc = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
+    decision = choose_next_module(_course(), mastery={"tables": 0.1},
+                                  assignments=[Assignment("m-charts", utc), Assignment("m-spread", paris)])
+    assert decision.module == "m-spread" and decision.kind == "assigned"
 
 
 def test_it_skips_assignments_already_completed() -> None:
@@ -291,7 +301,7 @@ def _demo(completed: frozenset[str] = frozenset({"m-data", "m-tables"})) -> list
 
 def _sittings(*modules_and_mastery: tuple[str, dict[str, float]]) -> list[Sitting]:
     """Finished quizzes a day apart in December 2026, oldest first."""
-    return [Sitting(module, datetime(2026, 12, day, tzinfo=timezone.utc), mastery)
+    return [Sitting(module, datetime(2026, 12, day, tzinfo=UTC), mastery)
             for day, (module, mastery) in enumerate(modules_and_mastery, start=1)]
 
 
@@ -370,7 +380,7 @@ def test_a_module_just_finished_never_comes_back_unlabelled() -> None:
               for t in (0.3, 0.9) for m in (0.2, 0.9) for s in (0.1, 0.95) for c in (0.5, 0.9)]
     for completed in (frozenset({"m-tables"}), frozenset({"m-tables", "m-mean", "m-spread", "m-charts"})):
         for just in ("m-tables", "m-mean", "m-spread", "m-charts"):
-            modules = [replace(m, last_studied=datetime(2026, 12, 1 + m.order, tzinfo=timezone.utc))
+            modules = [replace(m, last_studied=datetime(2026, 12, 1 + m.order, tzinfo=UTC))
                        for m in _course(completed | {just})]
             for mastery in states:
                 for peak in (set(), {"tables", "mean"}):
