@@ -11,6 +11,7 @@ removed at start, and a worker that exits is marked dead so that its live gauges
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import time
@@ -72,10 +73,8 @@ class DrainingThreadWorker(ThreadWorker):
         in the thread pool, until none is left or the graceful timeout has passed."""
         with self._lock:
             for sock in self.sockets:
-                try:
+                with contextlib.suppress(KeyError, ValueError):
                     self.poller.unregister(sock)
-                except (KeyError, ValueError):
-                    pass
         while time.monotonic() < deadline and self.is_parent_alive():
             with self._lock:
                 waiting = len(self.poller.get_map())

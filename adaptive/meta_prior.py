@@ -26,7 +26,7 @@ import platform
 import random
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "kt"
 DEFAULT_OUT = ROOT / "adaptive" / "artifacts" / "skill_elo_meta.pt"
 #: The chance of guessing a question of each type right, before a course's own factor.
 TYPE_GUESS = {"true_false": 0.5, "single_choice": 0.25, "multiple_choice": 0.1, "numeric": 0.02, "short_text": 0.05}
-_START = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+_START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 class MissingData(FileNotFoundError):
@@ -220,7 +220,7 @@ def build(out: Path = DEFAULT_OUT, *, seed: int = 0, data: Path = DEFAULT_DATA, 
         "command": f"python manage.py build_meta_prior --out {out} --seed {seed}"
                    + (" --simulated-only" if simulated_only else ""),
         "seed": seed,
-        "built": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "built": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {platform.system()}, Python {platform.python_version()}",
         "seconds": round(seconds, 1),
         "tasks": [{"name": t.name, "family": t.family, "learners": t.log.n_learners, "answers": len(t.log),

@@ -98,7 +98,7 @@ def load_checked(version: ModelVersion) -> LearnerModel:
         model = load_version(version)
     except NeedsTorch:
         raise  # a sound model this process does not load, not a refused one
-    except Exception as exc:  # noqa: BLE001 - any unreadable artifact is refused, with its reason
+    except Exception as exc:
         raise ModelRefused(f"its artifact cannot be loaded ({exc})") from exc
     describe(model)
     report = invariants_report(model)

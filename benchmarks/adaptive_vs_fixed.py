@@ -46,7 +46,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from adaptive.core.data import ResponseLog  # noqa: E402
+from adaptive.core.learner_simulator import SimulatedLearner  # noqa: E402
 from adaptive.core.learners import ItemInfo, LearnerModel, load  # noqa: E402
 from adaptive.core.policy import (  # noqa: E402
     LOOP_WINDOW,
@@ -66,7 +67,6 @@ from adaptive.core.policy import (  # noqa: E402
     choose_next_question,
 )
 from adaptive.core.train import train_model  # noqa: E402
-from adaptive.core.learner_simulator import SimulatedLearner  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class Run:
         self.stop_at_mastery = stop_at_mastery
         self.sitting_minutes = sitting_minutes  # None: a sitting is a module, whatever its length
         self.minutes_this_sitting = 0.0
-        self.start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+        self.start = datetime(2026, 1, 5, 9, tzinfo=UTC)
         self.clock = self.start
         self.questions = 0
         self.minutes = 0.0

@@ -53,11 +53,11 @@ import gevent
 import gevent.event
 from load_stats import (
     CSRF_INPUT,
+    CpuMeter,
     Proc,
     QuestionForm,
     Role,
     Sample,
-    CpuMeter,
     capacity,
     cpu_report,
     machine_busy,

@@ -28,7 +28,7 @@ import platform
 import random
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +40,11 @@ sys.path.insert(0, str(ROOT))
 
 from adaptive.core.data import ResponseLog, read_log  # noqa: E402
 from adaptive.core.evaluate import prediction_metrics  # noqa: E402
+from adaptive.core.learner_simulator import SimulatorParams  # noqa: E402
 from adaptive.core.learners import ItemInfo, LearnerModel, create, load  # noqa: E402
 from adaptive.core.learners.skill_elo import SkillEloModel  # noqa: E402
 from adaptive.core.meta import adapt  # noqa: E402
 from adaptive.meta_prior import DEFAULT_DATA, DEFAULT_OUT, SimCourse, simulate_answers  # noqa: E402
-from adaptive.core.learner_simulator import SimulatorParams  # noqa: E402
 
 SEEN = (0, 100, 1000)
 
@@ -106,7 +106,7 @@ def run_course(name: str, pool: ResponseLog, test: ResponseLog, catalogue: dict[
         if gru and seen:
             try:
                 row["gru"] = score(create("gru_pfa").fit(log, None, device="cpu", seed=seed), test)
-            except Exception as error:  # a GRU on a handful of answers may not train at all
+            except Exception as error:  # noqa: BLE001 - a GRU on a handful of answers may not train at all
                 row["gru"] = {"auc": math.nan, "logloss": math.nan, "error": str(error)[:200]}
         rows[str(seen)] = row
         print(f"{name:<20} {seen:>5} answers  " + "  ".join(
@@ -143,7 +143,7 @@ def main() -> None:
     else:
         print(f"{dkt} not found: the held-out data set is skipped")
     report = {"command": " ".join(["python", *sys.argv]), "machine": f"{platform.machine()}, {platform.system()}",
-              "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "prior": str(args.prior),
+              "date": datetime.now(UTC).strftime("%Y-%m-%d"), "prior": str(args.prior),
               "prior_config": prior.config.__dict__, "results": results}
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")

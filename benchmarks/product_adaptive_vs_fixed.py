@@ -75,6 +75,7 @@ every wait is bounded.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -95,7 +96,7 @@ import uuid
 from collections.abc import Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,7 @@ NO_QUESTION_ROUNDS = 3
 HTTP_TIMEOUT_S = 60
 BROKEN_SITE_S = 60  # a site that answers its first page with server errors this long will not recover
 HTTP_RETRIES = 3  # connection errors and 502/503/504 only; every request here may be repeated safely
-START = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 # ----- the course, as the admin reads it ------------------------------------------------------------
@@ -396,7 +397,7 @@ def report(per_seed: list[dict[str, Any]], all_tracks: dict[str, list[Track]], a
         "worker_wait": args.worker_wait,
         "first_start_seconds": starts[0] if starts else None,
         "machine": machine(),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
         "seeds": per_seed,
     }
@@ -404,11 +405,9 @@ def report(per_seed: list[dict[str, Any]], all_tracks: dict[str, list[Track]], a
 
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                    if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
@@ -599,10 +598,8 @@ class Install:
                 except subprocess.TimeoutExpired:
                     continue
         if process is not None:
-            try:  # the worker may outlive bin/demo's shell by a moment
+            with contextlib.suppress(ProcessLookupError):  # the worker may outlive bin/demo's shell by a moment
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         if failed or self.keep:
             print(f"kept {self.var_dir} (log: {self.log})", file=sys.stderr)
         else:

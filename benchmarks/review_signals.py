@@ -33,9 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from adaptive_vs_fixed import Course, Run, Unit, clone, info_of, load_course, population, run_adaptive  # noqa: E402
+
 from adaptive.core.learners import load  # noqa: E402
 from adaptive.core.policy import PRACTICE_WEIGHT  # noqa: E402
-from adaptive_vs_fixed import Course, Run, Unit, clone, info_of, load_course, population, run_adaptive  # noqa: E402
 
 SIGNALS = ("mastery", "answers", "recency", "mastery + practice")
 

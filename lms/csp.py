@@ -9,10 +9,9 @@ sign-in pages' forms may also go to the configured identity providers (docs/sso.
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponseBase
-
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
+from django.http import HttpRequest, HttpResponseBase
 
 from lms.sso.selectors import provider_origins
 

@@ -37,7 +37,7 @@ def publish(task: Task | str, *args: Any, countdown: float | None = None) -> boo
         task = task_named(task)
     try:
         task.apply_async(args=args, countdown=countdown)
-    except Exception:  # noqa: BLE001 - any broker failure must stay out of the request
+    except Exception:
         logger.exception("could not queue %s%r; it will be reconciled later", getattr(task, "__name__", task), args)
         return False
     return True

@@ -20,8 +20,8 @@ os.environ.setdefault("PATHWISE_THROTTLE_ANON", "100000/min")
 os.environ.setdefault("PATHWISE_THROTTLE_USER", "100000/min")
 os.environ.setdefault("PATHWISE_THROTTLE_SIGNIN", "100000/min")
 
-from lms.settings import *  # noqa: E402,F403
-from lms.settings import STORAGES  # noqa: E402
+from lms.settings import *  # noqa: F403
+from lms.settings import STORAGES
 
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -16,7 +16,15 @@ Typical use::
 import importlib
 from typing import Any
 
-from adaptive.core.data import DataFormatError, ResponseLog, Vocabulary, read_csv, read_log, read_three_line, split_learners
+from adaptive.core.data import (
+    DataFormatError,
+    ResponseLog,
+    Vocabulary,
+    read_csv,
+    read_log,
+    read_three_line,
+    split_learners,
+)
 from adaptive.core.evaluate import PromotionDecision, compare, evaluate, metrics_are_finite
 from adaptive.core.learners import LearnerModel, State, create, load, state_from_bytes, state_to_bytes
 
@@ -32,8 +40,23 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DataFormatError", "ResponseLog", "Vocabulary", "read_csv", "read_log", "read_three_line", "split_learners",
-    "PromotionDecision", "compare", "evaluate", "metrics_are_finite",
-    "MODEL_REGISTRY", "LearnerModel", "State", "create", "load", "state_from_bytes", "state_to_bytes",
+    "MODEL_REGISTRY",
+    "DataFormatError",
+    "LearnerModel",
+    "PromotionDecision",
+    "ResponseLog",
+    "State",
+    "Vocabulary",
+    "compare",
+    "create",
+    "evaluate",
+    "load",
+    "metrics_are_finite",
+    "read_csv",
+    "read_log",
+    "read_three_line",
+    "split_learners",
+    "state_from_bytes",
+    "state_to_bytes",
     "train_model",
 ]

@@ -17,6 +17,7 @@ import hashlib
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +188,7 @@ class ResponseLog:
     def sequences(self) -> Iterator[slice]:
         """One slice per learner, in learner order; responses inside are in time order."""
         bounds = self.learner_bounds()
-        for start, end in zip(bounds[:-1], bounds[1:]):
+        for start, end in pairwise(bounds):
             yield slice(int(start), int(end))
 
     def positions(self) -> np.ndarray:
@@ -416,7 +417,7 @@ def split_learners(log: ResponseLog, fraction: float, seed: int = 0) -> tuple[Re
         raise ValueError(f"fraction must be in (0, 1), got {fraction}")
     learners = np.unique(log.learner)
     rng = np.random.default_rng(seed)
-    n_held = max(1, int(round(fraction * len(learners))))
+    n_held = max(1, round(fraction * len(learners)))
     if n_held >= len(learners):
         raise ValueError("need at least two learners to hold some out")
     held = np.sort(rng.permutation(learners)[:n_held])
@@ -440,7 +441,7 @@ def split_learners_stably(log: ResponseLog, fraction: float, salt: str = "holdou
     if not held_mask.any() or held_mask.all():
         # Few learners: the hash put them all on one side; keep the order the hash gives, so the
         # learners with the lowest draws are held out (still stable while they are this few).
-        n_held = min(len(learners) - 1, max(1, int(round(fraction * len(learners)))))
+        n_held = min(len(learners) - 1, max(1, round(fraction * len(learners))))
         held_mask = np.zeros(len(learners), dtype=bool)
         held_mask[np.argsort(draws, kind="stable")[:n_held]] = True
     return log.subset_learners(learners[~held_mask]), log.subset_learners(learners[held_mask])

@@ -65,7 +65,7 @@ def prediction_metrics(correct: np.ndarray, predicted: np.ndarray) -> dict[str, 
         "rmse": float(np.sqrt(np.mean((clipped - correct) ** 2))),
         "ece": ece,
         "calibration": bins,
-        "n": int(len(correct)),
+        "n": len(correct),
         "finite": finite,
     }
 

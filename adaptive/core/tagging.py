@@ -294,7 +294,7 @@ def calibration_report(confidence: np.ndarray, correct: np.ndarray, bins: int = 
     which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
     ece = sum(abs(confidence[which == b].mean() - correct[which == b].mean()) * (which == b).mean()
               for b in range(bins) if (which == b).any())
-    return {"n": int(len(confidence)), "ece": float(ece), "brier": float(((confidence - correct) ** 2).mean()),
+    return {"n": len(confidence), "ece": float(ece), "brier": float(((confidence - correct) ** 2).mean()),
             "confidence": float(confidence.mean()), "accuracy": float(correct.mean())}
 
 

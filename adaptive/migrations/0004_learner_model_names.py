@@ -9,7 +9,7 @@ from django.db import migrations, models
 RENAMED = {"rl2": "gru", "maml": "bayes_mirt", "hybrid": "gru_pfa"}
 
 
-def rename(apps, schema_editor):  # noqa: ANN001 - migration signature
+def rename(apps, schema_editor):
     ModelVersion = apps.get_model("adaptive", "ModelVersion")
     TrainingRun = apps.get_model("adaptive", "TrainingRun")
     for old, new in RENAMED.items():

@@ -16,7 +16,7 @@ def ensure_role_groups(**kwargs: Any) -> None:
     Runs after every migrate (once per app, cheaply), so it also repairs groups edited by hand."""
     from django.contrib.auth.models import Group, Permission
 
-    from lms.accounts.models import ROLES, ADMIN
+    from lms.accounts.models import ADMIN, ROLES
 
     groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLES}
     admin_perms = Permission.objects.filter(content_type__app_label__in=[

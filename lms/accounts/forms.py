@@ -9,8 +9,6 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 
-
-
 class TwoFactorCodeForm(forms.Form):
     """The six-digit code of an authenticator app."""
 

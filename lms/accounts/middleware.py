@@ -3,6 +3,7 @@ user's own language and time zone."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -64,10 +65,9 @@ class PreferencesMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
             if zone:
-                try:
+                # A zone removed from the system's database since it was chosen: the site's zone.
+                with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
                     timezone.activate(ZoneInfo(zone))
-                except (ZoneInfoNotFoundError, ValueError):
-                    pass  # a zone removed from the system's database since it was chosen: the site's zone
         try:
             return self.get_response(request)
         finally:

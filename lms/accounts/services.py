@@ -195,8 +195,25 @@ def preferences_update(*, user: User, language: str, time_zone: str) -> Preferen
     return row
 
 
-__all__ = ["user_create", "user_set_role", "user_update", "user_set_active", "team_create", "team_add_members",
-           "team_update", "team_remove_members", "team_set_members", "team_add_managers", "team_delete", "api_token_create",
-           "api_token_revoke", "totp_device_start", "totp_device_confirm", "totp_devices_remove",
-           "preferences_update",
-           "LEARNER", "MANAGER", "ADMIN"]
+__all__ = [
+    "ADMIN",
+    "LEARNER",
+    "MANAGER",
+    "api_token_create",
+    "api_token_revoke",
+    "preferences_update",
+    "team_add_managers",
+    "team_add_members",
+    "team_create",
+    "team_delete",
+    "team_remove_members",
+    "team_set_members",
+    "team_update",
+    "totp_device_confirm",
+    "totp_device_start",
+    "totp_devices_remove",
+    "user_create",
+    "user_set_active",
+    "user_set_role",
+    "user_update",
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -16,8 +17,6 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.throttling import SimpleRateThrottle
-
-from axes.helpers import get_cool_off
 
 LOCKED_OUT = ("Too many failed sign-ins for this username from your address. Try again in {minutes} minutes, "
               "or ask an admin to unlock the account.")

@@ -112,10 +112,7 @@ def two_proportions(successes_a: int, n_a: int, successes_b: int, n_b: int) -> C
     se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
     se = math.sqrt(pa * (1 - pa) / n_a + pb * (1 - pb) / n_b)
     z_crit = float(scipy_stats.norm.ppf(1 - ALPHA / 2))
-    if se_pooled == 0:
-        p = 1.0
-    else:
-        p = float(2 * scipy_stats.norm.sf(abs(diff / se_pooled)))
+    p = 1.0 if se_pooled == 0 else float(2 * scipy_stats.norm.sf(abs(diff / se_pooled)))
     return Comparison("two-proportion z-test", n_a, n_b, pa, pb, diff, diff - z_crit * se, diff + z_crit * se, p)
 
 

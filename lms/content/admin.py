@@ -32,7 +32,8 @@ class SkillForm(forms.ModelForm):
         fields = ["slug", "name", "description", "prerequisites"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         slug = data.get("slug") or (self.instance.slug if self.instance.pk else None)
         prereqs = data.get("prerequisites")
         if slug and prereqs is not None:
@@ -129,7 +130,8 @@ class ModuleImageForm(forms.ModelForm):
         self.fields["filename"].required = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         upload = data.get("upload")
         if upload:
             if upload.size > settings.MAX_IMAGE_BYTES:
@@ -212,10 +214,12 @@ class ChoiceInline(admin.TabularInline):
 class QuestionForm(forms.ModelForm):
     class Meta:
         model = Question
-        fields = "__all__"
+        fields = ["key", "type", "stem", "explanation", "difficulty", "skills", "true_false_answer", "numeric_answer",
+                  "numeric_tolerance", "accepted_answers", "case_sensitive", "accepted_wildcards"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         qtype = data.get("type")
         if qtype == Question.TRUE_FALSE and data.get("true_false_answer") is None:
             self.add_error("true_false_answer", "Set the right answer of a true/false question.")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import html
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 import markdown as md

@@ -22,7 +22,7 @@ def find_cycle(edges: Mapping[str, Iterable[str]]) -> list[str] | None:
         for nxt in sorted(edges.get(node, ())):
             state = colour.get(nxt, WHITE)
             if state == GREY:
-                return stack[stack.index(nxt):] + [nxt]
+                return [*stack[stack.index(nxt):], nxt]
             if state == WHITE:
                 found = visit(nxt)
                 if found:

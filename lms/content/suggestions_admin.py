@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from lms.content.models import Question, SkillSuggestion
 from lms.content.skill_tagger import skill_tagger
+from lms.http import signed_in_user
 
 
 def suggested_skills_panel(question: Question) -> str:
@@ -20,7 +21,7 @@ def suggested_skills_panel(question: Question) -> str:
         return "Save the question to see the skills suggested from its text."
     try:
         found = skill_tagger().suggest([question])[question.pk]
-    except Exception:  # a broken encoder setting must not break the question form
+    except Exception:  # noqa: BLE001 - a broken encoder setting must not break the question form
         return "Suggestions are unavailable (see the server log)."
     pending = question.skill_suggestions.filter(status=SkillSuggestion.PENDING).count()
     review = ""
@@ -44,8 +45,8 @@ class SkillSuggestionAdmin(admin.ModelAdmin):
     search_fields = ["question__key", "question__stem", "skill__slug"]
     list_select_related = ["question", "skill"]
     actions = ["approve", "reject"]
-    readonly_fields = ["question", "skill", "confidence", "rank", "source", "status", "created", "decided_at",
-                       "decided_by", "question_stem"]
+    readonly_fields = ("question", "skill", "confidence", "rank", "source", "status", "created", "decided_at",
+                       "decided_by", "question_stem")
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -61,10 +62,10 @@ class SkillSuggestionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve: add the skill to the question")
     def approve(self, request: HttpRequest, queryset: QuerySet[SkillSuggestion]) -> None:
-        applied = skill_tagger().approve(suggestions=queryset, user=request.user)
+        applied = skill_tagger().approve(suggestions=queryset, user=signed_in_user(request))
         self.message_user(request, f"{applied} suggestion{'s' if applied != 1 else ''} applied.", messages.SUCCESS)
 
     @admin.action(description="Reject: do not suggest it again")
     def reject(self, request: HttpRequest, queryset: QuerySet[SkillSuggestion]) -> None:
-        rejected = skill_tagger().reject(suggestions=queryset, user=request.user)
+        rejected = skill_tagger().reject(suggestions=queryset, user=signed_in_user(request))
         self.message_user(request, f"{rejected} suggestion{'s' if rejected != 1 else ''} rejected.", messages.SUCCESS)

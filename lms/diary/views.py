@@ -74,7 +74,7 @@ def entry_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         form = DiaryEntryForm(request.POST, skills=skills)
         if form.is_valid():
             data = form.cleaned_data
-            entry, created = diary_entry_create(
+            _entry, created = diary_entry_create(
                 user=request.user, submission_id=data["submission_id"], studied=data["studied"],
                 methods=data["methods"], other_method=data["other_method"], ratings=form.ratings(),
                 quiz_attempt=attempt, shared=data["shared"],

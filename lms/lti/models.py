@@ -100,6 +100,9 @@ class UsedNonce(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issuer", "nonce"], name="lti_nonce_used_once")]
 
+    def __str__(self) -> str:
+        return f"{self.nonce} from {self.issuer}"
+
 
 class GradeLink(models.Model):
     """A platform grade column (an AGS line item) a learner was launched from, and the last score sent to it."""

@@ -11,8 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from lms.accounts.models import Team
 from lms.accounts.selectors import language_of
@@ -71,10 +70,7 @@ def _compose(email: Email, today: date | None) -> EmailMessage | None:
     context: dict[str, object] = {"user": user, "name": user.get_full_name() or user.get_username(),
                                   "unsubscribe_url": unsubscribe_url, "account_url": absolute(reverse("account")),
                                   "site_url": settings.PATHWISE_SITE_URL}
-    if email.kind == Email.DIGEST:
-        subject = _digest(email, today, context)
-    else:
-        subject = _about_assignment(email, today, context)
+    subject = _digest(email, today, context) if email.kind == Email.DIGEST else _about_assignment(email, today, context)
     if subject is None:
         return None
     body = render_to_string(f"notifications/email/{email.kind}.txt", context)

@@ -10,6 +10,7 @@ which the JSON formatter (``PATHWISE_LOG_JSON=1``) writes as a field.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import re
@@ -72,7 +73,6 @@ def _adopt_request_id(task_id: str, task: Any, **kwargs: Any) -> None:
 def _drop_request_id(task_id: str, **kwargs: Any) -> None:
     token = _task_tokens.pop(task_id, None)
     if token is not None:
-        try:
+        # Set in another context (a pool that runs tasks elsewhere): nothing to undo here.
+        with contextlib.suppress(ValueError):
             _current.reset(token)
-        except ValueError:  # set in another context (a pool that runs tasks elsewhere): nothing to undo here
-            pass

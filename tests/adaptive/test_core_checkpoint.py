@@ -33,7 +33,7 @@ def _same(ours: object, theirs: object) -> None:
         assert ours == theirs
 
 
-@pytest.mark.parametrize("name, options", [("skill_elo", {}), ("gru", {"hidden_size": 8, "max_epochs": 1})])
+@pytest.mark.parametrize(("name", "options"), [("skill_elo", {}), ("gru", {"hidden_size": 8, "max_epochs": 1})])
 def test_it_reads_what_torch_reads(simulated: SimulatedLearners, tmp_path: Path, name: str, options: dict) -> None:
     torch.set_num_threads(2)
     train, valid = split_learners(simulated.log, 0.2, seed=0)

@@ -81,7 +81,7 @@ def test_it_reports_bad_csv_input_with_the_line(tmp_path: Path, text: str, messa
 
 
 def test_it_builds_a_log_from_records_with_several_skills_and_datetimes() -> None:
-    day = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    day = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     log = ResponseLog.from_records([
         (7, 100, [3, 4], True, day + dt.timedelta(minutes=5)),
         (7, 101, 3, False, day),

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from adaptive.core.learner_simulator import SimulatedLearner, SimulatorParams
 
-MONDAY = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 def learner() -> SimulatedLearner:

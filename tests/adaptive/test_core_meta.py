@@ -52,7 +52,7 @@ def test_the_torch_replica_agrees_with_the_online_model() -> None:
 
 def test_the_parameter_vector_round_trips_and_keeps_the_constraints() -> None:
     config = SkillEloConfig(prior_mean=-0.4, prior_var=0.6, drift=0.2, practice_gain=0.3, difficulty_step=0.7,
-                            guess=0.15, slip=0.1, guess_by_kind={k: 0.2 for k in meta.KINDS},
+                            guess=0.15, slip=0.1, guess_by_kind=dict.fromkeys(meta.KINDS, 0.2),
                             prior_difficulty_weight=0.1, prior_prerequisite_weight=-0.3)
     back = meta.vector_to_config(meta.config_to_vector(config), config)
     for name in ("prior_mean", "prior_var", "drift", "practice_gain", "difficulty_step", "guess", "slip"):

@@ -166,5 +166,5 @@ def test_it_loads_a_checkpoint_saved_before_the_author_features(tmp_path: Path) 
 def test_it_refuses_parameters_that_would_break_the_invariants() -> None:
     for bad in ({"slip": 0.6}, {"slip": -0.1}, {"guess_by_kind": {"true_false": 0.7}}, {"prior_var": 0.0},
                 {"prior_difficulty_weight": math.nan}, {"practice_gain": -0.1}):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=f"^{next(iter(bad))}"):  # the parameter that breaks them is named
             SkillEloConfig(**bad)  # type: ignore[arg-type]

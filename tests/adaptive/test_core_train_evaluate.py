@@ -136,7 +136,7 @@ def test_the_stable_holdout_keeps_a_learner_on_its_side_as_the_log_grows() -> No
     small = simulate_learners(n_learners=100, seed=5).log
     grown = simulate_learners(n_learners=104, seed=5).log  # the same first learners, four more
     _, held_small = split_learners_stably(small, 0.2)
-    kept_grown, held_grown = split_learners_stably(grown, 0.2)
+    kept_grown, _ = split_learners_stably(grown, 0.2)
     held_before = set(held_small.learner_vocab.decode(np.unique(held_small.learner)))
     trained_now = set(kept_grown.learner_vocab.decode(np.unique(kept_grown.learner)))
     assert held_before and not held_before & trained_now, "no learner held out before is trained on now"
@@ -144,10 +144,10 @@ def test_the_stable_holdout_keeps_a_learner_on_its_side_as_the_log_grows() -> No
 
 
 def test_the_paired_comparison_promotes_a_real_gain_and_refuses_noise() -> None:
+    import dataclasses
+
     from adaptive.core.evaluate import compare_paired
     from adaptive.core.simulate import simulate_learners
-
-    import dataclasses
 
     log = simulate_learners(n_learners=150, seed=6).log
     rng = np.random.default_rng(0)

@@ -17,7 +17,7 @@ def test_predict_skills_matches_predict_skill(name: str) -> None:
     model = create(name, max_epochs=1) if name in NEURAL else create(name)
     model.fit(log)
     state = model.update(model.update(model.init_state(), 3, 1), 4, 0)
-    skills = list(model.skill_vocab.tokens) + ["a-skill-never-seen"]
+    skills = [*model.skill_vocab.tokens, "a-skill-never-seen"]
     expected = np.array([model.predict_skill(state, s) for s in skills])
     assert np.allclose(model.predict_skills(state, skills), expected)
     assert model.predict_skills(state, []).shape == (0,)

@@ -4,12 +4,17 @@ statistics in it, and an unknown code falls back to the detailed reason."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from adaptive.core.policy import (
-    Loop, ModuleCandidate, QuestionCandidate, choose_next_module, choose_next_question, move_on,
+    Loop,
+    ModuleCandidate,
+    QuestionCandidate,
+    choose_next_module,
+    choose_next_question,
+    move_on,
 )
 from adaptive.models import Decision
 from adaptive.reasons import RENDERERS, learner_text
@@ -18,7 +23,7 @@ STATISTICS = re.compile(r"\d+%|predicted|chance|threshold|mastery", re.IGNORECAS
 
 
 def _modules(**completed: bool) -> list[ModuleCandidate]:
-    when = datetime(2026, 11, 1)
+    when = datetime(2026, 11, 1, tzinfo=UTC)
     return [
         ModuleCandidate("m1", "What is data?", 1, ("data",), (), completed.get("m1", False),
                         when if completed.get("m1") else None),

@@ -30,8 +30,7 @@ from adaptive.core.tagging import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-COMMON = ("what which value the of a is in number find shown here answer correct choose below data "
-          "table chart result explain why because true false").split()
+COMMON = ["what", "which", "value", "the", "of", "a", "is", "in", "number", "find", "shown", "here", "answer", "correct", "choose", "below", "data", "table", "chart", "result", "explain", "why", "because", "true", "false"]
 
 
 def skill_vocabulary(n_skills: int, words: int = 8) -> dict[str, list[str]]:
@@ -142,7 +141,7 @@ def test_it_needs_tagged_questions() -> None:
 
 
 def test_untagged_questions_shape_the_encoder_but_not_the_prototypes() -> None:
-    bank = generated_bank(n_skills=3, per_skill=3) + [TaggedText("w0x1 w1x1 untagged words", ())]
+    bank = [*generated_bank(n_skills=3, per_skill=3), TaggedText("w0x1 w1x1 untagged words", ())]
     tagger = PrototypeTagger(encoder=LsaEncoder()).fit(bank)
     assert tagger.skills == ["skill-0", "skill-1", "skill-2"]
     assert tagger.support_counts == {"skill-0": 3, "skill-1": 3, "skill-2": 3}

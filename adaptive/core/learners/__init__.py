@@ -10,8 +10,8 @@ from typing import Any
 
 from adaptive.core.learners import base
 from adaptive.core.learners.base import (
-    ItemInfo,
     RENAMED_MODELS,
+    ItemInfo,
     LearnerModel,
     NeedsTorch,
     State,
@@ -41,7 +41,26 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "MODEL_REGISTRY", "RENAMED_MODELS", "ItemInfo", "LearnerModel", "NeedsTorch", "State", "create", "load",
-    "register", "register_all", "resolve_device", "state_from_bytes", "state_to_bytes", "BKTModel", "EloModel",
-    "PFAModel", "SkillMeanModel", "BayesMIRTModel", "GRUPFATracer", "GRUTracer", "SkillEloConfig", "SkillEloModel",
+    "MODEL_REGISTRY",
+    "RENAMED_MODELS",
+    "BKTModel",
+    "BayesMIRTModel",
+    "EloModel",
+    "GRUPFATracer",
+    "GRUTracer",
+    "ItemInfo",
+    "LearnerModel",
+    "NeedsTorch",
+    "PFAModel",
+    "SkillEloConfig",
+    "SkillEloModel",
+    "SkillMeanModel",
+    "State",
+    "create",
+    "load",
+    "register",
+    "register_all",
+    "resolve_device",
+    "state_from_bytes",
+    "state_to_bytes",
 ]

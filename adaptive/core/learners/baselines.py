@@ -457,7 +457,7 @@ class BKTModel(LearnerModel):
         return probability
 
     def _predict_rows(self, log: ResponseLog) -> np.ndarray:
-        items, skills = self.dense_columns(log)
+        _, skills = self.dense_columns(log)
         slots = _slot(skills, self.n_skills)
         matrix = group_index_matrix(log.learner * (self.n_skills + 1) + slots)
         out = np.zeros(len(log))

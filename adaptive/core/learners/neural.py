@@ -114,7 +114,7 @@ class TorchLearnerModel(LearnerModel, Generic[NetT]):
                                                          log.timestamp)[:, : self.n_history_features]
             else:
                 prepared["features"] = np.zeros((len(log), 0), dtype=np.float32)
-            self._prepared = {key: prepared, **{k: v for k, v in list(self._prepared.items())[-2:]}}
+            self._prepared = {key: prepared, **dict(list(self._prepared.items())[-2:])}
         return self._prepared[key]
 
     def _windows(self, log: ResponseLog) -> tuple[np.ndarray, np.ndarray]:
@@ -426,7 +426,7 @@ class GRUTracer(TorchLearnerModel[GRUTracerNet]):
 
     def _update(self, state: State, item: int, skill: int, correct: int, at: float = math.nan) -> State:
         net = self.module
-        items, skills = self._slots(np.array([item]), np.array([skill]))
+        items, _ = self._slots(np.array([item]), np.array([skill]))
         # Inference mode, not just no_grad: it skips autograd's bookkeeping altogether, which halves
         # these small calls (they run for every answer, on the real-time path).
         with torch.inference_mode():

@@ -310,7 +310,7 @@ class SkillEloModel(LearnerModel):
         has several skills in the log (the catalogue, when it knows the question, comes first)."""
         listed = skill_lists or {}
         out = np.empty(len(items), dtype=np.float64)
-        for start, stop in zip(bounds[:-1], bounds[1:]):
+        for start, stop in itertools.pairwise(bounds):
             state = self.init_state()
             for t in range(int(start), int(stop)):
                 info = self.catalogue.get(items[t]) or listed.get(t)

@@ -39,6 +39,6 @@ class Command(BaseCommand):
             raise CommandError(f"no model version {version}; see promote_model --list")
         try:
             model_version_promote(version=target)
-        except Exception as exc:  # noqa: BLE001 - a broken artifact must be refused with its reason
+        except Exception as exc:
             raise CommandError(f"cannot promote version {version}: {exc}") from exc
         self.stdout.write(self.style.SUCCESS(f"version {version} ({target.name}) is champion"))

@@ -139,7 +139,7 @@ def _broken_checkpoint(kind: str, path) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("kind", ["nan", "unreachable", "non_monotone"])
 def test_a_broken_model_is_refused_at_promotion_and_the_fallback_serves(course_with_activity, tmp_path, kind) -> None:
-    from adaptive.services import model_version_register, model_version_promote
+    from adaptive.services import model_version_promote, model_version_register
 
     if kind == "non_monotone":
         # PFA learns from its data that wrong answers add to mastery on some skills, and cannot reach it.

@@ -71,7 +71,7 @@ def test_it_refuses_the_wrong_method(db):
 
 
 def test_it_lists_the_callers_tokens_without_their_keys(people):
-    first, first_key = api_token_create(user=people.learner)
+    _, first_key = api_token_create(user=people.learner)
     _, second_key = api_token_create(user=people.learner)
     api_token_create(user=people.teammate)
     rows = results(Client().get(TOKENS_URL, HTTP_AUTHORIZATION=f"Token {second_key}"))

@@ -89,7 +89,7 @@ def test_it_refuses_managers_enrolling_other_teams(people, catalogue, other_mana
     assert not Enrollment.objects.exists()
 
 
-@pytest.mark.parametrize("body, field", [
+@pytest.mark.parametrize(("body", "field"), [
     ({"course": "maths", "user": 999999}, "user"),
     ({"course": "maths", "user": 0}, "user"),
     ({"course": "maths", "user": "alice"}, "user"),

@@ -72,7 +72,7 @@ def test_it_shows_the_outsider_to_their_own_manager(people, skills, other_manage
     assert client_for(other_manager).get(url(people.outsider), {"course": "maths"}).status_code == 200
 
 
-@pytest.mark.parametrize("viewer, learner", [
+@pytest.mark.parametrize(("viewer", "learner"), [
     ("teammate", "learner"), ("outsider", "learner"), ("learner", "teammate"),
     ("manager", "outsider"), ("other_manager", "learner"), ("learner", "admin"),
 ])

@@ -191,7 +191,7 @@ def test_it_lists_questions_in_a_fixed_number_of_queries(people, catalogue, djan
 
 
 def test_it_keeps_the_correct_flag_of_a_choice_a_patch_leaves_out(people, catalogue):
-    wrong, right, other = catalogue.single.choices.all()
+    wrong, right, _ = catalogue.single.choices.all()
     client = client_for(people.admin)
     r = patch_json(client, f"{URL}add-single/", {"choices": [{"id": wrong.pk, "text": "three"}, {"id": right.pk}]})
     assert r.status_code == 200, r.content

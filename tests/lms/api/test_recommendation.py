@@ -87,7 +87,7 @@ def test_it_shows_a_learner_to_their_manager_and_admins(people, two_modules, oth
     assert not Decision.objects.exists()
 
 
-@pytest.mark.parametrize("viewer, learner", [
+@pytest.mark.parametrize(("viewer", "learner"), [
     ("learner", "teammate"), ("teammate", "learner"), ("outsider", "learner"),
     ("manager", "outsider"), ("other_manager", "learner"),
 ])

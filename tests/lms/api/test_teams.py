@@ -32,7 +32,7 @@ def test_it_creates_an_empty_team(people):
     assert r.json() == {"slug": "new", "name": "New", "managers": [], "members": []}
 
 
-@pytest.mark.parametrize("body, field", [
+@pytest.mark.parametrize(("body", "field"), [
     ({"slug": "analysts", "name": "Other"}, "slug"),
     ({"slug": "other", "name": "Analysts"}, "name"),
     ({"slug": "bad slug", "name": "X"}, "slug"),

@@ -66,7 +66,7 @@ def test_it_refuses_a_username_taken_already_in_any_case(people):
     assert User.objects.filter(username__iexact="alice").count() == 1
 
 
-@pytest.mark.parametrize("fields, field", [
+@pytest.mark.parametrize(("fields", "field"), [
     ({"role": "owner"}, "role"),
     ({"teams": ["nope"]}, "teams"),
     ({"teams": ["analysts", "nope", "none"]}, "teams"),

@@ -178,7 +178,7 @@ def every_shared_type() -> list[Question]:
     """One question of each type Pathwise and GIFT share, with text that needs escaping."""
     capitals = SkillFactory(slug="capitals", name="Capitals")
     numbers = SkillFactory(slug="numbers-2", name="Numbers")  # the name alone would give another slug
-    plain = dict(with_choices=False)
+    plain = {"with_choices": False}
     single = QuestionFactory(key="rt-single", type=Question.SINGLE, stem="Pick {one}:\n\n- a = b\n- c ~ d # e",
                              explanation="Because \\ of # this.", **plain)
     for order, (text, ok, feedback) in enumerate([("[html] <b>x</b>", True, "Right: #1"), ("%50% more", False, ""),

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from lms.content.models import Choice, Course, Module, ModuleImage, ModuleQuestion, Question, Skill
 from lms.content.importing import ImportInvalid, ImportProblem
+from lms.content.models import Choice, Course, Module, ModuleImage, ModuleQuestion, Question, Skill
 from lms.content.packages.exporting import course_package_export
 from lms.content.packages.writing import PackageReport, course_package_import
 from lms.learning.models import Response

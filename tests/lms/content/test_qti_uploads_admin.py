@@ -29,7 +29,7 @@ def _private_temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     """Uploads are kept aside in the temporary folder: this test's own."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    yield
+    return
 
 
 def package_zip() -> SimpleUploadedFile:
@@ -81,7 +81,7 @@ def test_it_imports_the_previewed_items_on_confirm_and_a_repeat_changes_nothing(
     SkillFactory(slug="statistics", name="Statistics")
     client = client_for(people.admin)
     token = token_of(client.post(reverse(URL), {"file": item_file("qti30/text_entry.xml"), "skill": "statistics",
-                                                "prefix": "chem"}).content.decode())
+                                                "key_prefix": "chem"}).content.decode())
 
     response = client.post(reverse(URL), {"token": token, "confirm": "Import"}, follow=True)
 

@@ -39,7 +39,7 @@ def _private_temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     """Uploads are kept aside in the temporary folder: this test's own."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
-    yield
+    return
 
 
 def gift_file(text: str = GIFT_TEXT, name: str = "rivers.gift") -> SimpleUploadedFile:

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from lms.diary.models import ConfidenceRating, DiaryEntry, DiaryPromptDismissal
 from lms.learning.models import QuizAttempt
+from lms.learning.services import quiz_attempt_start
 from tests.lms.conftest import client_for
 from tests.lms.diary.helpers import set_mastery, write_entry
-from lms.learning.services import quiz_attempt_start
 from tests.lms.factories import ModuleFactory, QuestionFactory, SkillFactory, add_to_quiz, enrol
 
 pytestmark = pytest.mark.django_db

@@ -17,9 +17,9 @@ from lms.accounts.models import Preferences
 from lms.content.models import Question
 from lms.learning.models import QuizAttempt
 from tests.lms.conftest import client_for
+from tests.lms.factories import CourseFactory, ModuleFactory, QuestionFactory, SkillFactory, add_to_quiz, enrol
 from tests.lms.i18n.test_catalogue import PO
 from tests.lms.i18n.test_unmarked_text import _TextCollector
-from tests.lms.factories import CourseFactory, ModuleFactory, QuestionFactory, SkillFactory, add_to_quiz, enrol
 
 pytestmark = pytest.mark.django_db
 

@@ -64,9 +64,7 @@ def _untranslated_source(path: Path) -> tuple[str, list[str]]:
         elif name == "comment":
             skipping_until = "endcomment"
         elif name not in {"translate", "trans", "url", "load", "extends", "static", "if", "elif", "with", "for",
-                          "widthratio", "partialdef", "partial", "block", "diary_after_module", "query"}:
-            literals.extend(_literal_texts(content))
-        elif name == "with":
+                          "widthratio", "partialdef", "partial", "block", "diary_after_module", "query"} or name == "with":
             literals.extend(_literal_texts(content))
     return "".join(kept), literals
 

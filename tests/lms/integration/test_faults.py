@@ -36,8 +36,8 @@ from lms.content.packages.writing import course_package_import
 from lms.learning.models import Response
 from tests.adaptive.django_layer.conftest import _isolated_models  # noqa: F401 - autouse
 from tests.lms.factories import UserFactory
-from tests.lms.integration.learners import ApiLearner, Learner, PageLearner, Tally, answer_key, keep_answering
 from tests.lms.integration import worker as workers
+from tests.lms.integration.learners import ApiLearner, Learner, PageLearner, Tally, answer_key, keep_answering
 from tests.lms.integration.worker import ROOT, running_worker, wait_for
 from tests.lms.redis_server import RedisServer, free_port
 

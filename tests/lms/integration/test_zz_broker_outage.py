@@ -23,12 +23,12 @@ from django.test import Client
 
 from adaptive.models import LearnerState
 from adaptive.services import model_version_promote, model_version_train
-from adaptive.tasks import reconcile_learner_states
 from lms.celery import app
 from lms.learning.models import Response
 from lms.learning.services import quiz_attempt_start
-from tests.adaptive.django_layer.test_realtime_integration import _answer_over_http, _next_step
+from lms.learning.tasks import reconcile_learner_states
 from tests.adaptive.django_layer.conftest import _isolated_models, course_with_activity  # noqa: F401
+from tests.adaptive.django_layer.test_realtime_integration import _answer_over_http, _next_step
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -117,7 +117,7 @@ def test_it_keeps_one_learners_answers_from_anothers_momentum(people, course) ->
 
 
 def test_weekly_goal_set_refuses_an_impossible_goal(people) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a weekly goal is 0 to 7 days"):
         weekly_goal_set(user=people.learner, days_per_week=8)
     assert not WeeklyGoal.objects.filter(user=people.learner).exists()
     weekly_goal_set(user=people.learner, days_per_week=0)

@@ -10,8 +10,8 @@ from django.urls import reverse
 from lms.content import grading
 from lms.content.models import Question
 from lms.learning import services
-from lms.learning.views import _duration_words
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
+from lms.learning.views import _duration_words
 from tests.lms.concurrency import run_at_once
 from tests.lms.conftest import client_for
 from tests.lms.factories import CourseFactory, ModuleFactory, QuestionFactory, SkillFactory, add_to_quiz

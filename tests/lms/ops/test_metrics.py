@@ -102,7 +102,7 @@ def test_it_still_answers_when_the_broker_is_down(broker_down) -> None:  # noqa:
     assert ("pathwise_answers_stored_total", ()) in samples
 
 
-@pytest.mark.parametrize("address, headers", [
+@pytest.mark.parametrize(("address", "headers"), [
     ("1.1.1.1", {}),  # a public address (the documentation ranges count as private)
     ("10.0.3.7", {"HTTP_X_FORWARDED_FOR": "203.0.113.9"}),  # relayed by the proxy in front
 ])

@@ -119,7 +119,7 @@ def test_it_writes_nothing_when_one_row_is_refused(people):
     assert people.learner.email == "alice@example.org"
 
 
-@pytest.mark.parametrize("data, message", [
+@pytest.mark.parametrize(("data", "message"), [
     (b"", "the file is empty"),
     (b"name,mail\nx,y\n", "unknown columns 'name', 'mail'"),
     (b"email\nx@example.org\n", "the header has no username column"),

@@ -142,7 +142,7 @@ def test_delete_deactivates_and_keeps_the_account(idp, people):
     assert not people.learner.is_active
 
 
-@pytest.mark.parametrize("body, fragment", [
+@pytest.mark.parametrize(("body", "fragment"), [
     ({"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "path": "active", "value": "maybe"}]},
      "true or false"),
     ({"schemas": [PATCH_SCHEMA], "Operations": [{"op": "explode", "path": "active", "value": True}]}, "unknown PATCH op"),

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -147,7 +148,7 @@ class Command(BaseCommand):
             skills = Skill.objects.bulk_create([
                 Skill(slug=f"{PREFIX}-c{c + 1}-s{m + 1}", name=f"Course {c + 1} skill {m + 1}")
                 for m in range(o["modules"])])
-            for earlier, later in zip(skills, skills[1:]):
+            for earlier, later in pairwise(skills):
                 later.prerequisites.add(earlier)
             course.skills.add(*skills)
             modules = Module.objects.bulk_create([

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             if dry_run:
                 plan = people_import_plan(rows=rows)
             else:
-                bar = dict(desc="importing", unit="person", disable=None, mininterval=1.0, file=self.stderr._out)
+                bar = {"desc": "importing", "unit": "person", "disable": None, "mininterval": 1.0, "file": self.stderr._out}
                 plan = people_import(rows=rows, progress=lambda items: tqdm(items, **bar))
         except PeopleFileInvalid as exc:
             raise CommandError(f"{file}: " + "; ".join(exc.errors) + ". Nothing was imported.",
