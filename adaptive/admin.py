@@ -17,6 +17,7 @@ from adaptive.models import (
     TrainingRun,
 )
 from adaptive.services import model_version_promote, training_run_start
+from lms.http import signed_in_user
 
 
 @admin.register(ModelVersion)
@@ -104,7 +105,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
     def start(self, request: HttpRequest) -> HttpResponseRedirect:
         if request.method != "POST" or not self.has_view_permission(request):
             return HttpResponseRedirect(reverse("admin:adaptive_trainingrun_changelist"))
-        run = training_run_start(requested_by=request.user)
+        run = training_run_start(requested_by=signed_in_user(request))
         self.message_user(request, f"Training run {run.pk} is queued; this page shows its progress.",
                           messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:adaptive_trainingrun_changelist"))

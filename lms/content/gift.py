@@ -242,13 +242,13 @@ def _parse_answer_block(parsed: _Parsed, body: str) -> tuple[str, dict[str, obje
 
     head = _split(stripped, "#")
     if head[0][1].strip().upper() in {"T", "TRUE", "F", "FALSE"}:
-        answer = head[0][1].strip().upper().startswith("T")
+        is_true = head[0][1].strip().upper().startswith("T")
         # Moodle's order: {TRUE#feedback for a wrong answer#feedback for a right answer}
         feedbacks = [_formatted(part) for _sep, part in head[1:3]] + ["", ""]
         wrong_feedback, right_feedback = feedbacks[0], feedbacks[1]
-        right_word, wrong_word = ("true", "false") if answer else ("false", "true")
+        right_word, wrong_word = ("true", "false") if is_true else ("false", "true")
         fallback = f"The statement is {right_word}."
-        return Question.TRUE_FALSE, {"true_false_answer": answer, "explanation": _explain(
+        return Question.TRUE_FALSE, {"true_false_answer": is_true, "explanation": _explain(
             general, fallback, [(f"If you answered {right_word}", right_feedback),
                                 (f"If you answered {wrong_word}", wrong_feedback)])}
 

@@ -187,9 +187,10 @@ def report_notes(warnings: list[str], suggestions: list[str]) -> list[str]:
     return lines
 
 
-def bank_import_options_check(*, key_prefix: str | None, difficulty: int | None, keys_from_prefix: bool = True
+def bank_import_options_check(*, key_prefix: str | None, difficulty: object, keys_from_prefix: bool = True
                               ) -> None:
-    """Refuse a key prefix (when keys are made from it) or a difficulty that no question could have."""
+    """Refuse a key prefix (when keys are made from it) or a difficulty that no question could have
+    (``difficulty`` comes from a command line or a form, so anything but an int from 1 to 5 or None)."""
     if keys_from_prefix and (not KEY_RE.match(key_prefix or "") or len(key_prefix or "") > 60):
         raise ImportInvalid([ImportProblem(f"the key prefix {key_prefix!r} must be letters, digits, '-', '_' "
                                            "or '.', at most 60 characters")])

@@ -179,7 +179,7 @@ class _LineTreeBuilder(TreeBuilder):
         self.expat: Any = None
         self.lines: dict[int, int] = {}
 
-    def start(self, tag: str, attrs: dict[str, str]) -> Element:  # type: ignore[override]
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:
         element = super().start(tag, attrs)
         self.lines[id(element)] = self.expat.CurrentLineNumber
         return element

@@ -53,8 +53,9 @@ class GiftUploadForm(forms.Form):
     file = forms.FileField(label="GIFT file", help_text="Moodle's GIFT format, UTF-8 text (docs/gift.md).")
     skill = forms.ModelChoiceField(Skill.objects.all(), required=False, to_field_name="slug",
                                    help_text="Every question gets this skill, instead of its $CATEGORY.")
-    prefix = forms.RegexField(KEY_RE, max_length=60, required=False,
-                              help_text="Start of every question key (default: the file name).")
+    # Not ``prefix``, which is the attribute of every Django form that prefixes its fields' names.
+    key_prefix = forms.RegexField(KEY_RE, max_length=60, required=False,
+                                  help_text="Start of every question key (default: the file name).")
     titles_are_keys = forms.BooleanField(required=False, label="Titles are the keys",
                                          help_text="As the GIFT export writes them: the same questions are updated.")
     difficulty = forms.TypedChoiceField(
@@ -73,9 +74,9 @@ class QtiUploadForm(forms.Form):
                                    help_text="Every question gets this skill: QTI items name none Pathwise knows.")
     suggest_skills = forms.BooleanField(required=False, help_text="Without a skill: import the questions untagged, "
                                                                   "with suggested skills to approve.")
-    prefix = forms.RegexField(KEY_RE, max_length=60, required=False,
-                              help_text="Start of every question key, before the item's identifier "
-                                        "(default: the file name).")
+    key_prefix = forms.RegexField(KEY_RE, max_length=60, required=False,
+                                  help_text="Start of every question key, before the item's identifier "
+                                            "(default: the file name).")
     difficulty = forms.TypedChoiceField(
         choices=[("", "3 for new questions, existing ones keep theirs")] + [(str(n), str(n)) for n in range(1, 6)],
         coerce=int, empty_value=None, required=False,
@@ -93,7 +94,8 @@ FORMS: dict[str, type[forms.Form]] = {PACKAGE: PackageUploadForm, GIFT: GiftUplo
 
 
 def _uploads(request: HttpRequest) -> dict[str, dict[str, Any]]:
-    return request.session.setdefault(SESSION_KEY, {})  # type: ignore[no-any-return]
+    uploads: dict[str, dict[str, Any]] = request.session.setdefault(SESSION_KEY, {})
+    return uploads
 
 
 def _forget(request: HttpRequest, token: str) -> None:
@@ -168,14 +170,14 @@ def upload_view(request: HttpRequest, model_admin: admin.ModelAdmin, *, kind: st
         if kind == GIFT:
             skill = form.cleaned_data["skill"]
             options = {"skill": skill.slug if skill else None,
-                       "prefix": form.cleaned_data["prefix"] or slugify(upload.name.rsplit(".", 1)[0])[:60] or "gift",
+                       "prefix": form.cleaned_data["key_prefix"] or slugify(upload.name.rsplit(".", 1)[0])[:60] or "gift",
                        "titles_are_keys": form.cleaned_data["titles_are_keys"],
                        "difficulty": form.cleaned_data["difficulty"],
                        "suggest_skills": form.cleaned_data["suggest_skills"]}
         elif kind == QTI:
             skill = form.cleaned_data["skill"]
             options = {"skill": skill.slug if skill else None,
-                       "prefix": form.cleaned_data["prefix"] or slugify(upload.name.rsplit(".", 1)[0])[:60] or "qti",
+                       "prefix": form.cleaned_data["key_prefix"] or slugify(upload.name.rsplit(".", 1)[0])[:60] or "qti",
                        "difficulty": form.cleaned_data["difficulty"],
                        "suggest_skills": form.cleaned_data["suggest_skills"]}
         token = ""

@@ -17,8 +17,8 @@ class DiaryEntryAdmin(admin.ModelAdmin):
     list_display = ["user", "created", "module", "shared_with_managers", "rating_count"]
     list_filter = ["shared_with_managers"]
     search_fields = ["user__username"]
-    fields = ["user", "created", "module", "shared_with_managers", "shared_text", "rating_list"]
-    readonly_fields = fields
+    readonly_fields = ("user", "created", "module", "shared_with_managers", "shared_text", "rating_list")
+    fields = readonly_fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[DiaryEntry]:
         return (super().get_queryset(request).select_related("user", "module")

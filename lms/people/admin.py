@@ -28,6 +28,7 @@ from lms.people.importing import (
     people_csv_read,
     people_import_plan,
 )
+from lms.http import signed_in_user
 from lms.people.models import ScimToken
 from lms.people.services import PeopleImportRefused, people_import, scim_token_create
 
@@ -42,14 +43,14 @@ class ScimTokenAdmin(admin.ModelAdmin):
     fields = ["name"]
     readonly_fields = ["prefix", "created", "created_by", "last_used"]
 
-    def get_fields(self, request: HttpRequest, obj: ScimToken | None = None) -> list[str]:
-        return ["name"] if obj is None else ["name", "prefix", "created", "created_by", "last_used"]
+    def get_fields(self, request: HttpRequest, obj: ScimToken | None = None) -> tuple[str, ...]:
+        return ("name",) if obj is None else ("name", "prefix", "created", "created_by", "last_used")
 
     def save_model(self, request: HttpRequest, obj: ScimToken, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
-        token, key = scim_token_create(name=obj.name, created_by=request.user)  # type: ignore[arg-type]
+        token, key = scim_token_create(name=obj.name, created_by=signed_in_user(request))
         obj.pk, obj.digest, obj.prefix, obj.created = token.pk, token.digest, token.prefix, token.created
         messages.warning(request, _("The SCIM token for %(name)s is %(key)s — copy it into the identity provider "
                                     "now: it is not stored and will not be shown again.") % {"name": token.name, "key": key})
@@ -69,7 +70,7 @@ def _cache_key(token: str) -> str:
 @require_http_methods(["GET", "POST"])
 def people_import_view(request: HttpRequest) -> HttpResponse:
     """GET: the upload form. POST a file: the preview (nothing written). POST ``token``: the import."""
-    if not all(request.user.has_perm(p) for p in REQUIRED_PERMISSIONS):  # type: ignore[union-attr]
+    if not all(request.user.has_perm(p) for p in REQUIRED_PERMISSIONS):
         raise PermissionDenied
     here = reverse("people_import")
     context: dict[str, Any] = {**admin.site.each_context(request), "title": _("Import people"), "columns": COLUMNS}

@@ -71,9 +71,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ["event"]
     search_fields = ["subject_name", "actor_name", "ip_address", "=subject_ref"]
     date_hierarchy = "created"
-    fields = ["created", "event", "subject", "subject_ref", "subject_name", "actor", "actor_ref", "actor_name",
-              "ip_address", "detail"]
-    readonly_fields = fields
+    readonly_fields = ("created", "event", "subject", "subject_ref", "subject_name", "actor", "actor_ref",
+                       "actor_name", "ip_address", "detail")
+    fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

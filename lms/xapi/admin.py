@@ -40,9 +40,9 @@ class StatementAdmin(admin.ModelAdmin):
     search_fields = ["=id", "user__username"]
     date_hierarchy = "recorded_at"
     actions = ["send_again"]
-    fields = ["id", "verb", "user", "state", "recorded_at", "sent_at", "attempts", "next_try_at", "last_error",
-              "payload"]
-    readonly_fields = fields
+    readonly_fields = ("id", "verb", "user", "state", "recorded_at", "sent_at", "attempts", "next_try_at",
+                       "last_error", "payload")
+    fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

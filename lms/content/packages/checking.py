@@ -310,9 +310,9 @@ def _check_references(checker: FieldReader, course_file: str, questions_file: st
         kept = {m.slug for m in course.modules}
         doomed = (Module.objects.filter(course__slug=course.slug).exclude(slug__in=kept)
                   .filter(responses__isnull=False).distinct().order_by("order"))
-        for module in doomed:
+        for answered in doomed:
             checker.add(course_file, "modules",
-                        f"module {module.slug!r} is not in the package, but learners have answered its quiz, "
+                        f"module {answered.slug!r} is not in the package, but learners have answered its quiz, "
                         "so it cannot be removed; keep it in the package")
 
     used = {key for module in course.modules for key in module.quiz}

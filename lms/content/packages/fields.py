@@ -164,7 +164,7 @@ class FieldReader:
 
     def integer(self, file: str, where: str, data: dict[str, Any], key: str, *, default: int | None,
                 low: int, high: int) -> int | None:
-        value = data.get(key, MISSING)
+        value: object = data.get(key, MISSING)
         name = join_path(where, key)
         if value is MISSING or value is None:
             if default is None:
