@@ -10,13 +10,11 @@ from celery import shared_task
 from celery.signals import worker_process_init
 from django.conf import settings
 from django.db import connections
-from django.db.models import Max
 from django.utils import timezone
 
 from adaptive import registry
-from adaptive.models import LearnerState, TrainingRun
-from adaptive.services import NotEnoughData, learner_state_advance, model_version_train
-from lms.learning.models import Response
+from adaptive.models import TrainingRun
+from adaptive.services import NotEnoughData, model_version_train
 
 logger = logging.getLogger(__name__)
 
@@ -34,22 +32,6 @@ def _prepare_worker_process(**kwargs: object) -> None:
         logger.warning("could not load the learner model ahead of the first answer", exc_info=True)
     finally:
         connections.close_all()
-
-
-@shared_task(time_limit=600, soft_time_limit=570)
-def reconcile_learner_states(limit: int = 500) -> int:
-    """Catch up learners whose stored state is behind their responses (broker or worker was down)."""
-    latest = Response.objects.values("user_id").annotate(last=Max("id"))
-    seen = dict(LearnerState.objects.values_list("user_id", "last_response_id"))
-    current = registry.serving().version_id
-    versions = dict(LearnerState.objects.values_list("user_id", "model_version_id"))
-    behind = [row["user_id"] for row in latest
-              if row["last"] > seen.get(row["user_id"], 0) or versions.get(row["user_id"]) != current][:limit]
-    for user_id in behind:
-        learner_state_advance(user_id=user_id)
-    if behind:
-        logger.info("reconciled the learner states of %d learners", len(behind))
-    return len(behind)
 
 
 @shared_task(bind=True, acks_late=True, time_limit=3600, soft_time_limit=3500)

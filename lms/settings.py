@@ -332,7 +332,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_float("PATHWISE_RECONCILE_SECONDS", 300.0),
     },
     "reconcile-learner-states": {
-        "task": "adaptive.tasks.reconcile_learner_states",
+        "task": "lms.learning.tasks.reconcile_learner_states",
         "schedule": env_float("PATHWISE_RECONCILE_SECONDS", 300.0),
     },
     "retrain-learner-model": {

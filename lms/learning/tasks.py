@@ -6,8 +6,11 @@ import logging
 
 from celery import shared_task
 from django.db import OperationalError
-from django.db.models import Min
+from django.db.models import Max, Min
 
+from adaptive import registry
+from adaptive.models import LearnerState
+from adaptive.services import learner_state_advance
 from lms.learning.models import Enrollment, Response
 from lms.learning.services import enrollment_refresh_progress, response_process
 
@@ -56,3 +59,20 @@ def reconcile_unprocessed_responses(limit: int = 1000) -> int:
     if count:
         logger.info("reconciled %d enrolments with unprocessed responses", count)
     return count
+
+
+@shared_task(time_limit=600, soft_time_limit=570)
+def reconcile_learner_states(limit: int = 500) -> int:
+    """Catch up learners whose stored state is behind their responses, or on an older model (broker
+    or worker was down): what ``process_response`` missed, without its decisions."""
+    latest = Response.objects.values("user_id").annotate(last=Max("id"))
+    seen = dict(LearnerState.objects.values_list("user_id", "last_response_id"))
+    current = registry.serving().version_id
+    versions = dict(LearnerState.objects.values_list("user_id", "model_version_id"))
+    behind = [row["user_id"] for row in latest
+              if row["last"] > seen.get(row["user_id"], 0) or versions.get(row["user_id"]) != current][:limit]
+    for user_id in behind:
+        learner_state_advance(user_id=user_id)
+    if behind:
+        logger.info("reconciled the learner states of %d learners", len(behind))
+    return len(behind)

@@ -10,12 +10,11 @@ from django.urls import reverse
 from adaptive.decisions import recommended_module
 from adaptive.models import Assignment, Decision, LearnerState
 from adaptive.services import assignment_create, model_version_promote, model_version_train
-from adaptive.tasks import reconcile_learner_states
 from lms.content.models import Course, Module, Question
 from lms.learning.models import Enrollment, QuizAttempt, Response
 from lms.learning.services import placement_start, quiz_attempt_next_question, quiz_attempt_start, response_submit
 from lms.learning.simulation import simulated_answer
-from lms.learning.tasks import process_response
+from lms.learning.tasks import process_response, reconcile_learner_states
 from tests.lms.conftest import client_for
 
 

@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from adaptive.models import Decision, LearnerState
 from adaptive.services import model_version_promote, model_version_train
-from adaptive.tasks import reconcile_learner_states
 from lms.learning.models import QuizAttempt, Response
 from lms.learning.services import quiz_attempt_start
 from lms.learning.simulation import simulated_answer
+from lms.learning.tasks import reconcile_learner_states
 from tests.lms.next_step import follow_next_step
 from tests.lms.integration.worker import running_worker, wait_for
 

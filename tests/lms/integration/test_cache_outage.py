@@ -13,8 +13,8 @@ import requests
 
 from adaptive.models import Decision, LearnerState
 from adaptive.services import model_version_promote, model_version_train
-from adaptive.tasks import reconcile_learner_states
 from lms.learning.models import Response
+from lms.learning.tasks import reconcile_learner_states
 from tests.adaptive.django_layer.conftest import _isolated_models, course_with_activity  # noqa: F401
 from tests.lms.factories import UserFactory
 from tests.lms.integration.learners import ApiLearner, Learner, PageLearner, Tally, answer_key
