@@ -33,12 +33,12 @@ from adaptive.core.policy import (
     next_in_order,
 )
 from adaptive.models import Decision, LearnerState, ModelVersion
+from adaptive.records import AttemptAnswer, ModuleStanding, Quiz, learning_records
+from adaptive.selectors import item_id
 from adaptive.signals import decision_stored
-from adaptive.selectors import AttemptAnswer, ModuleStanding, item_id, module_standing
 from adaptive.structure import course_structure
 from lms.content.models import Course
 from lms.db import insert_unless_duplicate
-from lms.learning.models import Enrollment, QuizAttempt
 
 logger = logging.getLogger(__name__)
 
@@ -100,16 +100,10 @@ def _store(decision: Decision) -> Decision:
 
 
 # ----- the next question ------------------------------------------------------------------------
-def follows_course_order(user_id: int, course_id: int) -> bool:
-    """Whether the learner's enrolment is on the fixed course order (the control group). The
-    worker reads the same condition with the answer (``adaptive.selectors.answer_context``)."""
-    return Enrollment.objects.filter(user_id=user_id, course_id=course_id, path=Enrollment.FIXED).exists()
-
-
-def decide_question(attempt: QuizAttempt, belief: Belief, *, answers: list[AttemptAnswer], source: str,
+def decide_question(attempt: Quiz, belief: Belief, *, answers: list[AttemptAnswer], source: str,
                     fixed: bool | None = None, mastery: dict[str, float] | None = None) -> Decision:
-    """Choose (and store) what comes after the latest of ``answers`` (the attempt's answers so far,
-    oldest first; none at the start): a question, or the end.
+    """Choose (and store) what comes after the latest of ``answers`` (the quiz ``attempt``'s answers so
+    far, oldest first; none at the start): a question, or the end.
 
     ``fixed`` (the learner follows the course order) is read from the database unless the caller
     already has it; ``mastery`` is the predicted success per skill from the same state (any skills;
@@ -120,7 +114,7 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, answers: list[Attem
     course = attempt.course
     cap = attempt.max_questions
     base = dict(user_id=attempt.user_id, kind=Decision.QUESTION, course=course, response_id=response_id,
-                quiz_attempt=attempt, source=source, model_version=belief.version)
+                quiz_attempt_id=attempt.id, source=source, model_version=belief.version)
     if cap is not None and len(asked) >= cap:
         return _store(Decision(**base, stop="pool_exhausted",
                                reason=f"That was the last of {cap} placement questions.", reason_code="placement_last"))
@@ -130,7 +124,7 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, answers: list[Attem
                                reason_code="quiz_all_answered"))
 
     if fixed is None:
-        fixed = follows_course_order(attempt.user_id, attempt.course_id)
+        fixed = learning_records().follows_course_order(attempt.user_id, attempt.course_id)
     if belief.model is None or fixed:
         why = ("This course follows a fixed order for you." if belief.model is not None
                else "No learner model is trained yet, so questions follow the module's order.")
@@ -147,7 +141,7 @@ def decide_question(attempt: QuizAttempt, belief: Belief, *, answers: list[Attem
                               infos=[structure.info(q) for q in ids])
     candidates = [QuestionCandidate(q, float(p), structure.question_skills.get(q, ())) for q, p in zip(ids, predicted)]
     names = structure.skill_names
-    if attempt.kind == QuizAttempt.PLACEMENT:
+    if attempt.is_placement:
         covered = {structure.primary(q) for q in asked}
         fresh_skills = [c for c in candidates if c.id not in set(asked) and structure.primary(c.id) not in covered]
         decision = choose_next_question(fresh_skills or candidates, asked=asked, module_mastery={},
@@ -182,8 +176,8 @@ def question_decision_marked(response_id: int) -> bool:
     return cache.get(_decision_key(response_id, Decision.QUESTION)) is not None
 
 
-def latest_question_decision(attempt: QuizAttempt) -> Decision | None:
-    return attempt.decisions.filter(kind=Decision.QUESTION).order_by("-id").first()
+def latest_question_decision(attempt: Quiz) -> Decision | None:
+    return Decision.objects.filter(quiz_attempt_id=attempt.id, kind=Decision.QUESTION).order_by("-id").first()
 
 
 # ----- the next module --------------------------------------------------------------------------
@@ -216,11 +210,11 @@ def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict
     a learner going round in circles; the decision stores the mastery of the course's skills it was
     made from, which is how a later decision knows whether those quizzes brought any progress.
     """
-    standing = standing or module_standing(user_id, course.pk)
+    standing = standing or learning_records().module_standing(user_id, course.pk)
     candidates = module_candidates(course, standing)
     assigned = assignments_for(standing)
     if fixed is None:
-        fixed = follows_course_order(user_id, course.pk)
+        fixed = learning_records().follows_course_order(user_id, course.pk)
     structure = course_structure(course)
     names = structure.skill_names
     seen: dict[str, float] = {}
@@ -259,7 +253,7 @@ def recommended_module(user_id: int, course: Course, *, now: datetime | None = N
     now = now or timezone.now()
     latest = Decision.objects.filter(user_id=user_id, course=course, kind=Decision.MODULE).select_related(
         "module").first()
-    standing = module_standing(user_id, course.pk)
+    standing = learning_records().module_standing(user_id, course.pk)
     stands = latest is not None and (latest.module_id is None or latest.module_id not in standing.completed
                                      or latest.decision_kind == "review")
     if stands and now - latest.created < RECOMMENDATION_STANDS:

@@ -9,13 +9,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -27,15 +26,13 @@ from adaptive.core.meta import adapt
 from adaptive.core.train import metrics_path, train_model
 from adaptive.decisions import Belief, belief_from_row, decide_module, decide_question
 from adaptive.models import Assignment, Decision, LearnerState, ModelVersion, TrainingRun
+from adaptive.records import AttemptAnswer, Quiz, learning_records
 from adaptive.selectors import (
-    AnswerContext,
-    AttemptAnswer,
     item_catalogue,
     item_id,
     learner_state_for_update,
     primary_skills,
     response_log,
-    responses_since,
     skill_prerequisites,
 )
 from adaptive.signals import mastery_changed
@@ -44,7 +41,6 @@ from adaptive.structure import course_structure
 from lms.accounts.selectors import can_view_learner, teams_visible_to
 from lms.content.models import Course
 from lms.db import save_fields
-from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt
 from lms.queueing import publish_on_commit
 
 logger = logging.getLogger(__name__)
@@ -248,10 +244,6 @@ def model_version_rollback() -> ModelVersion:
 
 
 # ----- learner states --------------------------------------------------------------------------
-def _course_ids_for_user(user_id: int) -> list[int]:
-    return list(Enrollment.objects.filter(user_id=user_id).values_list("course_id", flat=True))
-
-
 def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None,
                           courses: dict[int, Course] | None = None,
                           loaded: registry.LoadedModel | None = None) -> LearnerState:
@@ -272,17 +264,18 @@ def learner_state_advance(*, user_id: int, up_to_response_id: int | None = None,
 
 def _advance_locked(*, user_id: int, up_to_response_id: int | None, courses: dict[int, Course] | None,
                     loaded: registry.LoadedModel | None,
-                    attempt: QuizAttempt | None = None) -> tuple[LearnerState, list[AttemptAnswer]]:
-    """:func:`learner_state_advance` inside the caller's transaction; also returns the answers of
-    ``attempt`` so far, read with the new responses."""
+                    attempt_id: uuid.UUID | None = None) -> tuple[LearnerState, list[AttemptAnswer]]:
+    """:func:`learner_state_advance` inside the caller's transaction; also returns the answers of the
+    quiz attempt ``attempt_id`` so far, read with the new responses."""
+    records = learning_records()
     state_row = learner_state_for_update(user_id)
     if loaded is None:
-        return state_row, (responses_since(user_id, 0, 0, attempt)[1] if attempt is not None else [])
+        return state_row, (records.responses_since(user_id, 0, 0, attempt_id)[1] if attempt_id is not None else [])
     model, version = loaded.model, loaded.version
     rebuild = not (state_row.model_version_id == loaded.version_id and state_row.state)
     mastery_before = dict(state_row.mastery)
-    pending, answered = responses_since(user_id, 0 if rebuild else state_row.last_response_id, up_to_response_id,
-                                        attempt)
+    pending, answered = records.responses_since(user_id, 0 if rebuild else state_row.last_response_id,
+                                                up_to_response_id, attempt_id)
     if rebuild:
         state = model.init_state()
         state_row.responses_seen = 0
@@ -291,7 +284,7 @@ def _advance_locked(*, user_id: int, up_to_response_id: int | None, courses: dic
         return state_row, answered
     else:
         state = state_from_bytes(bytes(state_row.state))
-    wanted = {p.course_id for p in pending} | (set(_course_ids_for_user(user_id)) if rebuild else set())
+    wanted = {p.course_id for p in pending} | (set(records.enrolled_course_ids(user_id)) if rebuild else set())
     known = {pk: course for pk, course in (courses or {}).items() if pk in wanted}
     if wanted - set(known):
         known.update({c.pk: c for c in Course.objects.filter(pk__in=wanted - set(known))})
@@ -345,6 +338,23 @@ def _relax_durability() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
+class Answer(Protocol):
+    """An answer as the learner's state takes it in (``lms.learning.selectors.AnswerContext``): the
+    response, its learner and course, and whether the learner follows the fixed course order."""
+
+    @property
+    def response_id(self) -> int: ...
+
+    @property
+    def user_id(self) -> int: ...
+
+    @property
+    def course(self) -> Course: ...
+
+    @property
+    def fixed(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class AnswerTaken:
     """What the learner model made of an answer: the learner's state after it, the belief the
@@ -358,7 +368,7 @@ class AnswerTaken:
     question: Decision | None
 
 
-def learner_state_take_answer(*, context: AnswerContext, attempt: QuizAttempt | None) -> AnswerTaken:
+def learner_state_take_answer(*, context: Answer, attempt: Quiz | None) -> AnswerTaken:
     """Inside the caller's transaction: bring the learner's state up to the answer in ``context``
     and decide what follows it in ``attempt`` (the open quiz it was given in, or ``None``).
 
@@ -370,7 +380,8 @@ def learner_state_take_answer(*, context: AnswerContext, attempt: QuizAttempt | 
     _relax_durability()
     loaded = registry.serving()
     row, answers = _advance_locked(user_id=context.user_id, up_to_response_id=context.response_id,
-                                   courses={context.course.pk: context.course}, loaded=loaded, attempt=attempt)
+                                   courses={context.course.pk: context.course}, loaded=loaded,
+                                   attempt_id=attempt.id if attempt is not None else None)
     belief = belief_from_row(row, loaded)
     question = None
     if attempt is not None and answers and answers[-1].response_id == context.response_id:
@@ -380,7 +391,7 @@ def learner_state_take_answer(*, context: AnswerContext, attempt: QuizAttempt | 
 
 
 @transaction.atomic
-def module_decision_after_answer(*, context: AnswerContext, taken: AnswerTaken) -> Decision:
+def module_decision_after_answer(*, context: Answer, taken: AnswerTaken) -> Decision:
     """Decide (and store) the module to recommend next in the answer's course, from the state the
     answer led to. Idempotent: one module decision per answer."""
     _relax_durability()
@@ -439,14 +450,6 @@ def _refresh_recommendations(learner_ids: list[int], course_id: int) -> None:
         row = states.get(user_id)
         decide_module(user_id, course, belief_from_row(row), mastery=dict(row.mastery) if row else None,
                       peak=dict(row.peak_mastery) if row else None, response_id=None, source=Decision.WEB)
-
-
-def assignments_of(user: User) -> list[Assignment]:
-    """The learner's open assignments (own and through teams), earliest due first."""
-    done = ModuleCompletion.objects.filter(user=user).values("module_id")
-    rows = (Assignment.objects.filter(Q(learner=user) | Q(team__members=user)).exclude(module_id__in=done)
-            .select_related("module__course", "assigned_by").distinct().order_by("due", "created"))
-    return list(rows)
 
 
 def training_run_start(*, requested_by: User | None = None,

@@ -84,6 +84,10 @@ class QuizAttempt(models.Model):
     def __str__(self) -> str:
         return f"{self.user} / {self.module or 'placement'} / attempt {self.number}"
 
+    @property
+    def is_placement(self) -> bool:
+        return self.kind == self.PLACEMENT
+
 
 class Response(models.Model):
     """One answer: the event the learner model learns from. Written before anything else happens."""

@@ -24,13 +24,13 @@ from django.utils.translation import gettext as _
 
 from adaptive.decisions import belief_for_learner, decide_question, question_decision
 from adaptive.models import Decision
-from adaptive.selectors import AttemptAnswer, answer_context
+from adaptive.records import AttemptAnswer
 from adaptive.services import learner_state_take_answer, module_decision_after_answer
 from lms.content.grading import InvalidAnswer, grade
 from lms.content.models import Course, Module, ModuleQuestion, Question
 from lms.db import insert_unless_duplicate
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
-from lms.learning.selectors import attempt_answers, attempt_question_id
+from lms.learning.selectors import answer_context, attempt_answers, attempt_question_id
 from lms.learning.signals import quiz_attempt_finished, response_recorded
 from lms.queueing import publish, publish_on_commit
 

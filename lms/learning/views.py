@@ -19,8 +19,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from adaptive.decisions import latest_question_decision, question_decision, recommended_module
 from adaptive.models import Decision
-from adaptive.selectors import AttemptAnswer
-from adaptive.services import assignments_of, learner_mastery
+from adaptive.records import AttemptAnswer
+from adaptive.services import learner_mastery
 from lms.accounts.roles import is_admin
 from lms.content.grading import correct_answer_text
 from lms.content.markdown import markdown_text, render_markdown
@@ -86,7 +86,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "open_attempt": open_attempt,
         "continue_with": next((recommendations[e.course_id] for e in enrollments
                                if e.course_id in recommendations and recommendations[e.course_id].module), None),
-        "assignments": assignments_of(request.user),
+        "assignments": selectors.assignments_of(request.user),
         "today": timezone.localdate(),  # in the user's zone: what is overdue or due today for them
         "catalogue": selectors.catalogue_for(request.user),
         # Days and weeks in the learner's own zone (PreferencesMiddleware activated it).

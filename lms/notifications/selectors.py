@@ -10,9 +10,9 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 
 from adaptive.models import Assignment
-from adaptive.services import assignments_of
 from lms.accounts.models import Team
 from lms.learning.models import ModuleCompletion
+from lms.learning.selectors import assignments_of
 from lms.notifications.models import CalendarFeed, Email, EmailSettings
 
 # An overdue assignment is reminded of (once) up to this many days late, so a scheduler that was

@@ -168,7 +168,7 @@ def test_reconciliation_catches_up_unprocessed_answers(trained, people) -> None:
 
 def test_a_quiz_ends_on_its_own_modules_mastery_whatever_the_rest_of_the_course(trained, people) -> None:
     from adaptive.decisions import belief_from_row, decide_question
-    from adaptive.selectors import AttemptAnswer
+    from adaptive.records import AttemptAnswer
     from adaptive.structure import course_structure
 
     module = trained.modules.order_by("order").first()
@@ -196,8 +196,8 @@ def test_once_every_module_is_done_the_review_is_the_module_studied_longest_ago(
     from django.utils import timezone
 
     from adaptive.decisions import decide_module, module_candidates
-    from adaptive.selectors import module_standing
     from lms.learning.models import ModuleCompletion
+    from lms.learning.selectors import module_standing
 
     modules = list(trained.modules.order_by("order"))
     assert len(modules) >= 3
