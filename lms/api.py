@@ -26,7 +26,7 @@ class IsAdminRoleOrReadOnly(BasePermission):
     message = "Only admins may change content."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
-        if not (request.user and request.user.is_authenticated):
+        if not request.user.is_authenticated:
             return False
         return request.method in SAFE_METHODS or is_admin(request.user)
 
@@ -62,7 +62,7 @@ class Pagination(LimitOffsetPagination):
 
 
 def paginated_response(
-    *, request: Request, view: APIView, queryset: QuerySet | list, serializer_class: type[serializers.Serializer],
+    *, request: Request, view: APIView, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer],
     context: dict[str, Any] | None = None,
 ) -> Response:
     paginator = Pagination()

@@ -96,7 +96,7 @@ class _OutageTolerantClient(RedisCacheClient):
     def incr(self, key: _Key, delta: int) -> int:
         result: int | None = self._call(lambda: int(super(_OutageTolerantClient, self).incr(key, delta)), None)
         if result is None:  # Redis is away: answer as for a key that is not there, as incr() does
-            raise ValueError(f"Key '{key}' not found.")
+            raise ValueError(f"Key '{key!s}' not found.")  # as Django's client words it
         return result
 
     def clear(self) -> bool:

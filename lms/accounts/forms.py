@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import available_timezones
 
 from django import forms
@@ -25,16 +24,20 @@ class TwoFactorCodeForm(forms.Form):
         return code
 
 
+def _language_choices() -> list[tuple[str, str]]:
+    return [("", _("The language of my browser"))] + [
+        (code, get_language_info(code)["name_local"].capitalize()) for code, _name in settings.LANGUAGES]
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [("", _("The site's time zone (%(zone)s)") % {"zone": settings.TIME_ZONE})] + [
+        (zone, zone.replace("_", " ")) for zone in sorted(available_timezones())]
+
+
 class PreferencesForm(forms.Form):
     """The language and time zone the site is shown in. Languages are named in their own language,
     so a user who landed on the wrong one still finds theirs."""
 
-    language = forms.ChoiceField(label=_("Language"), required=False)
-    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [("", _("The language of my browser"))] + [
-            (code, get_language_info(code)["name_local"].capitalize()) for code, _name in settings.LANGUAGES]
-        self.fields["time_zone"].choices = [("", _("The site's time zone (%(zone)s)") % {"zone": settings.TIME_ZONE})] + [
-            (zone, zone.replace("_", " ")) for zone in sorted(available_timezones())]
+    # Choices given as functions are read each time the form is shown, in the language it is shown in.
+    language = forms.ChoiceField(label=_("Language"), required=False, choices=_language_choices)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False, choices=_time_zone_choices)

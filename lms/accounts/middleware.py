@@ -37,7 +37,8 @@ class TwoFactorRequiredMiddleware:
         if not settings.PATHWISE_REQUIRE_2FA_FOR_ADMINS:
             return None
         user = request.user
-        if not user.is_authenticated or not is_admin(user) or user.is_verified():  # type: ignore[union-attr]
+        # django-otp's OTPMiddleware (before this one) gives the user is_verified(); the User type has no such method.
+        if not user.is_authenticated or not is_admin(user) or user.is_verified():  # type: ignore[attr-defined]
             return None
         if request.resolver_match and request.resolver_match.url_name in OPEN_TO_UNVERIFIED:
             return None
@@ -63,7 +64,7 @@ class PreferencesMiddleware:
             language, zone = chosen or ("", "")
             if language and language in dict(settings.LANGUAGES):
                 translation.activate(language)
-                request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+                request.LANGUAGE_CODE = language
             if zone:
                 # A zone removed from the system's database since it was chosen: the site's zone.
                 with contextlib.suppress(ZoneInfoNotFoundError, ValueError):

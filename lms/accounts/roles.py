@@ -16,8 +16,8 @@ def _groups(user: AnyUser) -> set[str]:
     if cached is None:
         prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")  # set when listing users
         cached = ({group.name for group in prefetched} if prefetched is not None
-                  else set(user.groups.values_list("name", flat=True)))  # type: ignore[union-attr]
-        user._pathwise_groups = cached  # type: ignore[union-attr]
+                  else set(user.groups.values_list("name", flat=True)))
+        user._pathwise_groups = cached  # type: ignore[attr-defined]  # a per-instance cache, as Django's own _perm_cache
     return cached
 
 

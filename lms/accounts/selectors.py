@@ -12,6 +12,8 @@ from lms.accounts.roles import is_admin, is_manager
 
 
 def teams_visible_to(user: User | AnonymousUser) -> QuerySet[Team]:
+    if not user.is_authenticated:
+        return Team.objects.none()
     if is_admin(user):
         return Team.objects.all()
     if is_manager(user):
@@ -36,6 +38,8 @@ def learners_visible_to(user: User | AnonymousUser) -> QuerySet:
 def users_visible_to(user: User | AnonymousUser) -> QuerySet:
     """Accounts ``user`` may look up (the users API): everyone for admins, the members of the teams
     they manage for managers, nobody for learners."""
+    if not user.is_authenticated:
+        return User.objects.none()
     if is_admin(user):
         return User.objects.all()
     if is_manager(user):
@@ -64,7 +68,7 @@ def totp_device_of(user: User | AnonymousUser, *, confirmed: bool = True) -> TOT
 def preferences_of(user: User) -> Preferences:
     """The user's language and time zone; an unsaved blank row (browser's language, site's zone)
     for a user who has not chosen."""
-    return Preferences.objects.filter(user=user).first() or Preferences(user=user)  # type: ignore[misc]
+    return Preferences.objects.filter(user=user).first() or Preferences(user=user)
 
 
 def language_of(user: User) -> str:

@@ -148,14 +148,15 @@ def team_delete(*, team: Team) -> None:
 def api_token_create(*, user: User) -> tuple[AuthToken, str]:
     """A new API token for ``user``, expiring after REST_KNOX's TOKEN_TTL. Only its SHA-512 digest
     is stored, so the key returned here is the only copy there will ever be."""
-    return AuthToken.objects.create(user=user)
+    token, key = AuthToken.objects.create(user=user)
+    return token, key
 
 
 def api_token_revoke(*, user: User, token_key: str) -> bool:
     """Delete the caller's token identified by ``token_key`` (its first characters, which the
     list shows); False when they have none by that key."""
     deleted, _ = AuthToken.objects.filter(user=user, token_key=token_key).delete()
-    return deleted > 0
+    return bool(deleted)
 
 
 TOTP_DEVICE_NAME = "Authenticator app"

@@ -38,6 +38,13 @@ class SignInRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+def sign_in_allowed(request: HttpRequest) -> bool:
+    """The sign-in rate, for the sign-in and password-reset pages (Django views, not API views)."""
+    # DRF types the throttle for its own Request and APIView; it reads only the client's address from
+    # request.META, which a Django request has as well, and this throttle ignores the view.
+    return SignInRateThrottle().allow_request(request, None)  # type: ignore[arg-type]
+
+
 class SignInLockedOut(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_code = "locked_out"

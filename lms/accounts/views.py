@@ -13,7 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -28,7 +28,7 @@ from lms.accounts.forms import PreferencesForm, TwoFactorCodeForm
 from lms.accounts.roles import is_staff_role
 from lms.accounts.selectors import preferences_of, teams_visible_to, totp_device_of
 from lms.accounts.services import preferences_update, totp_device_confirm, totp_device_start, totp_devices_remove
-from lms.accounts.throttles import TOO_FAST, SignInRateThrottle
+from lms.accounts.throttles import TOO_FAST, sign_in_allowed
 from lms.http import AuthenticatedHttpRequest
 
 User = get_user_model()
@@ -81,7 +81,7 @@ class SignInView(auth_views.LoginView):
         return super().get_context_data(passwords_off=passwords_off, password_form_hidden=hidden, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not SignInRateThrottle().allow_request(request, self):
+        if not sign_in_allowed(request):
             # An unbound form: rendering a bound one would validate it, and so hash the password.
             form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
             return self.render_to_response(self.get_context_data(form=form, signin_refused=TOO_FAST), status=429)
@@ -100,13 +100,13 @@ class PasswordResetRequestView(auth_views.PasswordResetView):
     an email. The page reads the same whether or not the address has an account, and a mail server
     that cannot take the email is logged by Django, not shown, for the same reason."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not settings.PATHWISE_PASSWORD_LOGIN:
             raise Http404("Passwords are switched off here: people sign in with their organisation's account")
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not SignInRateThrottle().allow_request(request, self):
+        if not sign_in_allowed(request):
             return self.render_to_response(self.get_context_data(form=self.get_form(), refused=TOO_MANY_RESETS),
                                            status=429)
         return super().post(request, *args, **kwargs)
