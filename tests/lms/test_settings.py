@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.conf import settings
+
+from lms.celery import app
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -108,3 +112,12 @@ def test_it_pools_postgresql_connections_when_asked() -> None:
     assert "'pool'" not in plain and "'CONN_MAX_AGE': 60" in plain and "'DISABLE_SERVER_SIDE_CURSORS': True" in plain
     sqlite = _manage("check", **PRODUCTION, DATABASE_URL="sqlite:///var/x.sqlite3", DATABASE_POOL="1")
     assert sqlite.returncode != 0 and "DATABASE_POOL=1 needs a PostgreSQL DATABASE_URL" in sqlite.stderr
+
+
+def test_it_sends_and_routes_only_tasks_the_workers_know() -> None:
+    """A task moved or renamed without its beat entry or its route would be dropped by every worker as
+    unregistered, on each tick, without an error anyone sees."""
+    app.loader.import_default_modules()
+    sent = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} | set(settings.CELERY_TASK_ROUTES)
+    assert "lms.learning.tasks.reconcile_learner_states" in sent
+    assert sorted(sent - set(app.tasks)) == []
