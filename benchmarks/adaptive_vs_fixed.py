@@ -233,7 +233,7 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
     studied: dict[str, datetime] = {}  # when each module's quiz last ended, as adaptive.decisions reads it
     peak: dict[str, float] = {}  # none before the first answer, as in the product
     history: list[Sitting] = []  # the finished quizzes, for the loop detection and the just-finished rule
-    practice: dict[str, int] = {}  # answers per skill, as adaptive.selectors.module_standing counts them
+    practice: dict[str, int] = {}  # answers per skill, as lms.learning.selectors.module_standing counts them
     units = {u.slug: u for u in course.units}
     while not run.done():
         candidates = [ModuleCandidate(u.slug, u.title, u.order, u.skills, u.prerequisites, u.slug in completed,
