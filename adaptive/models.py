@@ -15,16 +15,18 @@ class ModelVersion(models.Model):
     the champion on the same held-out learners and produce finite outputs.
     """
 
-    CANDIDATE = "candidate"
-    CHAMPION = "champion"
-    RETIRED = "retired"
-    REJECTED = "rejected"
-    STATUSES = [(CANDIDATE, _("Candidate")), (CHAMPION, _("Champion")), (RETIRED, _("Retired")), (REJECTED, _("Rejected"))]
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", _("Candidate")
+        CHAMPION = "champion", _("Champion")
+        RETIRED = "retired", _("Retired")
+        REJECTED = "rejected", _("Rejected")
+
+    CANDIDATE, CHAMPION, RETIRED, REJECTED = Status.CANDIDATE, Status.CHAMPION, Status.RETIRED, Status.REJECTED
 
     name = models.CharField(max_length=40, help_text="Learner model in the core registry, e.g. gru_pfa.")
     artifact = models.CharField(max_length=500, help_text="Checkpoint file, relative to PATHWISE_MODEL_DIR.")
     sha256 = models.CharField(max_length=64)
-    status = models.CharField(max_length=12, choices=STATUSES, default=CANDIDATE, db_index=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
     metrics = models.JSONField(default=dict, help_text="Held-out metrics (AUC, log-loss, k-shot, calibration).")
     champion_metrics = models.JSONField(null=True, blank=True,
                                         help_text="The champion's metrics on the same held-out learners.")
@@ -68,15 +70,19 @@ class LearnerState(models.Model):
 class Decision(models.Model):
     """An adaptive decision with its evidence: what was chosen, from what, by which model, and why."""
 
-    QUESTION = "question"
-    MODULE = "module"
-    KINDS = [(QUESTION, _("Next question")), (MODULE, _("Next module"))]
-    WORKER = "worker"
-    WEB = "web"
-    SOURCES = [(WORKER, _("Worker")), (WEB, _("Web process (fallback)"))]
+    class Kind(models.TextChoices):
+        QUESTION = "question", _("Next question")
+        MODULE = "module", _("Next module")
+
+    class Source(models.TextChoices):
+        WORKER = "worker", _("Worker")
+        WEB = "web", _("Web process (fallback)")
+
+    QUESTION, MODULE = Kind.QUESTION, Kind.MODULE
+    WORKER, WEB = Source.WORKER, Source.WEB
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="decisions")
-    kind = models.CharField(max_length=10, choices=KINDS)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="decisions")
     response = models.ForeignKey("learning.Response", null=True, blank=True, on_delete=models.CASCADE,
                                  related_name="decisions", help_text="The answer that led to it; empty at a start.")
@@ -96,7 +102,7 @@ class Decision(models.Model):
     mastery = models.JSONField(default=dict, blank=True,
                                help_text="Module decisions: skill slug → predicted success they were made from.")
     model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL)
-    source = models.CharField(max_length=10, choices=SOURCES, default=WORKER)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WORKER)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -145,13 +151,15 @@ class Assignment(models.Model):
 class TrainingRun(models.Model):
     """One retraining job, started by beat or by an admin; the worker reports its progress here."""
 
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    STATUSES = [(QUEUED, _("Queued")), (RUNNING, _("Running")), (SUCCEEDED, _("Succeeded")), (FAILED, _("Failed"))]
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
-    status = models.CharField(max_length=10, choices=STATUSES, default=QUEUED)
+    QUEUED, RUNNING, SUCCEEDED, FAILED = Status.QUEUED, Status.RUNNING, Status.SUCCEEDED, Status.FAILED
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     model_name = models.CharField(max_length=40)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")

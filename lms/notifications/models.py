@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class EmailSettings(models.Model):
@@ -27,26 +28,28 @@ class Email(models.Model):
     moved date is reminded again), and one digest per manager and period. A message is a manager's
     own words to one learner (``sender`` and ``body``), kept here as the record that it was sent."""
 
-    ASSIGNED = "assigned"
-    DUE_SOON = "due_soon"
-    DUE_TOMORROW = "due_tomorrow"
-    OVERDUE = "overdue"
-    DIGEST = "digest"
-    MESSAGE = "message"
-    KINDS = [(ASSIGNED, "Module assigned"), (DUE_SOON, "Due in a few days"), (DUE_TOMORROW, "Due tomorrow or today"),
-             (OVERDUE, "Overdue"), (DIGEST, "Manager's digest of overdue work"), (MESSAGE, "Message from a manager")]
-    REMINDERS = (DUE_SOON, DUE_TOMORROW, OVERDUE)
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Module assigned")
+        DUE_SOON = "due_soon", _("Due in a few days")
+        DUE_TOMORROW = "due_tomorrow", _("Due tomorrow or today")
+        OVERDUE = "overdue", _("Overdue")
+        DIGEST = "digest", _("Manager's digest of overdue work")
+        MESSAGE = "message", _("Message from a manager")
 
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    STATUSES = [(PENDING, "Pending"), (SENDING, "Sending"), (SENT, "Sent"), (FAILED, "Failed"),
-                (SKIPPED, "Skipped")]
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    ASSIGNED, DUE_SOON, DUE_TOMORROW, OVERDUE = Kind.ASSIGNED, Kind.DUE_SOON, Kind.DUE_TOMORROW, Kind.OVERDUE
+    DIGEST, MESSAGE = Kind.DIGEST, Kind.MESSAGE
+    REMINDERS = (Kind.DUE_SOON, Kind.DUE_TOMORROW, Kind.OVERDUE)
+    PENDING, SENDING, SENT, FAILED, SKIPPED = Status.PENDING, Status.SENDING, Status.SENT, Status.FAILED, Status.SKIPPED
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=KINDS)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     assignment = models.ForeignKey("adaptive.Assignment", null=True, blank=True, on_delete=models.CASCADE,
                                    related_name="+")
     due = models.DateField(null=True, blank=True, help_text="Reminders: the due date reminded of.")
@@ -54,7 +57,7 @@ class Email(models.Model):
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+", help_text="Messages: the manager or admin who wrote it.")
     body = models.TextField(blank=True, max_length=4000, help_text="Messages: what the manager wrote.")
-    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(auto_now_add=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
@@ -16,29 +17,30 @@ class AuditEvent(models.Model):
     role or team change, an export of someone's data, a deletion request and its execution.
     Written by ``lms.privacy`` only (signals and its services), read-only in the admin."""
 
-    SIGN_IN = "sign_in"
-    SIGN_IN_FAILED = "sign_in_failed"
-    ROLE_ADDED = "role_added"
-    ROLE_REMOVED = "role_removed"
-    TEAM_JOINED = "team_joined"
-    TEAM_LEFT = "team_left"
-    TEAM_MANAGER_ADDED = "team_manager_added"
-    TEAM_MANAGER_REMOVED = "team_manager_removed"
-    DATA_EXPORTED = "data_exported"
-    DELETION_REQUESTED = "deletion_requested"
-    DELETION_WITHDRAWN = "deletion_withdrawn"
-    DELETION_EXECUTED = "deletion_executed"
-    EVENTS = [
-        (SIGN_IN, "Signed in"), (SIGN_IN_FAILED, "Sign-in refused"),
-        (ROLE_ADDED, "Role given"), (ROLE_REMOVED, "Role taken away"),
-        (TEAM_JOINED, "Joined a team"), (TEAM_LEFT, "Left a team"),
-        (TEAM_MANAGER_ADDED, "Made a team's manager"), (TEAM_MANAGER_REMOVED, "No longer a team's manager"),
-        (DATA_EXPORTED, "Downloaded their data"), (DELETION_REQUESTED, "Asked for their account to be deleted"),
-        (DELETION_WITHDRAWN, "Withdrew a deletion request"), (DELETION_EXECUTED, "Account deleted"),
-    ]
+    class Event(models.TextChoices):
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in refused")
+        ROLE_ADDED = "role_added", _("Role given")
+        ROLE_REMOVED = "role_removed", _("Role taken away")
+        TEAM_JOINED = "team_joined", _("Joined a team")
+        TEAM_LEFT = "team_left", _("Left a team")
+        TEAM_MANAGER_ADDED = "team_manager_added", _("Made a team's manager")
+        TEAM_MANAGER_REMOVED = "team_manager_removed", _("No longer a team's manager")
+        DATA_EXPORTED = "data_exported", _("Downloaded their data")
+        DELETION_REQUESTED = "deletion_requested", _("Asked for their account to be deleted")
+        DELETION_WITHDRAWN = "deletion_withdrawn", _("Withdrew a deletion request")
+        DELETION_EXECUTED = "deletion_executed", _("Account deleted")
+
+    SIGN_IN, SIGN_IN_FAILED = Event.SIGN_IN, Event.SIGN_IN_FAILED
+    ROLE_ADDED, ROLE_REMOVED = Event.ROLE_ADDED, Event.ROLE_REMOVED
+    TEAM_JOINED, TEAM_LEFT = Event.TEAM_JOINED, Event.TEAM_LEFT
+    TEAM_MANAGER_ADDED, TEAM_MANAGER_REMOVED = Event.TEAM_MANAGER_ADDED, Event.TEAM_MANAGER_REMOVED
+    DATA_EXPORTED = Event.DATA_EXPORTED
+    DELETION_REQUESTED, DELETION_WITHDRAWN, DELETION_EXECUTED = (
+        Event.DELETION_REQUESTED, Event.DELETION_WITHDRAWN, Event.DELETION_EXECUTED)
 
     created = models.DateTimeField(auto_now_add=True, db_index=True)
-    event = models.CharField(max_length=30, choices=EVENTS, db_index=True)
+    event = models.CharField(max_length=30, choices=Event.choices, db_index=True)
     subject = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", help_text="The account the event is about.")
     subject_ref = models.PositiveIntegerField(null=True, blank=True, db_index=True,
@@ -63,16 +65,18 @@ class DeletionRequest(models.Model):
     """A user's request that their account be deleted. An admin executes it from the admin; the
     row stays, without the user's name, as the record that it was done."""
 
-    REQUESTED = "requested"
-    WITHDRAWN = "withdrawn"
-    EXECUTED = "executed"
-    STATUSES = [(REQUESTED, "Requested"), (WITHDRAWN, "Withdrawn by the user"), (EXECUTED, "Executed")]
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the user")
+        EXECUTED = "executed", _("Executed")
+
+    REQUESTED, WITHDRAWN, EXECUTED = Status.REQUESTED, Status.WITHDRAWN, Status.EXECUTED
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="deletion_requests")
     user_ref = models.PositiveIntegerField(help_text="The account's id, kept after it is deleted.")
     username = models.CharField(max_length=150, blank=True, help_text="Emptied when the request is executed.")
-    status = models.CharField(max_length=10, choices=STATUSES, default=REQUESTED)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
     requested_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True, help_text="When it was executed or withdrawn.")
     executed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Statement(models.Model):
@@ -12,13 +13,15 @@ class Statement(models.Model):
     lost reply or a worker that died) is recognised by the LRS as the same statement.
     """
 
-    ANSWERED = "answered"
-    COMPLETED = "completed"
-    MASTERED = "mastered"
-    VERBS = [(ANSWERED, "Answered"), (COMPLETED, "Completed"), (MASTERED, "Mastered")]
+    class Verb(models.TextChoices):
+        ANSWERED = "answered", _("Answered")
+        COMPLETED = "completed", _("Completed")
+        MASTERED = "mastered", _("Mastered")
+
+    ANSWERED, COMPLETED, MASTERED = Verb.ANSWERED, Verb.COMPLETED, Verb.MASTERED
 
     id = models.UUIDField(primary_key=True, editable=False)
-    verb = models.CharField(max_length=12, choices=VERBS)
+    verb = models.CharField(max_length=12, choices=Verb.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     payload = models.JSONField(help_text="The statement as sent.")
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
