@@ -158,6 +158,38 @@ def test_a_broken_model_is_refused_at_promotion_and_the_fallback_serves(course_w
         call_command("promote_model", str(version.pk))
 
 
+@pytest.mark.parametrize(("kind", "why"), [("nan", "not finite"), ("unreachable", "stays below mastery"),
+                                           ("non_monotone", "wrong answer")])
+def test_the_admin_action_refuses_a_broken_model_and_keeps_the_champion(course_with_activity, tmp_path, people,
+                                                                        kind, why) -> None:
+    from django.urls import reverse
+
+    from adaptive.services import model_version_register
+    from tests.lms.conftest import client_for
+
+    champion = _champion()
+    if kind == "non_monotone":
+        version = model_version_train(model_name="pfa", promote=False).version
+    else:
+        _broken_checkpoint(kind, tmp_path / f"{kind}.pt")
+        version = model_version_register(artifact=tmp_path / f"{kind}.pt")
+    registry.forget()
+    response = client_for(people.admin).post(
+        reverse("admin:adaptive_modelversion_changelist"),
+        {"action": "promote", "_selected_action": [str(version.pk)]}, follow=True)
+    assert response.status_code == 200
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert len(shown) == 1 and shown[0][0] == "error", shown
+    assert shown[0][1].startswith(f"Version {version.pk} was not promoted: it fails the invariants"), shown
+    assert why in shown[0][1], shown
+    assert "is now the champion" not in response.content.decode()
+    assert list(ModelVersion.objects.filter(status=ModelVersion.CHAMPION)) == [champion]
+    version.refresh_from_db()
+    assert version.status == ModelVersion.REJECTED
+    registry.forget()
+    assert registry.serving().version.pk == champion.pk
+
+
 def test_a_broken_champion_is_refused_when_a_process_loads_it(course_with_activity, tmp_path, caplog) -> None:
     first = _champion()
     _broken_checkpoint("nan", tmp_path / "nan.pt")
