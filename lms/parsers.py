@@ -7,6 +7,7 @@ Kept apart from ``lms.api``: DRF imports the parser classes named in the setting
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import QueryDict
@@ -26,7 +27,7 @@ def _refuse_unstorable(data: Any) -> None:
             if problem := text_problem(key):
                 raise exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [f"field names {problem}"]})
             for value in values:
-                if isinstance(value, str) and (problem := text_problem(value)):
+                if problem := text_problem(value):
                     raise exceptions.ValidationError({key: [problem]})
         return
     found = unstorable(data, max_depth=MAX_BODY_DEPTH)
@@ -40,7 +41,7 @@ def _refuse_unstorable(data: Any) -> None:
 
 
 class JSONParser(parsers.JSONParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:  # json.loads recurses once per level of nesting
@@ -50,14 +51,14 @@ class JSONParser(parsers.JSONParser):
 
 
 class FormParser(parsers.FormParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         data = super().parse(stream, media_type, parser_context)
         _refuse_unstorable(data)
         return data
 
 
 class MultiPartParser(parsers.MultiPartParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         parsed = super().parse(stream, media_type, parser_context)
         _refuse_unstorable(parsed.data)
         return parsed

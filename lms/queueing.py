@@ -36,7 +36,10 @@ def publish(task: Task | str, *args: Any, countdown: float | None = None) -> boo
     if isinstance(task, str):
         task = task_named(task)
     try:
-        task.apply_async(args=args, countdown=countdown)
+        if countdown is None:
+            task.apply_async(args=args)
+        else:
+            task.apply_async(args=args, countdown=countdown)
     except Exception:
         logger.exception("could not queue %s%r; it will be reconciled later", getattr(task, "__name__", task), args)
         return False

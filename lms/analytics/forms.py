@@ -75,11 +75,18 @@ class LearnerMessageForm(forms.Form):
         return text
 
 
+class ModuleChoiceField(forms.ModelChoiceField):
+    """Modules named with their course, since two courses may have modules of the same title."""
+
+    def label_from_instance(self, obj: Module) -> str:
+        return f"{obj.course.title}: {obj.title}"
+
+
 class TeamAssignmentForm(forms.Form):
     """A manager assigns a module, optionally by a date, to the learners ticked on the team page
     (``learners``) or to the whole team (the ``whole_team`` button)."""
 
-    module = forms.ModelChoiceField(queryset=Module.objects.none(), label=_("Module"))
+    module = ModuleChoiceField(queryset=Module.objects.none(), label=_("Module"))
     due = forms.DateField(label=_("Due date (optional)"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
     learners = forms.MultipleChoiceField(required=False, error_messages={
@@ -89,10 +96,11 @@ class TeamAssignmentForm(forms.Form):
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.team = team
-        self.fields["module"].queryset = Module.objects.filter(course__published=True).select_related(
+        module, learners = self.fields["module"], self.fields["learners"]
+        assert isinstance(module, ModuleChoiceField) and isinstance(learners, forms.MultipleChoiceField)
+        module.queryset = Module.objects.filter(course__published=True).select_related(
             "course").order_by("course__title", "order")
-        self.fields["module"].label_from_instance = lambda m: f"{m.course.title}: {m.title}"
-        self.fields["learners"].choices = [(str(pk), str(pk)) for pk in team.members.values_list("pk", flat=True)]
+        learners.choices = [(str(pk), str(pk)) for pk in team.members.values_list("pk", flat=True)]
 
     def clean_due(self) -> Any:
         due = self.cleaned_data.get("due")

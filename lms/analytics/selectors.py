@@ -115,7 +115,7 @@ def overview(scope: Scope) -> dict[str, Any]:
         mastery=Avg("mastery_avg"), estimated=Count("pk", filter=Q(mastery_avg__isnull=False)),
     )
     to_mastery = [_days(m - e) for e, m in enrolments.filter(mastered_at__isnull=False)
-                  .values_list("enrolled_at", "mastered_at")]
+                  .values_list("enrolled_at", "mastered_at") if m is not None]
     return {
         "active_7": active_7,
         "active_30": active_30,
@@ -222,7 +222,7 @@ def mastery_trajectory(user_id: int, skills: list[str]) -> dict[str, Any] | None
     champion (cached per learner, model and last answer). None when no model is trained yet."""
 
     loaded = registry.champion()
-    if loaded is None or not skills:
+    if loaded is None or loaded.version is None or not skills:  # the champion is always a registered version
         return None
     last = Response.objects.filter(user_id=user_id).order_by("-id").values_list("id", flat=True).first() or 0
     key = f"analytics:trajectory:{user_id}:{loaded.version.pk}:{last}:{','.join(skills)}"
@@ -234,7 +234,8 @@ def mastery_trajectory(user_id: int, skills: list[str]) -> dict[str, Any] | None
     skill_of = primary_skills({r[0] for r in rows})
     model = loaded.model
     state = model.init_state()
-    points = [{"n": 0, "at": None, **{s: round(float(model.predict_skill(state, s)), 4) for s in skills}}]
+    points: list[dict[str, Any]] = [
+        {"n": 0, "at": None, **{s: round(float(model.predict_skill(state, s)), 4) for s in skills}}]
     for n, (question_id, key_, correct, created) in enumerate(rows, start=1):
         state = model.update(state, item_id(key_), int(correct), skill=skill_of.get(question_id))
         points.append({"n": n, "at": created, **{s: round(float(model.predict_skill(state, s)), 4) for s in skills}})
@@ -385,21 +386,21 @@ def model_verdict(champion: Any, checks: Iterable[ModelHealthCheck]) -> Verdict:
         return Verdict("refused", _("The champion was refused; an earlier model or the built-in one serves"),
                        champion.load_error.removeprefix("Refused: ").capitalize())
     heldout = (champion.metrics or {}).get("auc")
-    checks = [c for c in checks if c.responses >= HEALTH_MIN_RESPONSES and c.live_auc is not None]
-    if not checks:
+    checked = [(c, c.live_auc) for c in checks if c.responses >= HEALTH_MIN_RESPONSES and c.live_auc is not None]
+    if not checked:
         return Verdict("unchecked", _("Healthy as far as we know: not checked on live answers yet"),
                        _("Held-out AUC %(auc)s when it was trained.") % {"auc": _decimal(heldout, 2)}
                        if heldout is not None else
                        _("It was promoted by the registry's rule; too few recent answers to check it live."))
-    latest = checks[0]
+    latest, live_auc = checked[0]
     if not latest.degraded:
         return Verdict("healthy", _("Healthy"),
                        _("It predicts recent answers about as well as when it was tested (live AUC %(live)s, "
                          "held-out %(heldout)s, %(answers)d answers from %(learners)d learners).") % {
-                           "live": _decimal(latest.live_auc, 2), "heldout": _decimal(heldout or 0, 2),
+                           "live": _decimal(live_auc, 2), "heldout": _decimal(heldout or 0, 2),
                            "answers": latest.responses, "learners": latest.learners})
     since = latest.computed_at
-    for check in checks:
+    for check, _live in checked:
         if not check.degraded:
             break
         since = check.computed_at
@@ -407,7 +408,7 @@ def model_verdict(champion: Any, checks: Iterable[ModelHealthCheck]) -> Verdict:
                        "since": date_format(timezone.localtime(since), "d M Y H:i")},
                    _("It predicts recent answers worse than when it was tested (live AUC %(live)s against "
                      "%(heldout)s held out). Retraining is due.") % {
-                       "live": _decimal(latest.live_auc, 2), "heldout": _decimal(heldout or 0, 2)})
+                       "live": _decimal(live_auc, 2), "heldout": _decimal(heldout or 0, 2)})
 
 
 # ----- who needs help this week ------------------------------------------------------------------

@@ -10,7 +10,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 from django.contrib.auth.models import User
@@ -140,7 +141,10 @@ def _refresh(cursor: RollupCursor, started: datetime, *, progress: bool) -> Refr
     return report
 
 
-def _bar(iterable: Iterable, total: int, desc: str, show: bool) -> Iterable:
+T = TypeVar("T")
+
+
+def _bar(iterable: Iterable[T], total: int, desc: str, show: bool) -> Iterable[T]:
     if not show:
         return iterable
 
@@ -148,9 +152,9 @@ def _bar(iterable: Iterable, total: int, desc: str, show: bool) -> Iterable:
 
 
 # ----- learner days ----------------------------------------------------------------------------
-def learner_days_refresh(*, keys: list[tuple[int, int, object]], progress: bool = False) -> int:
+def learner_days_refresh(*, keys: list[tuple[int, int, date]], progress: bool = False) -> int:
     """Recompute the LearnerDay rows of ``keys`` (user id, course id, day) from the responses."""
-    wanted: dict[int, set[tuple[int, object]]] = defaultdict(set)
+    wanted: dict[int, set[tuple[int, date]]] = defaultdict(set)
     for user_id, course_id, day in keys:
         wanted[user_id].add((course_id, day))
     users = sorted(wanted)
@@ -441,7 +445,7 @@ def model_health_check(*, window_days: int = HEALTH_WINDOW_DAYS, max_learners: i
 
     now = now or timezone.now()
     loaded = registry.champion()
-    if loaded is None:
+    if loaded is None or loaded.version is None:  # the champion is always a registered version
         return None
     model, version = loaded.model, loaded.version
     window_start = now - timedelta(days=window_days)
@@ -451,11 +455,10 @@ def model_health_check(*, window_days: int = HEALTH_WINDOW_DAYS, max_learners: i
     )
     predicted: list[float] = []
     observed: list[int] = []
-    rows = (Response.objects.filter(user_id__in=learners).order_by("user_id", "id")
-            .values_list("user_id", "question_id", "question__key", "is_correct", "created"))
-    rows = list(rows)
+    rows = list(Response.objects.filter(user_id__in=learners).order_by("user_id", "id")
+                .values_list("user_id", "question_id", "question__key", "is_correct", "created"))
     skills = primary_skills({r[1] for r in rows})
-    state, current = None, None
+    state, current = model.init_state(), None
     for user_id, question_id, key, is_correct, created in rows:
         if user_id != current:
             state, current = model.init_state(), user_id

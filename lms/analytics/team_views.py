@@ -87,7 +87,7 @@ def _sorted(rows: list[MemberRow], sort: str, descending: bool) -> list[MemberRo
         return rows[::-1] if descending else rows
     values = {"last_active": lambda r: r.last_active, "mastery": lambda r: r.mastery, "overdue": lambda r: r.overdue}
     key = values[sort]
-    known = sorted((r for r in rows if key(r) is not None), key=key, reverse=descending)  # type: ignore[arg-type, return-value]
+    known = sorted((r for r in rows if key(r) is not None), key=key, reverse=descending)
     return known + [r for r in rows if key(r) is None]
 
 
@@ -148,13 +148,13 @@ def team_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                for key, label in [("name", gettext("Learner")), ("last_active", gettext("Last active")),
                                   ("mastery", gettext("Estimated mastery")), ("overdue", gettext("Overdue"))]]
     members = team.members.all()
-    assignments = Assignment.objects.filter(Q(team=team) | Q(learner__in=members)).select_related(
+    listed = Assignment.objects.filter(Q(team=team) | Q(learner__in=members)).select_related(
         "module__course", "learner", "team").order_by("due", "created")
     ticked = set(request.POST.getlist("learners")) if request.method == "POST" else set()
     context = {
         "team": team, "form": form, "page": page, "total": total, "found": len(rows), "query": query, "sort": sort,
         "sort_name": SORT_NAMES[sort], "descending": descending, "headers": headers, "ticked": ticked,
-        "assignments": assignments,
+        "assignments": listed,
         "previous_link": _query(request, page=page.previous_page_number()) if page.has_previous() else None,
         "next_link": _query(request, page=page.next_page_number()) if page.has_next() else None,
     }

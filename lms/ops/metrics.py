@@ -30,7 +30,6 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Count
 from django.dispatch import receiver
-from django.utils import timezone
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -77,7 +76,7 @@ def decision_counted(*, decision: Decision, **kwargs: Any) -> None:
     """Count a decision made after an answer (not one at the start of a quiz) once it commits."""
     if decision.response_id is None:
         return
-    decided = decision.created or timezone.now()
+    decided = decision.created  # set by the insert, which the signal follows
     source, kind, response_id = decision.source, decision.kind, decision.response_id
 
     def count() -> None:
@@ -106,7 +105,9 @@ def _queue_metrics() -> Iterator[Metric]:
             channel = conn.default_channel
             for queue in queues():
                 try:
-                    waiting = channel.queue_declare(queue=queue, passive=True).message_count
+                    # kombu types default_channel as its abstract StdChannel; the channel of every
+                    # transport (py-amqp's, the virtual ones of Redis and the file system) declares queues.
+                    waiting = channel.queue_declare(queue=queue, passive=True).message_count  # type: ignore[attr-defined]
                 except conn.channel_errors:  # not declared yet: nobody has sent to it or served it
                     waiting = 0
                 depth.add_metric([queue], waiting)

@@ -10,7 +10,7 @@ statement a no-op at the LRS. An outage leaves statements pending with a later `
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +38,7 @@ def xapi_enabled() -> bool:
     return bool(settings.PATHWISE_XAPI_ENDPOINT)
 
 
-def _record(rows: list[tuple[str, int, dict[str, Any]]]) -> int:
+def _record(rows: Sequence[tuple[str, int, dict[str, Any]]]) -> int:
     """Insert (verb, user id, statement) rows; a statement recorded already is left as it is."""
     if not rows:
         return 0

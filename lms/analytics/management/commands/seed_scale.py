@@ -62,10 +62,10 @@ def copy_rows(model: type[models.Model], rows: Iterable[dict[str, Any]], total: 
         for row in rows:
             batch.append(model(**{f.attname: _python_value(f, row) for f in fields}))
             if len(batch) >= 5000:
-                model.objects.bulk_create(batch)
+                model._default_manager.bulk_create(batch)
                 bar.update(len(batch))
                 batch = []
-        model.objects.bulk_create(batch)
+        model._default_manager.bulk_create(batch)
         bar.update(len(batch))
     bar.close()
 
