@@ -63,7 +63,7 @@ def retrain_learner_model(self: object, run_id: int | None = None) -> int | None
         TrainingRun.objects.filter(pk=run_id).update(status=TrainingRun.FAILED, finished_at=timezone.now(),
                                                      message=f"not enough data: {exc}"[:500])
         return None
-    except Exception:  # noqa: BLE001 - the run must end marked failed, with the reason, whatever broke
+    except Exception:  # the run must end marked failed, with the reason, whatever broke (and is raised again)
         logger.exception("training run %s failed", run_id)
         TrainingRun.objects.filter(pk=run_id).update(status=TrainingRun.FAILED, finished_at=timezone.now(),
                                                      message=traceback.format_exc()[-500:])

@@ -26,7 +26,7 @@ class Channel(filesystem.Channel):
     # AbstractChannel names it ``message``; kombu's own stubs ignore the same mismatch on that class.
     def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:  # type: ignore[override]
         """Put ``payload`` on ``queue``: written in the staging folder, then renamed into the queue."""
-        name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         staging = self.transport_options.get("staging_folder") or os.path.join(
             os.path.dirname(os.path.abspath(self.data_folder_out)), "staging")
         os.makedirs(staging, exist_ok=True)

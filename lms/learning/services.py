@@ -63,7 +63,7 @@ def enrollment_create(*, user: User, course: Course, path: str | None = None) ->
         raise NotAllowed(_("this course is not open for enrolment"))
     if path is not None and path not in dict(Enrollment.PATHS):
         raise ValueError(f"unknown path {path!r}; expected one of {', '.join(dict(Enrollment.PATHS))}")
-    enrollment, created = Enrollment.objects.get_or_create(
+    enrollment, _created = Enrollment.objects.get_or_create(
         user=user, course=course,
         defaults={"modules_total": course.modules.count(), "path": path or enrollment_draw_path(course=course)},
     )

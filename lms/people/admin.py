@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from lms.http import signed_in_user
 from lms.people.importing import (
     COLUMNS,
     CREATE,
@@ -28,7 +29,6 @@ from lms.people.importing import (
     people_csv_read,
     people_import_plan,
 )
-from lms.http import signed_in_user
 from lms.people.models import ScimToken
 from lms.people.services import PeopleImportRefused, people_import, scim_token_create
 

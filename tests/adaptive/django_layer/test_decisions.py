@@ -178,7 +178,7 @@ def test_a_quiz_ends_on_its_own_modules_mastery_whatever_the_rest_of_the_course(
     others = set(structure.skills) - own
     assert own and others
     # The worker passes mastery of every skill of the course: only the module's may decide the stop.
-    mastery = {skill: 0.99 for skill in own} | {skill: 0.10 for skill in others}
+    mastery = dict.fromkeys(own, 0.99) | dict.fromkeys(others, 0.1)
     asked = attempt.question_ids[:8]
     answers = [AttemptAnswer(Response.objects.create(
         submission_id=uuid.uuid4(), user=people.learner, question_id=question_id, module=module, course=trained,
@@ -221,7 +221,7 @@ def test_once_every_module_is_done_the_review_is_the_module_studied_longest_ago(
     from adaptive.decisions import belief_from_row
     from adaptive.structure import course_structure
 
-    mastery = {skill: 0.99 for skill in course_structure(trained).skills}
+    mastery = dict.fromkeys(course_structure(trained).skills, 0.99)
     decision = decide_module(people.learner.pk, trained, belief_from_row(None), mastery=mastery, peak=mastery,
                              response_id=None, source=Decision.WEB, fixed=False)
     assert decision.decision_kind == "review" and decision.module_id == modules[1].pk
@@ -240,7 +240,7 @@ def test_a_learner_going_round_two_modules_is_moved_on_with_the_prerequisite_rel
     data, tables, averages = list(trained.modules.order_by("order"))[:3]
     assert (data.title, tables.title) == ("What is data?", "Reading tables")
     stuck = {"data-types": 0.80, "reading-tables": 0.55}
-    mastery = {skill: 0.2 for skill in course_structure(trained).skills} | stuck
+    mastery = dict.fromkeys(course_structure(trained).skills, 0.2) | stuck
     now = timezone.now()
     # What is data? and Reading tables in turn, four times, with the model's picture unchanged after each.
     for number, (days_ago, module) in enumerate(zip((8, 6, 4, 2), (data, tables, data, tables)), start=1):

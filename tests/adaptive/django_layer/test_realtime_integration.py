@@ -17,8 +17,8 @@ from lms.learning.models import QuizAttempt, Response
 from lms.learning.services import quiz_attempt_start
 from lms.learning.simulation import simulated_answer
 from lms.learning.tasks import reconcile_learner_states
-from tests.lms.next_step import follow_next_step
 from tests.lms.integration.worker import running_worker, wait_for
+from tests.lms.next_step import follow_next_step
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
