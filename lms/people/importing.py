@@ -223,8 +223,8 @@ def people_import_plan(*, rows: Iterable[PersonRow]) -> ImportPlan:
         return LEARNER if key in first_row else None
 
     managing: dict[str, set[str]] = {}
-    for username, team_name in Team.managers.through.objects.annotate(lowered=Lower("user__username")).filter(
-            lowered__in=sorted(managers_named)).values_list("lowered", "team__name"):
+    for username, team_name in User.objects.annotate(lowered=Lower("username")).filter(
+            lowered__in=sorted(managers_named), managed_teams__isnull=False).values_list("lowered", "managed_teams__name"):
         managing.setdefault(username, set()).add(team_name)
 
     plans = [_plan_row(row, existing, first_row, teams, role_after_import, managing) for row in rows]

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.http import HttpRequest, HttpResponse
@@ -42,7 +42,6 @@ from lms.people.scim_filters import PathwiseGroupFilter, PathwiseUserFilter
 from lms.people.services import scim_token_authenticate
 from lms.text import text_problem
 
-User = get_user_model()
 
 USER_SCHEMA_PREFIX = constants.SchemaURI.USER + ":"
 GROUP_SCHEMA_PREFIX = constants.SchemaURI.GROUP + ":"
@@ -159,6 +158,7 @@ class ScimUser(SCIMUser):
 
     id_field = "pk"
     ATTR_MAP = PathwiseUserFilter.attr_map
+    obj: User  # django-scim2's adapter holds the row it represents (unsaved for a new account)
 
     def __init__(self, obj: Any, request: HttpRequest | None = None) -> None:
         super().__init__(obj, request)
@@ -274,6 +274,7 @@ class ScimGroup(SCIMGroup):
 
     id_field = "pk"
     ATTR_MAP = PathwiseGroupFilter.attr_map
+    obj: Team  # django-scim2's adapter holds the row it represents (unsaved for a new team)
 
     def __init__(self, obj: Any, request: HttpRequest | None = None) -> None:
         super().__init__(obj, request)
@@ -306,9 +307,11 @@ class ScimGroup(SCIMGroup):
         self.pending = {"name": name, "members": self._users(_member_ids(d.get("members") or []))}
 
     def save(self) -> None:
-        name = self.pending.get("name")
+        name: str | None = self.pending.get("name")
         try:
             if self.obj.pk is None:
+                if not name:
+                    raise _bad('"displayName" is required')
                 self.obj = team_create(name=name, slug=_free_team_slug(name))
             elif name and name != self.obj.name:
                 self.obj = team_update(team=self.obj, name=name)

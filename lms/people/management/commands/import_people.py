@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -36,8 +36,11 @@ class Command(BaseCommand):
             if dry_run:
                 plan = people_import_plan(rows=rows)
             else:
-                bar = {"desc": "importing", "unit": "person", "disable": None, "mininterval": 1.0, "file": self.stderr._out}
-                plan = people_import(rows=rows, progress=lambda items: tqdm(items, **bar))
+                # The stream under Django's OutputWrapper, which would end each of tqdm's redraws with a
+                # newline; django-stubs leaves that private attribute out.
+                out = cast(TextIO, self.stderr._out)
+                plan = people_import(rows=rows, progress=lambda items: tqdm(
+                    items, desc="importing", unit="person", disable=None, mininterval=1.0, file=out))
         except PeopleFileInvalid as exc:
             raise CommandError(f"{file}: " + "; ".join(exc.errors) + ". Nothing was imported.",
                                returncode=REFUSED_EXIT) from None
