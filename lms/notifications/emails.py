@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core import signing
@@ -20,7 +21,7 @@ from lms.notifications.selectors import has_completed, learners_of, overdue_in_t
 
 UNSUBSCRIBE_SALT = "lms.notifications.unsubscribe"
 # The EmailSettings field each kind of email is turned off by.
-TOPIC_OF = {Email.ASSIGNED: "assignments", Email.DUE_SOON: "assignments", Email.DUE_TOMORROW: "assignments",
+TOPIC_OF: dict[str, str] = {Email.ASSIGNED: "assignments", Email.DUE_SOON: "assignments", Email.DUE_TOMORROW: "assignments",
             Email.OVERDUE: "assignments", Email.DIGEST: "team_digest"}
 TOPIC_NAMES = {"assignments": gettext_lazy("emails about modules assigned to you and their due dates"),
                "team_digest": gettext_lazy("the digest of overdue work in the teams you manage")}
@@ -133,7 +134,7 @@ def _about_assignment(email: Email, today: date, context: dict[str, object]) -> 
 
 
 def _digest(email: Email, today: date, context: dict[str, object]) -> str | None:
-    teams = []
+    teams: list[dict[str, Any]] = []
     for team in Team.objects.filter(managers=email.recipient).order_by("name"):
         rows = overdue_in_team(team, today)
         if rows:

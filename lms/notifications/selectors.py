@@ -84,7 +84,7 @@ def dues_between(first: date, last: date, *, created_before: datetime) -> list[D
 
 def learners_of(assignment: Assignment) -> list[User]:
     """Who an assignment is for: its learner, or every member of its team."""
-    if assignment.learner_id:
+    if assignment.learner is not None:
         return [assignment.learner]
     return list(User.objects.filter(teams=assignment.team_id).order_by("pk"))
 

@@ -111,7 +111,7 @@ def digests_create(*, today: date, frequency: str) -> list[int]:
     period = today - timedelta(days=today.weekday()) if frequency == "weekly" else today
     rows = []
     for manager in digest_recipients():
-        teams = manager.managed_teams.all()  # type: ignore[attr-defined]
+        teams = manager.managed_teams.all()
         if any(overdue_in_team(team, today) for team in teams):
             rows.append(Email(recipient=manager, kind=Email.DIGEST, period=period))
     Email.objects.bulk_create(rows, ignore_conflicts=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
@@ -28,8 +28,8 @@ STALE_AFTER = timedelta(hours=1)
 
 
 @shared_task(bind=True, max_retries=EMAIL_RETRIES, acks_late=True, soft_time_limit=60, time_limit=90)
-def send_email(self, email_id: int) -> str:  # type: ignore[no-untyped-def]
-    final = self.request.retries >= self.max_retries
+def send_email(self: Task[[int], str], email_id: int) -> str:
+    final = self.request.retries >= EMAIL_RETRIES
     try:
         return email_send(email_id=email_id, final_attempt=final)
     except TransientEmailError as exc:

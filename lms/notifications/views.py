@@ -27,7 +27,7 @@ def _account(anchor: str) -> HttpResponse:
 @login_required
 @require_POST
 def email_settings_save(request: AuthenticatedHttpRequest) -> HttpResponse:
-    manages = request.user.managed_teams.exists()  # type: ignore[union-attr]
+    manages = request.user.managed_teams.exists()
     form = EmailSettingsForm(request.POST, manages_teams=manages)
     form.is_valid()  # two check boxes: an unticked or missing box is "off", never an error
     email_settings_update(user=request.user, assignments=form.cleaned_data["assignments"],

@@ -78,6 +78,12 @@ def export_module_completions(user: User) -> list[dict[str, Any]]:
             .order_by("completed_at")]
 
 
+def _id_text(value: object) -> str | None:
+    """A nullable id (a UUID) as text. django-stubs types the ids of a nullable foreign key in
+    ``values()`` as never None, hence ``object``."""
+    return None if value is None else str(value)
+
+
 def export_answers(user: User) -> Iterator[dict[str, Any]]:
     responses = (Response.objects.filter(user=user).order_by("created", "id")
                  .values("id", "created", "shown_at", "course__slug", "module__slug", "quiz_attempt_id",
@@ -87,7 +93,8 @@ def export_answers(user: User) -> Iterator[dict[str, Any]]:
     for r in responses.iterator(chunk_size=CHUNK):
         row = {
             "id": r["id"], "answered": r["created"], "shown": r["shown_at"], "course": r["course__slug"],
-            "module": r["module__slug"], "quiz_attempt": str(r["quiz_attempt_id"]) if r["quiz_attempt_id"] else None,
+            "module": r["module__slug"],
+            "quiz_attempt": _id_text(r["quiz_attempt_id"]),
             "question": r["question__key"], "question_text": r["question__stem"], "answer": r["answer"],
             "correct": r["is_correct"], "score": r["score"], "time_taken_ms": r["time_taken_ms"],
             "attempt_number": r["attempt_number"],
@@ -122,7 +129,7 @@ def export_decisions(user: User) -> Iterator[dict[str, Any]]:
     for d in decisions.iterator(chunk_size=CHUNK):
         yield {
             "decided": d["created"], "kind": d["kind"], "course": d["course__slug"], "after_answer": d["response_id"],
-            "quiz_attempt": str(d["quiz_attempt_id"]) if d["quiz_attempt_id"] else None,
+            "quiz_attempt": _id_text(d["quiz_attempt_id"]),
             "question": d["question__key"], "module": d["module__slug"], "quiz_ends": d["stop"] or None,
             "decision": d["decision_kind"], "reason": d["reason"], "candidates": d["candidates"],
             "mastery": d["mastery"], "source": d["source"],
@@ -148,7 +155,7 @@ def export_assignments(user: User) -> list[dict[str, Any]]:
     rows = assignments_of(user).select_related("module__course", "team", "assigned_by").order_by("created", "id")
     return [{
         "course": a.module.course.slug, "module": a.module.slug, "module_title": a.module.title, "due": a.due,
-        "to": "you" if a.learner_id else f"team {a.team.name}", "assigned": a.created,
+        "to": f"team {a.team.name}" if a.team is not None else "you", "assigned": a.created,
         "assigned_by": a.assigned_by.get_username() if a.assigned_by else None,
     } for a in rows]
 
