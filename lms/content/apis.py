@@ -429,7 +429,7 @@ class QuestionLearnerOutput(serializers.Serializer):
             ref_name = "LearnerChoice"
 
     key = serializers.CharField()
-    type = serializers.ChoiceField(choices=Question.TYPES)
+    type = serializers.ChoiceField(choices=Question.Type.choices)
     stem = serializers.CharField(help_text="Markdown.")
     difficulty = serializers.IntegerField()
     skills = RelatedSlugsField()
@@ -507,7 +507,7 @@ class QuestionInput(serializers.Serializer):
         KEY_RE, max_length=100, validators=[UniqueValidator(queryset=Question.objects.all())],
         help_text="Letters, digits, '.', '_' and '-', as in course packages.",
     )
-    type = serializers.ChoiceField(choices=Question.TYPES)
+    type = serializers.ChoiceField(choices=Question.Type.choices)
     stem = serializers.CharField(help_text="Markdown.")
     explanation = serializers.CharField(help_text="Markdown, shown after the learner answers.")
     difficulty = serializers.IntegerField(min_value=1, max_value=5, required=False, default=3)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 SLUG_HELP = "Lowercase letters, digits and hyphens; used in addresses and course packages."
 
@@ -62,23 +63,20 @@ class Course(models.Model):
 class Question(models.Model):
     """One item of the bank. Questions are reused across modules, never copied."""
 
-    SINGLE = "single_choice"
-    MULTIPLE = "multiple_choice"
-    TRUE_FALSE = "true_false"
-    NUMERIC = "numeric"
-    SHORT_TEXT = "short_text"
-    TYPES = [
-        (SINGLE, "Single choice"),
-        (MULTIPLE, "Multiple choice"),
-        (TRUE_FALSE, "True / false"),
-        (NUMERIC, "Numeric"),
-        (SHORT_TEXT, "Short text"),
-    ]
-    CHOICE_TYPES = (SINGLE, MULTIPLE)
+    class Type(models.TextChoices):
+        SINGLE = "single_choice", _("Single choice")
+        MULTIPLE = "multiple_choice", _("Multiple choice")
+        TRUE_FALSE = "true_false", _("True / false")
+        NUMERIC = "numeric", _("Numeric")
+        SHORT_TEXT = "short_text", _("Short text")
+
+    SINGLE, MULTIPLE, TRUE_FALSE, NUMERIC, SHORT_TEXT = (
+        Type.SINGLE, Type.MULTIPLE, Type.TRUE_FALSE, Type.NUMERIC, Type.SHORT_TEXT)
+    CHOICE_TYPES = (Type.SINGLE, Type.MULTIPLE)
 
     key = models.CharField(max_length=100, unique=True,
                            help_text="Identifies the question in every course and package.")
-    type = models.CharField(max_length=20, choices=TYPES)
+    type = models.CharField(max_length=20, choices=Type.choices)
     stem = models.TextField(help_text="Markdown.")
     explanation = models.TextField(help_text="Markdown, shown after the learner answers.")
     difficulty = models.PositiveSmallIntegerField(
@@ -192,10 +190,12 @@ class SkillSuggestion(models.Model):
     (``adaptive.tagging.skill_suggestions_approve``); see docs/skill-tagging.md.
     """
 
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    STATUSES = [(PENDING, "Pending"), (APPROVED, "Approved"), (REJECTED, "Rejected")]
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    PENDING, APPROVED, REJECTED = Status.PENDING, Status.APPROVED, Status.REJECTED
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="skill_suggestions")
     skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="suggestions")
@@ -203,7 +203,7 @@ class SkillSuggestion(models.Model):
     rank = models.PositiveSmallIntegerField(default=1, help_text="1 for the tagger's first choice.")
     source = models.CharField(max_length=40, help_text="What asked for it: a course import, a GIFT import, "
                                                        "the suggest_skills command.")
-    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
     created = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.CharField(max_length=150, blank=True, help_text="Username of the admin who decided.")

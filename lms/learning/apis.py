@@ -75,7 +75,7 @@ class EnrollmentListApi(APIView):
                       "anyone; learners: only themselves.",
         )
         path = serializers.ChoiceField(
-            choices=Enrollment.PATHS, required=False,
+            choices=Enrollment.Path.choices, required=False,
             help_text="Managers and admins: put a new enrolment on this path. Left out, the path is drawn from the "
                       "course's control share. An existing enrolment keeps its path.",
         )
@@ -88,7 +88,7 @@ class EnrollmentListApi(APIView):
         user = serializers.IntegerField(source="user_id")
         username = serializers.CharField(source="user.username")
         course = CourseRef()
-        path = serializers.ChoiceField(choices=Enrollment.PATHS,
+        path = serializers.ChoiceField(choices=Enrollment.Path.choices,
                                        help_text="Adaptive, or the course's fixed order (the control group).")
         created = serializers.DateTimeField()
         completed_at = serializers.DateTimeField(allow_null=True)

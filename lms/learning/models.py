@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lms.content.models import Course, Module, Question
 
@@ -13,13 +14,15 @@ class Enrollment(models.Model):
     """A learner taking a course. Progress fields are a summary kept fresh by a background task
     from the response log, which stays the source of truth."""
 
-    ADAPTIVE = "adaptive"
-    FIXED = "fixed"
-    PATHS = [(ADAPTIVE, "Adaptive"), (FIXED, "Fixed course order (control group)")]
+    class Path(models.TextChoices):
+        ADAPTIVE = "adaptive", _("Adaptive")
+        FIXED = "fixed", _("Fixed course order (control group)")
+
+    ADAPTIVE, FIXED = Path.ADAPTIVE, Path.FIXED
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
-    path = models.CharField(max_length=10, choices=PATHS, default=ADAPTIVE,
+    path = models.CharField(max_length=10, choices=Path.choices, default=Path.ADAPTIVE,
                             help_text="Drawn at enrolment from the course's control share; never changes.")
     created = models.DateTimeField(default=timezone.now, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -55,13 +58,15 @@ class QuizAttempt(models.Model):
     """One pass through a module's quiz. The questions are fixed when the attempt starts so that
     a reload or a second tab shows the same quiz."""
 
-    MODULE = "module"
-    PLACEMENT = "placement"
-    KINDS = [(MODULE, "Module quiz"), (PLACEMENT, "Placement check")]
+    class Kind(models.TextChoices):
+        MODULE = "module", _("Module quiz")
+        PLACEMENT = "placement", _("Placement check")
+
+    MODULE, PLACEMENT = Kind.MODULE, Kind.PLACEMENT
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
-    kind = models.CharField(max_length=10, choices=KINDS, default=MODULE)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MODULE)
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="attempts")
     module = models.ForeignKey(Module, null=True, blank=True, on_delete=models.CASCADE, related_name="attempts",
                                help_text="The module of a module quiz; empty for a placement check.")

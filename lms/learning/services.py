@@ -61,8 +61,8 @@ def enrollment_create(*, user: User, course: Course, path: str | None = None) ->
     """
     if not course.published:
         raise NotAllowed(_("this course is not open for enrolment"))
-    if path is not None and path not in dict(Enrollment.PATHS):
-        raise ValueError(f"unknown path {path!r}; expected one of {', '.join(dict(Enrollment.PATHS))}")
+    if path is not None and path not in Enrollment.Path.values:
+        raise ValueError(f"unknown path {path!r}; expected one of {', '.join(Enrollment.Path.values)}")
     enrollment, _created = Enrollment.objects.get_or_create(
         user=user, course=course,
         defaults={"modules_total": course.modules.count(), "path": path or enrollment_draw_path(course=course)},

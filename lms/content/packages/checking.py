@@ -21,7 +21,7 @@ from lms.content.skills import cycle_message, find_cycle, prerequisite_edges
 FORMAT = "pathwise-course/1"
 INLINE_IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?(images/[^)\s>]+)")
 
-QUESTION_TYPES = [code for code, _label in Question.TYPES]
+QUESTION_TYPES = list(Question.Type.values)
 
 COURSE_FIELDS = {"format", "slug", "title", "summary", "description", "published", "target_success",
                  "mastery_threshold", "control_share", "skills", "modules"}
