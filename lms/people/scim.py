@@ -42,7 +42,6 @@ from lms.people.scim_filters import PathwiseGroupFilter, PathwiseUserFilter
 from lms.people.services import scim_token_authenticate
 from lms.text import text_problem
 
-
 USER_SCHEMA_PREFIX = constants.SchemaURI.USER + ":"
 GROUP_SCHEMA_PREFIX = constants.SchemaURI.GROUP + ":"
 MEMBER_FILTER_RE = re.compile(r'^members\[\s*value\s+eq\s+"([^"]*)"\s*\]$', re.IGNORECASE)
