@@ -19,7 +19,9 @@ class DeepLinkChoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self._courses = {course.pk: course for course in courses}
         self._modules = {module.pk: module for course in courses for module in course.modules.all()}
-        self.fields["choice"].choices = (
+        choice = self.fields["choice"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = (
             [(f"course:{pk}", course.title) for pk, course in self._courses.items()]
             + [(f"module:{pk}", module.title) for pk, module in self._modules.items()])
 

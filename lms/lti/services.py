@@ -22,7 +22,7 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
-from pylti1p3.message_launch import MessageLaunch
+from pylti1p3.contrib.django import DjangoMessageLaunch
 from pylti1p3.names_roles import NamesRolesProvisioningService
 
 from lms.accounts.models import LEARNER, MANAGER, Team
@@ -121,7 +121,7 @@ def platform_account_for(*, platform: Platform, subject: str, profile: dict[str,
 
 
 @transaction.atomic
-def launch_accept(*, platform: Platform, launch_claims: dict[str, Any], launch: MessageLaunch) -> LaunchResult:
+def launch_accept(*, platform: Platform, launch_claims: dict[str, Any], launch: DjangoMessageLaunch) -> LaunchResult:
     """Act on a resource-link or deep-linking launch already checked by pylti1p3 (signature, expiry,
     registration, deployment): refuse a nonce seen before, sign in the linked account (made on the
     first launch), enrol a learner in the course it opens, remember the grade column, and for an
@@ -158,7 +158,8 @@ def launch_accept(*, platform: Platform, launch_claims: dict[str, Any], launch: 
             raise LaunchRefused(gettext("You cannot take this course: %(why)s.") % {"why": exc}) from None
         ags = c.section(launch_claims, c.AGS_ENDPOINT)
         lineitem = ags.get("lineitem")
-        scopes = ags.get("scope") if isinstance(ags.get("scope"), list) else []
+        scope = ags.get("scope")
+        scopes = scope if isinstance(scope, list) else []
         if isinstance(lineitem, str) and lineitem and c.AGS_SCORE_SCOPE in scopes:
             link, _ = GradeLink.objects.update_or_create(
                 platform=platform, lineitem_url=lineitem, user=user,
@@ -178,7 +179,7 @@ def launch_accept(*, platform: Platform, launch_claims: dict[str, Any], launch: 
     return LaunchResult(user, course, module, created, grade_link_id, context_id)
 
 
-def deep_link_jwt(*, launch: MessageLaunch, course: Course, module: Module | None, site_url: str) -> str:
+def deep_link_jwt(*, launch: DjangoMessageLaunch, course: Course, module: Module | None, site_url: str) -> str:
     """The signed LtiDeepLinkingResponse placing a course or module: an LTI resource link whose launch
     names it in custom parameters (and whose address is its Pathwise page), with a grade column."""
     title = f"{course.title}: {module.title}" if module is not None else course.title
@@ -216,7 +217,7 @@ def grade_link_send(*, grade_link_id: int) -> bool:
              .set_activity_progress("Completed" if score.completed else "InProgress")
              .set_grading_progress("FullyGraded"))
     service = AssignmentsGradesService(service_connector(link.platform),
-                                       {"scope": link.scopes, "lineitem": link.lineitem_url})  # type: ignore[typeddict-item]
+                                       {"scope": link.scopes, "lineitem": link.lineitem_url})
     try:
         service.put_grade(grade)
     except (LtiException, requests.RequestException) as exc:
@@ -253,7 +254,7 @@ def context_roster_sync(*, context_id: int) -> Team | None:
     if ctx is None or not ctx.memberships_url or not ctx.platform.is_active:
         return None
     service = NamesRolesProvisioningService(service_connector(ctx.platform),
-                                            {"context_memberships_url": ctx.memberships_url})  # type: ignore[typeddict-item]
+                                            {"context_memberships_url": ctx.memberships_url})
     try:
         members = service.get_members()
     except (LtiException, requests.RequestException) as exc:
@@ -264,7 +265,9 @@ def context_roster_sync(*, context_id: int) -> Team | None:
         return None
     with transaction.atomic():
         team = _team_for(ctx)
-        learners, managers, gone = [], list(ctx.instructors.all()), []
+        learners: list[User] = []
+        gone: list[User] = []
+        managers = list(ctx.instructors.all())
         for member in members:
             subject = str(member.get("user_id") or "")
             if not subject:

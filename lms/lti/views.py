@@ -61,8 +61,8 @@ def _reason(exc: Exception) -> str:
 def _refused(request: HttpRequest, reason: str, status: int = 403) -> HttpResponse:
     response = render(request, "lti/refused.html", {"reason": reason}, status=status)
     # A page with nothing to click on: any platform may show it in its frame, so the person sees why.
-    response._csp_replace = {"frame-ancestors": ["*"]}  # type: ignore[attr-defined]
-    response.xframe_options_exempt = True  # type: ignore[attr-defined]
+    response._csp_replace = {"frame-ancestors": ["*"]}  # type: ignore[attr-defined]  # django-csp reads it
+    response.xframe_options_exempt = True
     return response
 
 
