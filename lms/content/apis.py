@@ -226,7 +226,7 @@ class CourseDetailOutput(CourseOutput):
     @extend_schema_field(ModuleSummary(many=True))
     def get_modules(self, course: Course) -> list[dict[str, Any]]:
         modules = course.modules.annotate(question_count=Count("module_questions")).order_by("order", "id")
-        return self.ModuleSummary(modules, many=True).data
+        return serializers.ListSerializer(modules, child=self.ModuleSummary()).data
 
 
 class CourseInput(serializers.Serializer):
@@ -442,10 +442,7 @@ class QuestionOutput(QuestionLearnerOutput):
     class Meta:
         ref_name = "Question"
 
-    class ChoiceSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        text = serializers.CharField()
-        order = serializers.IntegerField()
+    class ChoiceSerializer(QuestionLearnerOutput.ChoiceSerializer):
         is_correct = serializers.BooleanField()
         feedback = serializers.CharField()
 

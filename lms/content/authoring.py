@@ -8,6 +8,7 @@ choice ids (kept in learners' answers) survive an edit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +60,10 @@ class QuestionAuthorForm(forms.Form):
     key = forms.CharField(max_length=100, label=gettext_lazy("Key"),
                           help_text=gettext_lazy("Names the question in every course and package: letters, digits, "
                                                  "dots, hyphens and underscores."))
-    type = forms.ChoiceField(label=gettext_lazy("Type"))
+    type = forms.ChoiceField(label=gettext_lazy("Type"), choices=[
+        (Question.SINGLE, gettext_lazy("Single choice")), (Question.MULTIPLE, gettext_lazy("Multiple choice")),
+        (Question.TRUE_FALSE, gettext_lazy("True or false")), (Question.NUMERIC, gettext_lazy("Number")),
+        (Question.SHORT_TEXT, gettext_lazy("Short text"))])
     stem = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label=gettext_lazy("Question"),
                            help_text=gettext_lazy("Markdown, as in the module's text."))
     explanation = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label=gettext_lazy("Explanation"),
@@ -71,7 +75,8 @@ class QuestionAuthorForm(forms.Form):
                                             label=gettext_lazy("Skills it trains"))
     true_false_answer = forms.TypedChoiceField(
         required=False, label=gettext_lazy("Correct answer"), empty_value=None,
-        coerce=lambda value: value == "true", choices=[])
+        coerce=lambda value: value == "true",
+        choices=[("", gettext_lazy("Choose…")), ("true", gettext_lazy("True")), ("false", gettext_lazy("False"))])
     numeric_answer = forms.FloatField(required=False, label=gettext_lazy("Correct answer"))
     numeric_tolerance = forms.FloatField(required=False, min_value=0, initial=0,
                                          label=gettext_lazy("Accepted difference"),
@@ -87,18 +92,16 @@ class QuestionAuthorForm(forms.Form):
                 "key": question.key, "type": question.type, "stem": question.stem,
                 "explanation": question.explanation, "difficulty": question.difficulty,
                 "skills": list(question.skills.all()),
-                "true_false_answer": {True: "true", False: "false"}.get(question.true_false_answer, ""),
+                "true_false_answer": {True: "true", False: "false", None: ""}[question.true_false_answer],
                 "numeric_answer": question.numeric_answer, "numeric_tolerance": question.numeric_tolerance,
                 "accepted_answers": "\n".join(question.accepted_answers), "case_sensitive": question.case_sensitive,
             }
         super().__init__(*args, **kwargs)
         self.module = module
         self.question = question
-        self.fields["type"].choices = [(Question.SINGLE, _("Single choice")), (Question.MULTIPLE, _("Multiple choice")),
-                                       (Question.TRUE_FALSE, _("True or false")), (Question.NUMERIC, _("Number")),
-                                       (Question.SHORT_TEXT, _("Short text"))]
-        self.fields["true_false_answer"].choices = [("", _("Choose…")), ("true", _("True")), ("false", _("False"))]
-        self.fields["skills"].queryset = skills_offered(module, question)
+        skills = self.fields["skills"]
+        assert isinstance(skills, forms.ModelMultipleChoiceField)
+        skills.queryset = skills_offered(module, question)
         if question is not None:
             self.fields["key"].disabled = True  # learners' answers and packages refer to it
         for name, message in (("key", _("Give the question a key.")), ("stem", _("Write the question.")),
@@ -180,11 +183,11 @@ class QuestionPreview:
     type: str
     stem_html: str
     explanation_html: str
-    choices: list[dict[str, Any]] = field(default_factory=list)
+    choices: Sequence[Mapping[str, Any]] = field(default_factory=list)
     correct_text: str = ""
 
 
-def question_preview(module: Module, values: dict[str, Any], choices: list[dict[str, Any]]) -> QuestionPreview:
+def question_preview(module: Module, values: dict[str, Any], choices: Sequence[Mapping[str, Any]]) -> QuestionPreview:
     images = image_urls_for(module)
     qtype = values.get("type") or Question.SINGLE
     correct = ""
@@ -257,7 +260,9 @@ class ModuleAuthorForm(forms.Form):
         self.course = course
         self.module = module
         wanted = Q(courses=course.pk) | (Q(modules=module.pk) if module is not None else Q(pk__in=[]))
-        self.fields["skills"].queryset = Skill.objects.filter(wanted).distinct().order_by("name")
+        skills = self.fields["skills"]
+        assert isinstance(skills, forms.ModelMultipleChoiceField)
+        skills.queryset = Skill.objects.filter(wanted).distinct().order_by("name")
         for name, message in (("title", _("Give the module a title.")),
                               ("slug", _("Give the module an address name.")),
                               ("body", _("Write the module's text."))):

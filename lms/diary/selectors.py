@@ -148,7 +148,7 @@ def entry_readable_by(viewer: AnyUser, entry_id: int) -> DiaryEntry | None:
 
 def shared_entries_visible_to(viewer: AnyUser) -> QuerySet[DiaryEntry]:
     """Entries other learners in ``viewer``'s scope chose to share."""
-    if not is_staff_role(viewer):
+    if not viewer.is_authenticated or not is_staff_role(viewer):
         return DiaryEntry.objects.none()
     return (DiaryEntry.objects.filter(shared_with_managers=True, user__in=learners_visible_to(viewer))
             .exclude(user=viewer).select_related("user", "module__course"))

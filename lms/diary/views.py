@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -83,7 +84,7 @@ def entry_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                 messages.success(request, _("Saved in your diary."))
             return redirect("diary")
     else:
-        initial = {"submission_id": uuid.uuid4()}
+        initial: dict[str, Any] = {"submission_id": uuid.uuid4()}
         if module is not None:
             initial["studied"] = f"{module.title} ({module.course.title})"
         form = DiaryEntryForm(initial=initial, skills=skills)
@@ -111,7 +112,7 @@ def entry_share(request: AuthenticatedHttpRequest, entry_id: int) -> HttpRespons
     form = ShareForm(request.POST)
     form.is_valid()  # an unchecked box is "not shared"; nothing else can be wrong
     diary_entry_share(entry=entry, shared=form.cleaned_data.get("shared", False))
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "diary/share_toggle.html", {"entry": entry})
     messages.success(request, _("Shared with your managers.") if entry.shared_with_managers else _("Only you can read it now."))
     return redirect("diary_entry", entry_id=entry.pk)
@@ -129,7 +130,7 @@ def diary_export(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def prompt_dismiss(request: AuthenticatedHttpRequest) -> HttpResponse:
     diary_prompt_dismiss(user=request.user, day=selectors.today())
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return HttpResponse("")
     return redirect("dashboard")
 
@@ -140,7 +141,8 @@ def team_diaries(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not is_staff_role(request.user):
         raise Http404("No such page")
     counts = selectors.diary_counts_for(request.user)
-    keeping = sorted((row for row in counts if row.entries), key=lambda row: row.last_entry, reverse=True)
+    last_entries = [(row.last_entry, row) for row in counts if row.entries and row.last_entry is not None]
+    keeping = [row for _last, row in sorted(last_entries, key=lambda pair: pair[0], reverse=True)]
     ctx = {
         "counts": counts,
         "keeping": keeping,

@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from pylti1p3.assignments_grades import AssignmentsGradesService
+from pylti1p3.contrib.django import DjangoMessageLaunch
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
-from pylti1p3.contrib.django import DjangoMessageLaunch
 from pylti1p3.names_roles import NamesRolesProvisioningService
 
 from lms.accounts.models import LEARNER, MANAGER, Team
