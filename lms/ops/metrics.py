@@ -12,7 +12,10 @@ leaves them out instead of failing the scrape:
 
 - ``pathwise_queue_depth{queue}`` and ``pathwise_broker_up``;
 - ``pathwise_training_runs_total{outcome}`` (finished runs) and ``pathwise_training_runs_active{status}``;
-- ``pathwise_champion_version``: the champion's registry id, 0 while the interpretable fallback serves.
+- ``pathwise_champion_version``: the champion's registry id, 0 while the interpretable fallback serves;
+- ``pathwise_answers_unprocessed`` and ``pathwise_oldest_unprocessed_answer_seconds``: answers whose
+  after-answer work (the progress summary) has not run yet, and the age of the oldest: the lag that
+  reconciliation catches up when a broker or worker was down.
 
 Under gunicorn or a prefork Celery worker, set ``PROMETHEUS_MULTIPROC_DIR`` so that every process
 writes its counts where the scrape reads them (docs/deployment.md).
@@ -28,8 +31,9 @@ from typing import Any
 from celery.signals import worker_init, worker_process_shutdown
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import Count
+from django.db.models import Count, Min
 from django.dispatch import receiver
+from django.utils import timezone
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -141,10 +145,26 @@ def _registry_metrics() -> Iterator[Metric]:
     yield active
 
 
+def _lag_metrics() -> Iterator[Metric]:
+    try:
+        # processed_at is indexed, and null only on answers still waiting for a worker.
+        waiting = Response.objects.filter(processed_at__isnull=True).aggregate(n=Count("id"), oldest=Min("created"))
+    except DatabaseError:
+        logger.warning("could not read the unprocessed answers for metrics", exc_info=True)
+        return
+    yield GaugeMetricFamily("pathwise_answers_unprocessed",
+                            "Answers whose after-answer work (progress summary) has not run yet.", value=waiting["n"])
+    age = (timezone.now() - waiting["oldest"]).total_seconds() if waiting["oldest"] is not None else 0.0
+    yield GaugeMetricFamily("pathwise_oldest_unprocessed_answer_seconds",
+                            "Age of the oldest answer still waiting for a worker; 0 when none waits.",
+                            value=max(0.0, age))
+
+
 class ScrapeTimeCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         yield from _queue_metrics()
         yield from _registry_metrics()
+        yield from _lag_metrics()
 
 
 SCRAPE_TIME = CollectorRegistry(auto_describe=False)

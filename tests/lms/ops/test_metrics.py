@@ -4,17 +4,20 @@ scraped (queue depths from the real broker, tolerant of its outage)."""
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from adaptive.models import Decision, TrainingRun
 from adaptive.tasks import noop
 from lms.celery import app
 from lms.content.models import Question
-from lms.learning.models import QuizAttempt
+from lms.learning.models import QuizAttempt, Response
 from tests.lms.conftest import client_for
 from tests.lms.factories import CourseFactory, ModuleFactory, QuestionFactory, SkillFactory, add_to_quiz
 from tests.lms.ops.test_health import broker_down  # noqa: F401 - a fixture
@@ -93,6 +96,23 @@ def test_it_reads_the_queues_the_registry_and_training_runs_when_scraped() -> No
     assert value(samples, "pathwise_champion_version") == 0  # the interpretable fallback serves
     assert value(samples, "pathwise_training_runs_total", outcome="failed") == 1
     assert value(samples, "pathwise_training_runs_active", status="queued") == 1
+
+
+def test_it_reports_the_answers_still_waiting_for_a_worker(people, quiz_module) -> None:
+    samples = scrape()
+    assert value(samples, "pathwise_answers_unprocessed") == 0
+    assert value(samples, "pathwise_oldest_unprocessed_answer_seconds") == 0
+    # Two answers stored while no worker ran (the test's transaction never commits, so nothing is
+    # queued), the older one five minutes ago.
+    question = quiz_module.quiz_questions()[0]
+    for minutes in (5, 1):
+        Response.objects.create(user=people.learner, question=question, module=quiz_module, course=quiz_module.course,
+                                answer=question.choices.first().pk, is_correct=False, score=0.0,
+                                submission_id=uuid.uuid4(), attempt_number=1,
+                                created=timezone.now() - timedelta(minutes=minutes))
+    samples = scrape()
+    assert value(samples, "pathwise_answers_unprocessed") == 2
+    assert 300 <= value(samples, "pathwise_oldest_unprocessed_answer_seconds") < 400
 
 
 def test_it_still_answers_when_the_broker_is_down(broker_down) -> None:  # noqa: F811 - the fixture
