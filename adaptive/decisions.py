@@ -128,9 +128,7 @@ def decide_question(attempt: Quiz, belief: Belief, *, answers: list[AttemptAnswe
     if belief.model is None or fixed:
         why = ("This course follows a fixed order for you." if belief.model is not None
                else "No learner model is trained yet, so questions follow the module's order.")
-        base["model_version"] = None
-        return _store(Decision(**base, question_id=pool[0], reason=f"Next question in the module's order. {why}",
-                               reason_code="question_in_order"))
+        return _question_in_order(base, pool[0], why)
 
     model, state = belief.model, belief.state
     assert state is not None
@@ -139,6 +137,8 @@ def decide_question(attempt: Quiz, belief: Belief, *, answers: list[AttemptAnswe
     now = timezone.now()  # a model that sees elapsed time predicts what the learner still knows now
     predicted = model.predict(state, [item_id(structure.question_keys[q]) for q in ids], at=now,
                               infos=[structure.info(q) for q in ids])
+    if not registry.outputs_finite(predicted, what=f"the questions of user {attempt.user_id}", version=belief.version):
+        return _question_in_order(base, pool[0], _NO_FINITE_PREDICTION)
     candidates = [QuestionCandidate(q, float(p), structure.question_skills.get(q, ())) for q, p in zip(ids, predicted)]
     names = structure.skill_names
     if attempt.is_placement:
@@ -156,6 +156,9 @@ def decide_question(attempt: Quiz, belief: Belief, *, answers: list[AttemptAnswe
         if mastery is None or not set(module_skills) <= set(mastery):
             mastery = dict(zip(module_skills, map(float, model.predict_skills(state, module_skills, at=now))))
         mastery = {skill: mastery[skill] for skill in module_skills}  # the quiz ends on its module's skills
+        if not registry.outputs_finite(mastery.values(), what=f"the mastery of user {attempt.user_id}",
+                                       version=belief.version):
+            return _question_in_order(base, pool[0], _NO_FINITE_PREDICTION)
         decision = choose_next_question(
             candidates, asked=asked, module_mastery=mastery, skill_names=names,
             target_success=course.target_success, mastery_threshold=course.mastery_threshold,
@@ -163,6 +166,16 @@ def decide_question(attempt: Quiz, belief: Belief, *, answers: list[AttemptAnswe
         reason, code, params = decision.reason, decision.code, decision.params
     return _store(Decision(**base, question_id=decision.question, stop=decision.stop or "", reason=reason[:300],
                            reason_code=code, reason_params=dict(params), candidates=_scored_json(decision.candidates)))
+
+
+_NO_FINITE_PREDICTION = "The learner model gave no usable prediction for you."
+
+
+def _question_in_order(base: dict[str, Any], question_id: int, why: str) -> Decision:
+    """The next question in the module's order: without a model, in a course that follows a fixed
+    order, or when the model gives a prediction that is not a number."""
+    return _store(Decision(**{**base, "model_version": None}, question_id=question_id,
+                           reason=f"Next question in the module's order. {why}", reason_code="question_in_order"))
 
 
 def question_decision(response_id: int) -> Decision | None:
@@ -218,7 +231,9 @@ def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict
     structure = course_structure(course)
     names = structure.skill_names
     seen: dict[str, float] = {}
-    if belief.model is None or mastery is None or fixed:
+    if (belief.model is None or mastery is None or fixed
+            or not registry.outputs_finite(mastery.values(), what=f"the mastery of user {user_id}",
+                                           version=belief.version)):
         decision = choose_next_module(candidates, mastery={}, assignments=assigned, skill_names=names,
                                       mastery_threshold=course.mastery_threshold) if assigned else next_in_order(candidates)
         version = None

@@ -19,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import math
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,6 +175,21 @@ def champion() -> LoadedModel | None:
 def serving() -> LoadedModel:
     """The model learners get now: :func:`champion`, else the interpretable fallback."""
     return champion() or fallback()
+
+
+def outputs_finite(values: Iterable[float], *, what: str, version: ModelVersion | None) -> bool:
+    """Whether every value a served model gave for ``what`` is a finite number; when one is not, an
+    error names the model and what it was predicting.
+
+    The invariants check a model on the published courses when it is loaded, but a learner state
+    nobody checked can still bring out NaN or infinity. Callers never store such values (PostgreSQL
+    takes 'NaN' in a float column and refuses it in a JSON one) nor decide from them.
+    """
+    bad = sum(1 for value in values if not math.isfinite(float(value)))
+    if bad:
+        logger.error("learner model %s gave %d value(s) for %s that are not a finite number; they are not used",
+                     version if version is not None else "fallback", bad, what)
+    return not bad
 
 
 def forget() -> None:

@@ -303,8 +303,12 @@ def _advance_locked(*, user_id: int, up_to_response_id: int | None, courses: dic
     mastery = dict(state_row.mastery)
     slugs = sorted({slug for st in structures.values() for slug in st.skills})
     latest = pending[-1].created if pending else None
-    for slug, value in zip(slugs, model.predict_skills(state, slugs, at=latest)):
-        mastery[slug] = round(float(value), 4)
+    predicted = model.predict_skills(state, slugs, at=latest)
+    # A skill given no finite mastery keeps its last one (or none yet): NaN is never stored.
+    registry.outputs_finite(predicted, what=f"the mastery of user {user_id}", version=version)
+    for slug, value in zip(slugs, map(float, predicted)):
+        if math.isfinite(value):
+            mastery[slug] = round(value, 4)
     peak = dict(state_row.peak_mastery)
     for slug, value in mastery.items():
         peak[slug] = max(value, peak.get(slug, 0.0))

@@ -420,15 +420,18 @@ def course_content_refresh(*, course_id: int, now: datetime | None = None) -> No
 
 
 def _model_difficulty(question_ids: list[int]) -> dict[int, float]:
-    """1 − the champion's predicted success of a new learner on each question ({} without a model)."""
+    """1 − the champion's predicted success of a new learner on each question ({} without a model;
+    a question the model gives no finite prediction for is left out)."""
 
     loaded = registry.champion()
     if loaded is None:
         return {}
     keys = dict(Question.objects.filter(pk__in=question_ids).values_list("pk", "key"))
     ordered = [q for q in question_ids if q in keys]
-    predicted = loaded.model.predict(loaded.model.init_state(), [item_id(keys[q]) for q in ordered])
-    return {q: round(1 - float(p), 4) for q, p in zip(ordered, predicted)}
+    predicted = np.asarray(loaded.model.predict(loaded.model.init_state(), [item_id(keys[q]) for q in ordered]),
+                           dtype=np.float64)
+    registry.outputs_finite(predicted, what="the difficulty of questions", version=loaded.version)
+    return {q: round(1 - float(p), 4) for q, p in zip(ordered, predicted) if np.isfinite(p)}
 
 
 # ----- model health ------------------------------------------------------------------------------
@@ -468,7 +471,10 @@ def model_health_check(*, window_days: int = HEALTH_WINDOW_DAYS, max_learners: i
             observed.append(int(is_correct))
         state = model.update(state, item_id(key), int(is_correct), skill=skill, at=created)
     y = np.asarray(observed, dtype=np.float64)
-    p = np.clip(np.nan_to_num(np.asarray(predicted, dtype=np.float64), nan=0.5), 1e-7, 1 - 1e-7)
+    raw = np.asarray(predicted, dtype=np.float64)
+    # A prediction that is not a number counts as a coin toss, which the live AUC shows; it is logged.
+    registry.outputs_finite(raw, what="the model health check", version=version)
+    p = np.clip(np.nan_to_num(raw, nan=0.5), 1e-7, 1 - 1e-7)
     live_auc = float(roc_auc_score(y, p)) if len(y) and len(np.unique(y)) == 2 else None
     _, bins = calibration_bins(y, p) if len(y) else (0.0, [])
     heldout = (version.metrics or {}).get("auc")
