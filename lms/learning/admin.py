@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from lms.learning.models import Enrollment, ModuleCompletion, QuizAttempt, Response
 
@@ -21,10 +22,10 @@ class ResponseAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "question__key"]
     date_hierarchy = "created"
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Response | None = None) -> bool:
         return False
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 

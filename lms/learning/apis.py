@@ -442,7 +442,10 @@ class DecisionOutput(serializers.Serializer):
     learner_reason = serializers.CharField(help_text="Why, in the plain words the learner's pages show.")
     reason_code = serializers.CharField(help_text="The learner's reason as a code (empty for older decisions).")
     reason_params = serializers.DictField(help_text="The code's parameters: names of modules and skills, numbers.")
-    source = serializers.CharField(help_text="worker, or web when the worker missed the deadline.")
+    # The API's name for the decision's column. DRF's metaclass takes declared fields off the class, so
+    # this does not shadow Field.source at run time; the stubs see only the class body.
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text="worker, or web when the worker missed the deadline.")
     model_version = serializers.IntegerField(source="model_version_id", allow_null=True)
     created = serializers.DateTimeField()
 

@@ -68,7 +68,9 @@ class WeeklyGoalForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Set here, not on the field, so the words are in the language of the request.
         field = self.fields["days_per_week"]
+        assert isinstance(field, forms.TypedChoiceField)
         field.label = _("Days of practice a week")
         field.error_messages = {"required": _("Choose a number of days from the list."),
                                 "invalid_choice": _("Choose a number of days from the list.")}

@@ -17,7 +17,8 @@ from lms.learning.services import enrollment_refresh_progress, response_process
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=0.2, max_retries=3,
+# retry_backoff is a whole number of seconds to Celery (a fraction is raised to 1): waits of about 1, 2, 4 s.
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=1, max_retries=3,
              time_limit=30, soft_time_limit=20, acks_late=True)
 def process_response(self: object, response_id: int) -> None:
     """Take the answer into the learner's state and decide what comes next (the realtime queue).

@@ -101,7 +101,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 def weekly_goal(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = WeeklyGoalForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["days_per_week"]))
+        messages.error(request, " ".join(str(error) for error in form.errors["days_per_week"]))
         return redirect(reverse("dashboard") + "#momentum-heading")
     days = form.cleaned_data["days_per_week"]
     weekly_goal_set(user=request.user, days_per_week=days)

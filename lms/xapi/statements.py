@@ -31,7 +31,7 @@ ACTIVITY_TYPES = {
     "question": "http://adlnet.gov/expapi/activities/cmi.interaction",
     "skill": "http://adlnet.gov/expapi/activities/objective",
 }
-INTERACTION_TYPES = {
+INTERACTION_TYPES: dict[str, str] = {
     Question.SINGLE: "choice",
     Question.MULTIPLE: "choice",
     Question.TRUE_FALSE: "true-false",
