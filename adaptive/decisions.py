@@ -113,8 +113,8 @@ def decide_question(attempt: Quiz, belief: Belief, *, answers: list[AttemptAnswe
     response_id = answers[-1].response_id if answers else None
     course = attempt.course
     cap = attempt.max_questions
-    base = dict(user_id=attempt.user_id, kind=Decision.QUESTION, course=course, response_id=response_id,
-                quiz_attempt_id=attempt.id, source=source, model_version=belief.version)
+    base = {"user_id": attempt.user_id, "kind": Decision.QUESTION, "course": course, "response_id": response_id,
+            "quiz_attempt_id": attempt.id, "source": source, "model_version": belief.version}
     if cap is not None and len(asked) >= cap:
         return _store(Decision(**base, stop="pool_exhausted",
                                reason=f"That was the last of {cap} placement questions.", reason_code="placement_last"))

@@ -124,7 +124,7 @@ def model_version_train(
         artifact, sha256 = _store_checkpoint(path, artifact)
     report(0.8, "evaluating on held-out learners")
     predicted = model.predict_sequences(holdout)
-    metrics = _json_metrics({k: v for k, v in evaluate(model, holdout, predicted=predicted).items()})
+    metrics = _json_metrics(dict(evaluate(model, holdout, predicted=predicted)))
     serving = registry.serving()
     serving_predicted = serving.model.predict_sequences(holdout)
     serving_metrics = _json_metrics(evaluate(serving.model, holdout, timing=False, predicted=serving_predicted))
