@@ -45,6 +45,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 RECONCILE_EVERY_S = 5
 CATCH_UP_WITHIN_S = 120
+REDIS_AWAY_S = 60  # the outage the hardening issue asks the site to ride out: about a minute
 
 
 @pytest.fixture
@@ -179,7 +180,9 @@ def test_it_loses_nothing_through_a_worker_kill_a_redis_outage_and_a_web_restart
                 _run_phase(tally, "worker restarted", 4, failures)
 
                 redis_server.stop()
-                _run_phase(tally, "redis away", 20, failures)
+                started = time.monotonic()
+                _run_phase(tally, "redis away", REDIS_AWAY_S, failures)
+                timings["redis away"] = time.monotonic() - started
                 redis_server.start()  # empty: what was queued in it is gone, as after a crash
                 _run_phase(tally, "redis back", 5, failures)
 
@@ -226,5 +229,6 @@ def test_it_loses_nothing_through_a_worker_kill_a_redis_outage_and_a_web_restart
     assert duplicated == 0, f"{duplicated} answers stored twice"
     assert stored.count() == len(acknowledged), "every stored answer was acknowledged to its learner"
     assert not tally.server_errors, f"server errors: {tally.errors_seen}"
-    assert tally.answers["redis away"] >= 20, f"learners kept answering without Redis: {figures}"
+    assert timings["redis away"] >= REDIS_AWAY_S, f"Redis was away for less than {REDIS_AWAY_S}s: {figures}"
+    assert tally.answers["redis away"] >= REDIS_AWAY_S, f"learners kept answering without Redis: {figures}"
     assert tally.answers["worker killed"] >= 10, f"learners kept answering without the worker: {figures}"
