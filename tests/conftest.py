@@ -1,0 +1,16 @@
+"""What every test shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def _language_reset_after_each_test() -> Iterator[None]:
+    """A request in French (LocaleMiddleware activates the reader's language in the thread and leaves
+    it so) must not make the next test read French."""
+    yield
+    translation.deactivate()
