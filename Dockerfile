@@ -12,6 +12,8 @@ ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 RUN pip install --no-cache-dir --extra-index-url "$TORCH_INDEX_URL" -r requirements.txt
 
 COPY . .
+# The translation catalogues are compiled here: the .mo files are not committed.
+RUN python bin/compile_catalogues.py
 # The production settings refuse to load without a secret key and a broker: placeholders that only
 # collectstatic sees (it sends no task).
 RUN DEBUG=0 SECRET_KEY=collectstatic-only CELERY_BROKER_URL=memory:// \

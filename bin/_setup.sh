@@ -21,3 +21,5 @@ if [ ! -e "$stamp" ]; then
   rm -f ".venv/.installed-${requirements%.txt}-"????????????????
   touch "$stamp"
 fi
+# The translation catalogues are compiled here, not committed (docs/languages.md).
+.venv/bin/python bin/compile_catalogues.py >/dev/null

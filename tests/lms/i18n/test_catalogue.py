@@ -1,14 +1,17 @@
 """The French catalogue: complete, compiled, and up to date with the marked strings.
 
-The compiled ``django.mo`` is committed (a fresh machine may lack GNU gettext's ``msgfmt``), so these
-tests make sure it says exactly what the ``django.po`` next to it says, and that the ``.po`` holds
-every string marked in the code and templates (found as ``makemessages`` finds them, when the
-gettext tools are installed)."""
+The ``django.mo`` is compiled at setup and in the image by ``bin/compile_catalogues.py`` (polib: no
+GNU gettext needed), so these tests make sure what it compiles says exactly what the ``django.po``
+says and is read by gettext as Django reads it, and that the ``.po`` holds every string marked in the
+code and templates (found as ``makemessages`` finds them, when the gettext tools are installed)."""
 
 from __future__ import annotations
 
+import gettext
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polib
@@ -17,7 +20,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
-LOCALE = Path(settings.BASE_DIR) / "locale"
+ROOT = Path(settings.BASE_DIR)
+LOCALE = ROOT / "locale"
 PO = LOCALE / "fr" / "LC_MESSAGES" / "django.po"
 MO = LOCALE / "fr" / "LC_MESSAGES" / "django.mo"
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
@@ -51,9 +55,41 @@ def test_translations_keep_the_placeholders() -> None:
             assert sorted(set(PLACEHOLDER.findall(target))) == wanted, entry.msgid
 
 
-def test_the_committed_mo_is_compiled_from_the_po() -> None:
+def test_the_build_compiles_the_po_into_a_mo_gettext_reads(tmp_path: Path) -> None:
+    (tmp_path / "fr" / "LC_MESSAGES").mkdir(parents=True)
+    shutil.copy(PO, tmp_path / "fr" / "LC_MESSAGES" / "django.po")
+    done = subprocess.run([sys.executable, str(ROOT / "bin" / "compile_catalogues.py"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    mo = tmp_path / "fr" / "LC_MESSAGES" / "django.mo"
+    assert _translations(polib.mofile(str(mo))) == _translations(polib.pofile(str(PO)))
+    with mo.open("rb") as handle:
+        french = gettext.GNUTranslations(handle)
+    assert french.gettext("Continue") == "Continuer"
+    plural = next(e for e in polib.pofile(str(PO)) if e.msgid_plural and e.msgstr_plural.get(1))
+    assert french.ngettext(plural.msgid, plural.msgid_plural, 1) == plural.msgstr_plural[0]
+    assert french.ngettext(plural.msgid, plural.msgid_plural, 5) == plural.msgstr_plural[1]
+    # Compiled already and not older than its .po: left as it is.
+    again = subprocess.run([sys.executable, str(ROOT / "bin" / "compile_catalogues.py"), str(tmp_path)],
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and again.stdout == ""
+
+
+def test_the_mo_in_place_is_compiled_from_the_po() -> None:
+    assert MO.exists(), "no django.mo: bin/_setup.sh (bin/test, bin/demo) compiles it; or run bin/compile_catalogues.py"
     assert _translations(polib.mofile(str(MO))) == _translations(polib.pofile(str(PO))), (
-        "the .mo is out of date: run DEBUG=1 .venv/bin/python manage.py compilemessages -l fr --ignore=.venv")
+        "the .mo is out of date: run .venv/bin/python bin/compile_catalogues.py")
+
+
+def test_a_fuzzy_entry_stops_the_build(tmp_path: Path) -> None:
+    (tmp_path / "fr" / "LC_MESSAGES").mkdir(parents=True)
+    catalogue = polib.pofile(str(PO))
+    catalogue[0].flags.append("fuzzy")
+    catalogue.save(str(tmp_path / "fr" / "LC_MESSAGES" / "django.po"))
+    done = subprocess.run([sys.executable, str(ROOT / "bin" / "compile_catalogues.py"), str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "fuzzy" in done.stderr
+    assert not (tmp_path / "fr" / "LC_MESSAGES" / "django.mo").exists()
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs GNU gettext's xgettext (apt install gettext)")
