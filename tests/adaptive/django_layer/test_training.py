@@ -118,10 +118,6 @@ def test_the_training_command_trains_from_a_file(db, tmp_path, capsys) -> None:
     assert ModelVersion.objects.get().training_data["source"] == str(path)
 
 
-class _NaNMastery:
-    """Wraps a model so that its mastery is NaN: what a broken training can produce."""
-
-
 def _broken_checkpoint(kind: str, path) -> None:  # type: ignore[no-untyped-def]
     """Save a skill_elo checkpoint broken in one way the invariants must catch."""
     from adaptive.core.learners import create
