@@ -11,6 +11,7 @@ this module writes only decisions.
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,6 +78,13 @@ def _decision_key(response_id: int, kind: str) -> str:
     return f"adaptive:decision:{kind}:{response_id}"
 
 
+def _pk(chosen: Hashable) -> int:
+    """A question or module the policy handed back: one of the primary keys it was given."""
+    if not isinstance(chosen, int):
+        raise TypeError(f"the policy chose {chosen!r}, which is not one of the primary keys it was given")
+    return chosen
+
+
 def _scored_json(scored: tuple[ScoredCandidate, ...], limit: int = 20) -> list[dict[str, Any]]:
     return [{"id": c.id, "score": c.score, **c.detail} for c in scored[:limit]]
 
@@ -87,14 +95,15 @@ def _store(decision: Decision) -> Decision:
     The cache mark that the web process waits for is set once the decision is committed, so
     whoever sees the mark also finds the row.
     """
-    if decision.response_id is None:
+    response_id = decision.response_id
+    if response_id is None:
         decision.save()
         return decision
     if not insert_unless_duplicate(decision):
-        decision = Decision.objects.get(response_id=decision.response_id, kind=decision.kind)
+        decision = Decision.objects.get(response_id=response_id, kind=decision.kind)
     else:
         decision_stored.send(sender=Decision, decision=decision)
-    key, pk = _decision_key(decision.response_id, decision.kind), decision.pk
+    key, pk = _decision_key(response_id, decision.kind), decision.pk
     transaction.on_commit(lambda: cache.set(key, pk, timeout=3600))
     return decision
 
@@ -143,16 +152,18 @@ def decide_question(attempt: Quiz, belief: Belief, *, answers: list[AttemptAnswe
     names = structure.skill_names
     if attempt.is_placement:
         covered = {structure.primary(q) for q in asked}
-        fresh_skills = [c for c in candidates if c.id not in set(asked) and structure.primary(c.id) not in covered]
+        fresh_skills = [c for c, q in zip(candidates, ids) if q not in set(asked) and structure.primary(q) not in covered]
         decision = choose_next_question(fresh_skills or candidates, asked=asked, module_mastery={},
                                         skill_names=names, target_success=PLACEMENT_TARGET, min_questions=10**6)
         chosen_p = next((c.predicted for c in candidates if c.id == decision.question), 0.5)
-        skill_name = names.get(structure.primary(decision.question) or "", "a new skill")
+        chosen = None if decision.question is None else structure.primary(_pk(decision.question))
+        skill_name = names.get(chosen or "", "a new skill")
         reason = (f"A placement question on {skill_name}: predicted {chosen_p:.0%}, as informative as a "
                   "question can be.") if decision.question else decision.reason
         code, params = ("placement", {"skill": skill_name}) if decision.question else (decision.code, decision.params)
     else:
-        module_skills = list(structure.module_skills.get(attempt.module_id, ()))
+        module_id = attempt.module_id  # a module's quiz (only a placement has none)
+        module_skills = list(structure.module_skills.get(module_id, ())) if module_id is not None else []
         if mastery is None or not set(module_skills) <= set(mastery):
             mastery = dict(zip(module_skills, map(float, model.predict_skills(state, module_skills, at=now))))
         mastery = {skill: mastery[skill] for skill in module_skills}  # the quiz ends on its module's skills
@@ -164,7 +175,8 @@ def decide_question(attempt: Quiz, belief: Belief, *, answers: list[AttemptAnswe
             target_success=course.target_success, mastery_threshold=course.mastery_threshold,
         )
         reason, code, params = decision.reason, decision.code, decision.params
-    return _store(Decision(**base, question_id=decision.question, stop=decision.stop or "", reason=reason[:300],
+    question_id = None if decision.question is None else _pk(decision.question)
+    return _store(Decision(**base, question_id=question_id, stop=decision.stop or "", reason=reason[:300],
                            reason_code=code, reason_params=dict(params), candidates=_scored_json(decision.candidates)))
 
 
@@ -197,7 +209,7 @@ def latest_question_decision(attempt: Quiz) -> Decision | None:
 def module_candidates(course: Course, standing: ModuleStanding) -> list[ModuleCandidate]:
     """The course's modules for the policy, each marked completed or not and with when the learner
     last finished its quiz (``last_studied``, for reviews once the course is done)."""
-    return [replace(m, completed=m.id in standing.completed, last_studied=standing.last_studied.get(m.id))
+    return [replace(m, completed=m.id in standing.completed, last_studied=standing.last_studied.get(_pk(m.id)))
             for m in course_structure(course).modules]
 
 
@@ -246,7 +258,8 @@ def decide_module(user_id: int, course: Course, belief: Belief, *, mastery: dict
         version = belief.version
         seen = {s: round(float(mastery[s]), 4) for s in structure.skills if s in mastery}
     made = Decision(
-        user_id=user_id, kind=Decision.MODULE, course=course, response_id=response_id, module_id=decision.module,
+        user_id=user_id, kind=Decision.MODULE, course=course, response_id=response_id,
+        module_id=None if decision.module is None else _pk(decision.module),
         decision_kind=decision.kind, reason=decision.reason[:300], reason_code=decision.code,
         reason_params=dict(decision.params), candidates=_scored_json(decision.candidates),
         mastery=seen, model_version=version, source=source,
@@ -271,14 +284,14 @@ def recommended_module(user_id: int, course: Course, *, now: datetime | None = N
     standing = learning_records().module_standing(user_id, course.pk)
     stands = latest is not None and (latest.module_id is None or latest.module_id not in standing.completed
                                      or latest.decision_kind == "review")
-    if stands and now - latest.created < RECOMMENDATION_STANDS:
+    if latest is not None and stands and now - latest.created < RECOMMENDATION_STANDS:
         return latest
     row = LearnerState.objects.filter(user_id=user_id).first()
     belief = belief_from_row(row)
     evidence = (row is not None and bool(row.state) and belief.model is not None
                 and row.model_version_id == (belief.version.pk if belief.version is not None else None))
     model = belief.model
-    if stands and not (evidence and model is not None and model.uses_time):
+    if latest is not None and stands and not (evidence and model is not None and model.uses_time):
         return latest
     mastery = dict(row.mastery) if row else None
     no_answers = row is None or not row.state

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from adaptive.core.learners import State
 from adaptive.reasons import learner_text
 from lms.content.models import Course, Module, Question
 
@@ -62,6 +63,9 @@ class LearnerState(models.Model):
     mastery = models.JSONField(default=dict, help_text="Skill slug → predicted success, after the last response.")
     peak_mastery = models.JSONField(default=dict, help_text="Skill slug → highest mastery so far, for spaced review.")
     updated = models.DateTimeField(auto_now=True)
+    #: Not a column: ``state`` decoded, kept on the row by the service that has just advanced it, so
+    #: the decisions that follow need not decode it again.
+    decoded_state: State | None = None
 
     def __str__(self) -> str:
         return f"state of {self.user}"

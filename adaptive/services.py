@@ -21,7 +21,14 @@ from django.utils.translation import gettext
 from adaptive import registry
 from adaptive.core.data import ResponseLog, read_log, split_learners_stably
 from adaptive.core.evaluate import compare_paired, evaluate
-from adaptive.core.learners import load, resolve_device, state_from_bytes, state_to_bytes
+from adaptive.core.learners import (
+    LearnerModel,
+    SkillEloModel,
+    load,
+    resolve_device,
+    state_from_bytes,
+    state_to_bytes,
+)
 from adaptive.core.meta import adapt
 from adaptive.core.train import metrics_path, train_model
 from adaptive.decisions import Belief, belief_from_row, decide_module, decide_question
@@ -69,7 +76,8 @@ def _json_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
         if hasattr(value, "item"):
             return clean(value.item())
         return value
-    return clean(metrics)
+    cleaned: dict[str, Any] = clean(metrics)
+    return cleaned
 
 
 def model_version_train(
@@ -115,7 +123,10 @@ def model_version_train(
         path = Path(scratch) / artifact
         if name == "skill_elo" and not source and not config_overrides and shipped.exists():
             # Fast adaptation of the meta-learned initialisation to this installation's answers.
-            model = adapt(load(shipped), train, catalogue, prerequisites=skill_prerequisites(), seed=seed)
+            prior = load(shipped)
+            if not isinstance(prior, SkillEloModel):
+                raise ValueError(f"{shipped} holds a {prior.name} model; the meta-learned prior is a skill_elo model")
+            model: LearnerModel = adapt(prior, train, catalogue, prerequisites=skill_prerequisites(), seed=seed)
             model.training_info.update({"adapted_from": shipped.name, "train_responses": len(train), "seed": seed})
             model.save(path)
         else:
@@ -430,7 +441,8 @@ def assignment_create(*, module: Any, assigned_by: User, learner: User | None = 
     assignment, _ = Assignment.objects.update_or_create(
         module=module, learner=learner, team=team, defaults={"due": due, "assigned_by": assigned_by})
     # Recommendations made before the assignment are out of date: make fresh ones (the log keeps both).
-    learners = [learner.pk] if learner is not None else list(team.members.values_list("pk", flat=True))
+    members = team.members.values_list("pk", flat=True) if team is not None else []
+    learners = [learner.pk] if learner is not None else list(members)
     transaction.on_commit(lambda: _refresh_recommendations(learners, module.course_id))
     return assignment
 

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-SkillId = Hashable
+#: Skills are named by their slugs, as in the catalogues and the learner models' vocabularies.
+SkillId = str
+#: Questions and modules are named however the caller names them (primary keys in the product, keys
+#: or slugs in the benchmarks); the policy only compares them and hands one back.
 ItemId = Hashable
 
 DEFAULT_TARGET_SUCCESS = 0.7
@@ -421,7 +424,7 @@ def choose_next_module(
 
         ranked = sorted((m for m, _ in dated), key=lambda m: (m.id == just, round(weakest(m), 4), m.last_studied, m.order))
         chosen = ranked[0]
-        skill = min(chosen.skills, key=lambda s: (secure(s), name(s))) if chosen.skills else None
+        faded = min(chosen.skills, key=lambda s: (secure(s), name(s))) if chosen.skills else None
         scored = tuple(ScoredCandidate(m.id, round(weakest(m), 4), {"last_studied": m.last_studied.isoformat()
                                                                      if m.last_studied else ""}) for m in ranked)
         oldest_first = min((m for m in ranked if m.id != just), key=lambda m: (m.last_studied, m.order), default=chosen)
@@ -429,18 +432,18 @@ def choose_next_module(
         # for its age, and the reason says so.
         by_age = chosen is oldest_first and any(
             round(weakest_held(m), 4) <= round(weakest_held(chosen), 4) for m in ranked if m is not chosen)
-        if by_age or skill is None:
+        if by_age or faded is None:
             reason = (f"Time for a review: you last studied {chosen.title} on {chosen.last_studied:%-d %b}, "
                       "longer ago than any other module.")
             code, params = "review_oldest", {"module": chosen.title}
         elif practice is not None:
-            count = answers.get(skill, 0)
-            reason = (f"Time for a review of {chosen.title}: {name(skill)} is the skill likeliest to have faded "
-                      f"({count} answer{'' if count == 1 else 's'} so far, at {mastery.get(skill, 0.0):.0%}).")
-            code, params = "review_faded", {"module": chosen.title, "skill": name(skill)}
+            count = answers.get(faded, 0)
+            reason = (f"Time for a review of {chosen.title}: {name(faded)} is the skill likeliest to have faded "
+                      f"({count} answer{'' if count == 1 else 's'} so far, at {mastery.get(faded, 0.0):.0%}).")
+            code, params = "review_faded", {"module": chosen.title, "skill": name(faded)}
         else:
-            reason = f"Time for a review of {chosen.title}: {name(skill)} is the skill you are least sure of."
-            code, params = "review_faded", {"module": chosen.title, "skill": name(skill)}
+            reason = f"Time for a review of {chosen.title}: {name(faded)} is the skill you are least sure of."
+            code, params = "review_faded", {"module": chosen.title, "skill": name(faded)}
         return ModuleDecision(chosen.id, "review", reason, scored, code, params)
     if in_order.module is None and dated:
         oldest, when = dated[0]
