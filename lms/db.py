@@ -120,9 +120,14 @@ def save_fields(obj: models.Model, names: Sequence[str]) -> None:
     """Write the named fields of a stored ``obj`` (``auto_now`` fields are set and written too)."""
     connection = transaction.get_connection()
     meta = obj._meta
-    fields = [meta.get_field(name) for name in names]
+    fields: list[models.Field[Any, Any]] = []
+    for name in names:
+        field = meta.get_field(name)
+        if not isinstance(field, models.Field):  # a reverse relation or a generic foreign key
+            raise ValueError(f"{type(obj).__name__}.{name} is not a column")
+        fields.append(field)
     fields += [f for f in meta.concrete_fields if getattr(f, "auto_now", False) and f not in fields]
-    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]  # type: ignore[union-attr]
-    sql = _update_sql(type(obj), tuple(f.column for f in fields))  # type: ignore[union-attr]
+    values = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    sql = _update_sql(type(obj), tuple(f.column for f in fields))
     with connection.cursor() as cursor:
         cursor.execute(sql, [*values, obj.pk])

@@ -9,7 +9,7 @@ plain words, which the product stores and shows to the learner.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -523,5 +523,6 @@ def _listed(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def _by_name(names: Mapping[SkillId, str]):  # type: ignore[no-untyped-def]
-    return lambda pair: str(names.get(pair[0], pair[0]))
+def _by_name(names: Mapping[SkillId, str]) -> Callable[[tuple[SkillId, float]], str]:
+    """The sort key of (skill, mastery) pairs: the skill's name."""
+    return lambda pair: names.get(pair[0], pair[0])
