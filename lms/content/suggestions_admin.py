@@ -12,7 +12,6 @@ from django.utils.html import format_html, format_html_join
 from lms.content.models import Question, SkillSuggestion
 from lms.content.skill_tagger import skill_tagger
 from lms.http import signed_in_user
-from lms.http import signed_in_user
 
 
 def suggested_skills_panel(question: Question) -> str:
