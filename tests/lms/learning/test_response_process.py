@@ -67,7 +67,11 @@ def test_it_takes_an_answer_in_and_decides_in_a_fixed_number_of_statements() -> 
     # state's update; the question decision and what it changes in the attempt; the module standing
     # (two reads) and the module decision; savepoints. The quiz's end adds its completion; a repeat
     # applies nothing and finds the stored module decision.
-    assert (len(during), len(ending), len(again)) == (15, 24, 13), "\n".join([*during, "--", *ending, "--", *again])
+    # On PostgreSQL each of the two transactions also turns off its wait for the disk flush (states
+    # and decisions are derived data): one SET LOCAL each.
+    flush = 2 if connection.vendor == "postgresql" else 0
+    assert (len(during), len(ending), len(again)) == (15 + flush, 24 + flush, 13 + flush), (
+        "\n".join([*during, "--", *ending, "--", *again]))
 
 
 def test_it_decides_in_the_web_in_a_fixed_number_of_statements_when_the_worker_is_late() -> None:
