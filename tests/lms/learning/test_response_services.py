@@ -1,6 +1,6 @@
 """response_submit: one answer per question in a quiz attempt, enforced by the database.
 
-The race is reproduced without threads (they are in tests/lms/api/test_concurrent_answers.py, on
+The race is reproduced without threads (threads are in tests/lms/learning/apis/test_responses.py, on
 PostgreSQL): a rival answer is stored after response_submit's own checks and before its insert,
 exactly where a second tab's request lands when both arrive at once.
 """
