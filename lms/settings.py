@@ -220,6 +220,12 @@ elif PATHWISE_STORAGE == "s3":
     }
 else:
     raise ImproperlyConfigured(f"PATHWISE_STORAGE must be local or s3, not {PATHWISE_STORAGE!r}")
+# The "default" storage's folder with PATHWISE_STORAGE=local: module images (lms.content.storage).
+# Never served as static files: the image view checks who asks.
+MEDIA_ROOT = Path(env_str("PATHWISE_MEDIA_ROOT", str(VAR_DIR / "media")))
+# With PATHWISE_STORAGE=s3 the image view redirects to a signed address valid this long (raster
+# images; SVG is streamed, so that the view's sandbox header applies to it).
+PATHWISE_IMAGE_URL_EXPIRY_S = env_int("PATHWISE_IMAGE_URL_EXPIRY_S", 2 * 3600)
 STORAGES = {
     **_file_storages,
     "staticfiles": {

@@ -128,6 +128,7 @@ class ModuleImageForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["filename"].required = False
+        self.uploaded: bytes | None = None
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -139,13 +140,22 @@ class ModuleImageForm(forms.ModelForm):
             content_type = mimetypes.guess_type(upload.name)[0] or ""
             if content_type not in {"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"}:
                 raise ValidationError({"upload": "Upload a PNG, JPEG, GIF, WebP or SVG image."})
-            self.instance.data = upload.read()
+            self.uploaded = upload.read()
             self.instance.content_type = content_type
             data["filename"] = data.get("filename") or upload.name.rsplit("/", 1)[-1]
             self.instance.filename = data["filename"]
         elif not self.instance.pk:
             raise ValidationError({"upload": "Choose an image to upload."})
         return data
+
+    def save(self, commit: bool = True) -> ModuleImage:
+        """The upload goes to storage here, once the module is known (a new module is saved first)."""
+        image: ModuleImage = super().save(commit=False)
+        if self.uploaded is not None:
+            image.store_bytes(self.uploaded)
+        if commit:
+            image.save()
+        return image
 
 
 class ModuleImageInline(admin.StackedInline):

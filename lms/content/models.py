@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from lms.content.storage import StoredImage, image_bytes_put, image_bytes_read, image_file_delete_on_commit
 
 SLUG_HELP = "Lowercase letters, digits and hyphens; used in addresses and course packages."
 
@@ -161,13 +167,16 @@ class ModuleQuestion(models.Model):
 
 
 class ModuleImage(models.Model):
-    """An image shown in a module. Stored in the database so that a course import is one
-    transaction: a failed import leaves no orphan files behind."""
+    """An image shown in a module. The bytes are in the default storage (a folder on one host, the
+    bucket on several: ``lms.content.storage``), so any web node serves them; the row names the object
+    and keeps its hash and size, so an import sees an unchanged image without reading it."""
 
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="images")
     filename = models.CharField(max_length=200, help_text="Name used in packages, e.g. bar-chart.svg.")
     content_type = models.CharField(max_length=60)
-    data = models.BinaryField()
+    file = models.FileField(max_length=400, help_text="The stored object: module-images/<module>/<sha256>/<filename>.")
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the image's bytes.")
+    size = models.PositiveIntegerField(help_text="Bytes.")
     alt = models.CharField(max_length=300, help_text="Describes the image for people who cannot see it.")
     caption = models.CharField(max_length=300, blank=True)
     order = models.PositiveIntegerField(default=0)
@@ -179,8 +188,36 @@ class ModuleImage(models.Model):
     def __str__(self) -> str:
         return self.filename
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        for name in self.__dict__.pop("_replaced_names", []):
+            if name != self.file.name:
+                image_file_delete_on_commit(name)
+
     def get_absolute_url(self) -> str:
         return reverse("module_image", args=[self.pk, self.filename])
+
+    def store_bytes(self, data: bytes, *, write: bool = True) -> StoredImage:
+        """Write the bytes to storage and point the row at them; the caller saves the row. The object
+        the row named before is removed once that save is committed, never before: a rollback leaves
+        the row pointing at an object that still exists. ``write=False`` (a preview that is rolled
+        back) names the object without writing it."""
+        if not self.module_id:
+            raise ValueError("an image is stored under its module: set the module first")
+        stored = image_bytes_put(module_id=self.module_id, filename=self.filename, data=data, write=write)
+        if self.file.name and self.file.name != stored.name:
+            self.__dict__.setdefault("_replaced_names", []).append(self.file.name)
+        self.file.name, self.sha256, self.size = stored.name, stored.sha256, stored.size
+        return stored
+
+    def read_bytes(self) -> bytes:
+        return image_bytes_read(self.file.name)
+
+
+@receiver(post_delete, sender=ModuleImage)
+def _image_file_delete(sender: type[ModuleImage], instance: ModuleImage, **kwargs: Any) -> None:
+    """Deleting an image, its module or its course removes the stored object after the commit."""
+    image_file_delete_on_commit(instance.file.name)
 
 
 class SkillSuggestion(models.Model):

@@ -180,7 +180,7 @@ def gift_upload_import(*, path: Path, options: dict[str, Any]) -> BankImportRepo
 def package_upload_preview(*, path: Path) -> UploadPreview:
     """What importing the course package would do, with the skills suggested for its questions; writes
     nothing."""
-    return _previewed(lambda: course_package_import(path=path), _package_preview)
+    return _previewed(lambda: course_package_import(path=path, write_files=False), _package_preview)
 
 
 def package_upload_import(*, path: Path) -> PackageReport:

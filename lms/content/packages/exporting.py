@@ -116,7 +116,7 @@ def _package_files(course: Course) -> dict[str, bytes]:
             item["video_url"] = module.video_url
         module_images = []
         for image in module.images.order_by("order", "id"):
-            data = bytes(image.data)
+            data = image.read_bytes()
             name = f"images/{image.filename}"
             if images.setdefault(name, data) != data:
                 raise ValueError(f"cannot export {course.slug!r}: two modules hold different images named "

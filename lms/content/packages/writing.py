@@ -4,6 +4,7 @@ imported completely or not at all. The format is described in ``docs/course-form
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from lms.content.models import Course, Module, ModuleImage, ModuleQuestion, Ques
 from lms.content.packages.checking import CourseSpec, ImageSpec, package_check
 from lms.content.packages.sources import package_close, package_open
 from lms.content.services import question_upsert, set_fields, skill_suggestions_record_untagged
+from lms.content.storage import image_file_delete
 
 KINDS = ("courses", "skills", "questions", "modules", "images")
 
@@ -106,7 +108,7 @@ def _write_questions(questions: list[QuestionSpec], course_slug: str, report: Pa
 
 
 
-def _write_modules(course_obj: Course, course: CourseSpec, questions: dict[str, Question],
+def _write_modules(course_obj: Course, course: CourseSpec, questions: dict[str, Question], files: _Files,
                    report: PackageReport) -> None:
     existing = {m.slug: m for m in course_obj.modules.all()}
     for order, spec in enumerate(course.modules):
@@ -124,7 +126,7 @@ def _write_modules(course_obj: Course, course: CourseSpec, questions: dict[str, 
             module.skills.set(Skill.objects.filter(slug__in=spec.skills))
             outcome = "updated" if outcome == "unchanged" else outcome
         links_changed = _write_quiz(module, [questions[key] for key in spec.quiz])
-        images_changed = _write_images(module, spec.images, report)
+        images_changed = _write_images(module, spec.images, files, report)
         if (links_changed or images_changed) and outcome == "unchanged":
             outcome = "updated"
         report.count("modules", outcome, spec.slug)
@@ -153,33 +155,57 @@ def _write_quiz(module: Module, questions: list[Question]) -> bool:
     return changed
 
 
-def _write_images(module: Module, specs: list[ImageSpec], report: PackageReport) -> bool:
+def _write_images(module: Module, specs: list[ImageSpec], files: _Files, report: PackageReport) -> bool:
     existing = {image.filename: image for image in module.images.all()}
     changed = False
     for order, spec in enumerate(specs):
-        values = {"content_type": spec.content_type, "data": spec.data, "alt": spec.alt,
-                  "caption": spec.caption, "order": order}
+        values = {"content_type": spec.content_type, "alt": spec.alt, "caption": spec.caption, "order": order}
         image = existing.pop(spec.filename, None)
         if image is None:
-            ModuleImage.objects.create(module=module, filename=spec.filename, **values)
+            image = ModuleImage(module=module, filename=spec.filename, **values)
+            files.store(image, spec.data)
+            image.save()
             report.count("images", "created", f"{module.slug}/{spec.filename}")
             changed = True
             continue
-        image.data = bytes(image.data)  # memoryview on some databases
-        if set_fields(image, values):
+        new_bytes = image.sha256 != hashlib.sha256(spec.data).hexdigest()
+        if new_bytes:
+            files.store(image, spec.data)
+        if set_fields(image, values) or new_bytes:
             image.save()
             report.count("images", "updated", f"{module.slug}/{spec.filename}")
             changed = True
         else:
             report.count("images", "unchanged", f"{module.slug}/{spec.filename}")
     for image in existing.values():
-        image.delete()
+        image.delete()  # its stored object goes after the commit (lms.content.storage)
         report.count("images", "removed", f"{module.slug}/{image.filename}")
         changed = True
     return changed
 
 
-def _write_course(course: CourseSpec, questions: list[QuestionSpec], warnings: list[str]) -> PackageReport:
+@dataclass
+class _Files:
+    """The image objects one import writes, so that an import that fails or is a dry run removes them.
+    (An import inside a caller's transaction that the caller rolls back later leaves its objects
+    behind; their names are content-addressed, so the next import of the same images reuses them.)"""
+
+    write: bool = True
+    written: list[str] = field(default_factory=list)
+
+    def store(self, image: ModuleImage, data: bytes) -> None:
+        stored = image.store_bytes(data, write=self.write)
+        if stored.written:
+            self.written.append(stored.name)
+
+    def remove_written(self) -> None:
+        for name in self.written:
+            image_file_delete(name)
+        self.written.clear()
+
+
+def _write_course(course: CourseSpec, questions: list[QuestionSpec], warnings: list[str],
+                  files: _Files) -> PackageReport:
     report = PackageReport(course=course.slug, warnings=list(warnings))
     _write_skills(course, report)
     by_key = _write_questions(questions, course.slug, report)
@@ -199,27 +225,35 @@ def _write_course(course: CourseSpec, questions: list[QuestionSpec], warnings: l
         course_obj.skills.set(Skill.objects.filter(slug__in=wanted))
         outcome = "updated" if outcome == "unchanged" else outcome
     report.count("courses", outcome, course.slug)
-    _write_modules(course_obj, course, by_key, report)
+    _write_modules(course_obj, course, by_key, files, report)
     return report
 
 
 # --- Import ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def course_package_import(*, path: Path, dry_run: bool = False) -> PackageReport:
+def course_package_import(*, path: Path, dry_run: bool = False, write_files: bool = True) -> PackageReport:
     """Import a course package (a folder or a .zip). Checks everything first and raises
     ``ImportInvalid`` listing every problem; writes nothing unless the whole package is valid.
-    With ``dry_run`` the report says what the import would do, and nothing is kept."""
-    source = package_open(Path(path))
+    With ``dry_run`` the report says what the import would do, and nothing is kept. Images are
+    written to storage before the rows that name them; an import that fails removes those it wrote.
+    ``write_files=False`` is for a caller that rolls the import back itself (an upload's preview):
+    the rows name their image objects without writing them."""
+    files = _Files(write=write_files and not dry_run)
     try:
-        course, questions, warnings = package_check(source)
-    finally:
-        package_close(source)
-    report = _write_course(course, questions, warnings)
-    _suggest_skills(report, [q.key for q in questions if not q.skills])
-    if dry_run:
-        transaction.set_rollback(True)
+        with transaction.atomic():
+            source = package_open(Path(path))
+            try:
+                course, questions, warnings = package_check(source)
+            finally:
+                package_close(source)
+            report = _write_course(course, questions, warnings, files)
+            _suggest_skills(report, [q.key for q in questions if not q.skills])
+            if dry_run:
+                transaction.set_rollback(True)
+    except BaseException:
+        files.remove_written()
+        raise
     return report
 
 

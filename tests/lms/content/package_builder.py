@@ -157,7 +157,7 @@ def snapshot(slug: str) -> dict[str, Any]:
             "estimated_minutes": module.estimated_minutes, "order": module.order,
             "skills": sorted(module.skills.values_list("slug", flat=True)),
             "quiz": [q.key for q in quiz],
-            "images": [(i.filename, i.content_type, bytes(i.data), i.alt, i.caption, i.order)
+            "images": [(i.filename, i.content_type, i.read_bytes(), i.alt, i.caption, i.order)
                        for i in ModuleImage.objects.filter(module=module).order_by("order")],
         })
         for q in quiz:

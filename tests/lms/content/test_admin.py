@@ -3,11 +3,18 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from lms.content.models import Choice, ModuleImage, Question, Skill
+from lms.content.models import Choice, Module, ModuleImage, Question, Skill
 from tests.lms.conftest import client_for
 from tests.lms.factories import ModuleFactory, QuestionFactory, SkillFactory, add_to_quiz
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
+
+
+def _image(module: Module, filename: str, data: bytes, *, alt: str) -> ModuleImage:
+    image = ModuleImage(module=module, filename=filename, content_type="image/svg+xml", alt=alt)
+    image.store_bytes(data)
+    image.save()
+    return image
 
 
 @pytest.mark.parametrize("model", ["course", "module", "question", "skill"])
@@ -25,8 +32,7 @@ def test_it_keeps_learners_and_managers_out_of_the_admin(people) -> None:
 
 def test_it_previews_a_module_as_a_learner_sees_it(people) -> None:
     module = ModuleFactory(body="Read **this**.\n\n![A square](images/square.svg)")
-    ModuleImage.objects.create(module=module, filename="square.svg", content_type="image/svg+xml", data=SVG,
-                               alt="A black square")
+    _image(module, "square.svg", SVG, alt="A black square")
     add_to_quiz(module, QuestionFactory(stem="Which *one*?"))
     response = client_for(people.admin).get(reverse("module_preview", args=[module.pk]))
     body = response.content.decode()
@@ -71,12 +77,11 @@ def test_it_refuses_a_single_choice_question_with_two_correct_choices(people) ->
 
 def test_it_serves_module_images_safely(people) -> None:
     module = ModuleFactory()
-    image = ModuleImage.objects.create(module=module, filename="square.svg", content_type="image/svg+xml",
-                                       data=SVG, alt="A square")
+    image = _image(module, "square.svg", SVG, alt="A square")
     client = client_for(people.learner)
     response = client.get(image.get_absolute_url())
     assert response.status_code == 200
-    assert response.content == SVG
+    assert b"".join(response.streaming_content) == SVG
     assert "sandbox" in response["Content-Security-Policy"]
     again = client.get(image.get_absolute_url(), HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304

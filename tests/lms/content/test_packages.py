@@ -60,9 +60,9 @@ def test_it_imports_a_package(tmp_path: Path) -> None:
     assert adding.video_url == "https://www.youtube.com/watch?v=abc123"
     assert [q.key for q in adding.quiz_questions()] == ["cnt-num", "cnt-short", "cnt-single"]
     chart, photo = intro.images.order_by("order")
-    assert (chart.filename, chart.content_type, bytes(chart.data), chart.alt, chart.caption) == (
+    assert (chart.filename, chart.content_type, chart.read_bytes(), chart.alt, chart.caption) == (
         "chart.svg", "image/svg+xml", SVG, "A bar chart of three bars", "Three bars")
-    assert (photo.filename, photo.content_type, bytes(photo.data)) == ("photo.png", "image/png", PNG)
+    assert (photo.filename, photo.content_type, photo.read_bytes()) == ("photo.png", "image/png", PNG)
     single = Question.objects.get(key="cnt-single")
     assert [(c.text, c.is_correct, c.feedback) for c in single.choices.all()] == [
         ("2", False, "Count again."), ("3", True, "Right."), ("4", False, "")]
