@@ -19,9 +19,9 @@ RUN python bin/compile_catalogues.py
 RUN DEBUG=0 SECRET_KEY=collectstatic-only CELERY_BROKER_URL=memory:// \
     python manage.py collectstatic --noinput -v0 \
     && useradd --create-home --uid 1000 --user-group pathwise \
-    && mkdir -p /app/var/models && chown -R pathwise:pathwise /app/var
-# The model folder exists in the image and belongs to pathwise, so a fresh named volume mounted there
-# starts with that owner (Docker seeds an empty volume from the image) and the trainer can write to it.
+    && mkdir -p /app/var/models /app/var/media && chown -R pathwise:pathwise /app/var
+# The model and media folders exist in the image and belong to pathwise, so a fresh named volume mounted
+# there starts with that owner (Docker seeds an empty volume from the image) and the trainer can write to it.
 USER 1000
 
 EXPOSE 8000

@@ -292,3 +292,15 @@ def test_every_process_has_a_healthcheck_that_asks_the_right_thing() -> None:
         assert environment.get("PROMETHEUS_MULTIPROC_DIR") == "/tmp/prometheus", name
     for name in ("postgres", "redis-broker", "redis-cache"):
         assert services[name]["healthcheck"]["test"], name
+
+
+def test_every_app_container_shares_the_model_and_media_volumes() -> None:
+    # Module images live in the default storage (a folder with PATHWISE_STORAGE=local): the import in
+    # migrate or a worker and the web server that serves them must see the same files.
+    services = _load(BASE)["services"]
+    for name in APP_SERVICES | {"migrate"}:
+        volumes = services[name]["volumes"]
+        assert "models:/app/var/models" in volumes and "media:/app/var/media" in volumes, name
+    assert {"models", "media"} <= set(_load(BASE)["volumes"])
+    steps = (ROOT / "Dockerfile").read_text()
+    assert "mkdir -p /app/var/models /app/var/media" in steps
