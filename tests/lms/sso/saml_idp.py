@@ -2,9 +2,9 @@
 AuthnRequest (HTTP-Redirect binding) and answers with a Response whose assertion is signed with
 its own RSA key (xmlsec, through python3-saml's signing helper), for the HTTP-POST binding.
 
-pysaml2's IdP would be the full product, but it signs by running the xmlsec1 program, which this
-machine does not have; the signature here is a real XML-DSig one all the same, checked by Pathwise
-against the certificate it is configured with."""
+It needs no xmlsec1 program, so these tests run everywhere; the signature is a real XML-DSig one,
+checked by Pathwise against the certificate it is configured with. The end-to-end tests against a
+running IdP product (pysaml2's, which signs with xmlsec1) are in test_saml_pysaml2.py."""
 
 from __future__ import annotations
 
