@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
@@ -69,6 +73,54 @@ def preferences_of(user: User) -> Preferences:
     """The user's language and time zone; an unsaved blank row (browser's language, site's zone)
     for a user who has not chosen."""
     return Preferences.objects.filter(user=user).first() or Preferences(user=user)
+
+
+def _zone_named(name: str) -> tzinfo | None:
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # a zone removed from the system's database since it was chosen
+
+
+def site_zone() -> tzinfo:
+    return _zone_named(settings.TIME_ZONE) or ZoneInfo("UTC")
+
+
+def zone_of(user: User) -> tzinfo:
+    """The time zone dates are judged and shown in for ``user`` when no browser is asking (emails,
+    reminders, calendar feeds, other people's pages about them): the one chosen on their account
+    page, else the site's TIME_ZONE."""
+    chosen = Preferences.objects.filter(user=user).values_list("time_zone", flat=True).first() or ""
+    return _zone_named(chosen) or site_zone()
+
+
+def zones_of(user_ids: Iterable[int]) -> dict[int, tzinfo]:
+    """``zone_of`` for many users in one query; every id is in the answer."""
+    ids = set(user_ids)
+    chosen = dict(Preferences.objects.filter(user_id__in=ids).values_list("user_id", "time_zone"))
+    fallback = site_zone()
+    return {pk: _zone_named(chosen.get(pk) or "") or fallback for pk in ids}
+
+
+def zone_name(zone: tzinfo) -> str:
+    """A zone as people read it: "America/Los Angeles"."""
+    return str(getattr(zone, "key", zone)).replace("_", " ")
+
+
+def today_in(zone: tzinfo, now: datetime | None = None) -> date:
+    """The calendar day it is in ``zone`` at ``now`` (by default, now)."""
+    return (now or timezone.now()).astimezone(zone).date()
+
+
+def due_deadline(due: date, zone: tzinfo) -> datetime:
+    """The instant a due date ends for someone in ``zone``: the first instant of the next local day.
+    A due date is a day, not an instant, and means "by the end of that day" in the learner's own
+    zone, so one team assignment falls due at a different instant for each member. On a day whose
+    midnight a clock change skips or repeats, this is the first moment of the next day (zoneinfo
+    reads a skipped 00:00 with the offset before the change, which is the instant clocks jump; the
+    round trip through UTC names it by the wall time that exists, 01:00, so that it compares equal
+    to the same instant in any zone)."""
+    return datetime.combine(due + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC).astimezone(zone)
 
 
 def language_of(user: User) -> str:

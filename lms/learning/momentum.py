@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from adaptive.models import Decision
-from lms.accounts.models import Preferences
+from lms.accounts.selectors import zone_of
 from lms.content.models import Course, Skill
 from lms.learning.models import Enrollment, Response, WeeklyGoal
 
@@ -75,14 +73,7 @@ class Momentum:
 
 def learner_zone(user: User) -> tzinfo:
     """The time zone the learner chose on their account page, else the site's."""
-    chosen = Preferences.objects.filter(user=user).values_list("time_zone", flat=True).first()
-    for name in (chosen, settings.TIME_ZONE):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue  # a zone removed from the system's database since it was chosen
-    return ZoneInfo("UTC")
+    return zone_of(user)
 
 
 def goal_days_of(user: User) -> int:
