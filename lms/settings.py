@@ -273,7 +273,8 @@ PATHWISE_SITE_URL = env_str("PATHWISE_SITE_URL", "http://127.0.0.1:8000").rstrip
 PATHWISE_TEAM_DIGEST = env_str("PATHWISE_TEAM_DIGEST", "weekly")
 if PATHWISE_TEAM_DIGEST not in {"weekly", "daily", "off"}:
     raise ImproperlyConfigured(f"PATHWISE_TEAM_DIGEST must be weekly, daily or off, not {PATHWISE_TEAM_DIGEST!r}")
-# Reminders and digests go out at this hour of TIME_ZONE (celery beat's clock follows TIME_ZONE).
+# Reminders and digests go out at this hour of each recipient's own day (their time zone, else
+# TIME_ZONE): beat runs both every hour, and each run writes those whose hour has come.
 PATHWISE_EMAIL_HOUR = env_int("PATHWISE_EMAIL_HOUR", 7)
 if not 0 <= PATHWISE_EMAIL_HOUR <= 23:
     raise ImproperlyConfigured(f"PATHWISE_EMAIL_HOUR must be an hour from 0 to 23, not {PATHWISE_EMAIL_HOUR}")
@@ -355,7 +356,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "send-due-date-reminders": {
         "task": "lms.notifications.tasks.send_due_date_reminders",
-        "schedule": crontab(minute=0, hour=PATHWISE_EMAIL_HOUR),
+        "schedule": crontab(minute=0),  # hourly: someone's morning is always starting somewhere
     },
 }
 # The audit log (sign-ins, role and team changes, exports, deletions) keeps events this many days.
@@ -367,8 +368,8 @@ CELERY_BEAT_SCHEDULE["purge-audit-events"] = {
 if PATHWISE_TEAM_DIGEST != "off":
     CELERY_BEAT_SCHEDULE["send-team-digests"] = {
         "task": "lms.notifications.tasks.send_team_digests",
-        "schedule": crontab(minute=15, hour=PATHWISE_EMAIL_HOUR,
-                            day_of_week="mon" if PATHWISE_TEAM_DIGEST == "weekly" else "*"),
+        # Hourly: the task picks the managers whose (Monday, if weekly) morning it is in their zone.
+        "schedule": crontab(minute=15),
     }
 # --- xAPI ---------------------------------------------------------------------------------------
 # Answers, quiz and module completions and mastery become xAPI statements sent to a learning-record
@@ -394,7 +395,7 @@ if PATHWISE_XAPI_ENDPOINT:
         "task": "lms.xapi.tasks.send_xapi_statements",
         "schedule": env_float("PATHWISE_XAPI_RETRY_SECONDS", 60.0),
     }
-# Beat's crontab entries (the emails) follow the site's clock.
+# Beat's daily crontab entries (the audit purge) follow the site's clock; the emails run hourly.
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 

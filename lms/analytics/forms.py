@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from lms.accounts.models import Team
 from lms.content.models import Course, Module
 
+DUE_HELP = _("The module is due by midnight at the end of that day, in each learner's own time zone.")
+
 
 class DateInput(forms.DateInput):
     input_type = "date"
@@ -55,7 +57,8 @@ class LearnerAssignForm(forms.Form):
 
     module = forms.ModelChoiceField(queryset=Module.objects.filter(course__published=True), label=_("Module"),
                                     error_messages={"invalid_choice": _("Choose one of the modules offered.")})
-    due = forms.DateField(label=_("Due date (optional)"), required=False, widget=DateInput)
+    due = forms.DateField(label=_("Due date (optional)"), required=False, widget=DateInput,
+                          help_text=DUE_HELP)
 
     def clean_due(self) -> Any:
         due = self.cleaned_data.get("due")
@@ -88,7 +91,7 @@ class TeamAssignmentForm(forms.Form):
 
     module = ModuleChoiceField(queryset=Module.objects.none(), label=_("Module"))
     due = forms.DateField(label=_("Due date (optional)"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+                          widget=forms.DateInput(attrs={"type": "date"}), help_text=DUE_HELP)
     learners = forms.MultipleChoiceField(required=False, error_messages={
         "invalid_choice": _("Tick only members of this team (one of those ticked has left it).")})
     whole_team = forms.BooleanField(required=False)

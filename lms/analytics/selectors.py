@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -23,6 +23,7 @@ from adaptive.models import Assignment
 from adaptive.selectors import item_id, primary_skills
 from lms.accounts.models import Team
 from lms.accounts.roles import is_admin
+from lms.accounts.selectors import today_in, zones_of
 from lms.analytics import stats
 from lms.analytics.models import EnrollmentStats, LearnerDay, ModelHealthCheck, QuestionStats, RollupCursor, SkillCurve
 from lms.analytics.services import FALLING_DROP, HEALTH_MIN_RESPONSES, INACTIVE_MIN, LOW_MASTERY, ROLLUP
@@ -510,13 +511,15 @@ def concerns(scope: Scope, now: datetime | None = None, *, dated: bool = True) -
     one skill, an assignment overdue or due soon, silence against the learner's own rhythm, low or
     falling predicted mastery, and going round the same module."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
     rows = list(scope.enrolments(dated=dated).filter(completed_at__isnull=True).select_related("user", "course"))
     if not rows:
         return []
     user_ids = sorted({r.user_id for r in rows})
     streaks = _wrong_streaks(user_ids, now - timedelta(days=RECENT_DAYS))
-    dues = _open_dues(user_ids, today)
+    # A due date ends at midnight in the learner's own zone: each is judged on their own day, which
+    # is never later than UTC's next one.
+    dues = _open_dues(user_ids, now.astimezone(UTC).date() + timedelta(days=1))
+    zones = zones_of(user_ids)
     teaching = _teaching_modules({r.course_id for r in rows})
     skills = {s.slug: s for s in Skill.objects.all()}
     result = []
@@ -538,18 +541,19 @@ def concerns(scope: Scope, now: datetime | None = None, *, dated: bool = True) -
         silent_days = (now - (row.last_activity or row.enrolled_at)).days
         inactive = row.inactive_after < now
         due = dues.get(key)
-        if due is not None:
+        learner_today = today_in(zones[row.user_id], now)
+        if due is not None and due.due <= learner_today + timedelta(days=DUE_SOON_DAYS):
             c.module = due.module
-            if due.due < today:
+            if due.due < learner_today:
                 c.score += 3
                 c.reasons.append(_("“%(module)s” was due %(when)s and is not done") % {
-                    "module": due.module.title, "when": _weekday(due.due, today)})
+                    "module": due.module.title, "when": _weekday(due.due, learner_today)})
             elif inactive or silent_days >= 3:
                 c.score += 2.5
                 c.reasons.append(ngettext("no activity for %(count)d day with “%(module)s” due %(when)s",
                                           "no activity for %(count)d days with “%(module)s” due %(when)s",
                                           silent_days) % {"count": silent_days, "module": due.module.title,
-                                                          "when": _weekday(due.due, today)})
+                                                          "when": _weekday(due.due, learner_today)})
                 inactive = False  # said already
         if inactive:
             if row.last_activity is None:

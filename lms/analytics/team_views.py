@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -53,9 +53,10 @@ class MemberRow:
         return self.member.get_full_name() or self.member.get_username()
 
 
-def _member_rows(team: Team, today: date) -> list[MemberRow]:
+def _member_rows(team: Team, now: datetime) -> list[MemberRow]:
     """One row per member: enrolments, last answer, estimated mastery (the mean of the learner
-    model's estimates over the skills of their courses) and assigned modules overdue."""
+    model's estimates over the skills of their courses) and assigned modules overdue at ``now``
+    (each member's due dates end at midnight in their own zone)."""
     rows = {m.pk: MemberRow(m) for m in team.members.all()}
     enrollments = list(Enrollment.objects.filter(user_id__in=rows).select_related("course").order_by("course__title"))
     skills = {c.pk: [s.slug for s in course_skills(c)] for c in {e.course for e in enrollments}}
@@ -69,7 +70,7 @@ def _member_rows(team: Team, today: date) -> list[MemberRow]:
         mastery = states.get(row.member.pk) or {}
         values = [float(mastery[s]) for s in {s for e in row.enrollments for s in skills[e.course_id]} if s in mastery]
         row.mastery = sum(values) / len(values) if values else None
-    for due in overdue_in_team(team, today):
+    for due in overdue_in_team(team, now):
         if due.learner.pk in rows:
             rows[due.learner.pk].overdue += 1
     return list(rows.values())
@@ -137,7 +138,7 @@ def team_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         sort = "name"
     direction = request.GET.get("dir", SORTS[sort])
     descending = direction == "desc"
-    rows = _member_rows(team, timezone.localdate())
+    rows = _member_rows(team, timezone.now())
     total = len(rows)
     if query:
         rows = [r for r in rows if query.casefold() in f"{r.name} {r.member.get_username()}".casefold()]

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from lms.accounts.selectors import language_of
+from lms.accounts.selectors import due_deadline, language_of, zone_name, zone_of
 from lms.notifications.selectors import due_dates_of
 
 
 def due_dates_calendar(user: User) -> bytes:
-    """One all-day event per assigned module with a due date. A due date is a date without a time,
-    so the events float: the same day in whatever time zone the calendar app shows. The UID names
-    the learner and the module, so a moved due date moves the event instead of adding another. The
+    """One event per assigned module with a due date: the last hour of the due day in the learner's
+    own zone, ending at the deadline (midnight there), with the zone named (TZID and its VTIMEZONE),
+    so a calendar app in another zone shows the same instant in its own hours. The UID names the
+    learner and the module, so a moved due date moves the event instead of adding another. The
     words are in the learner's language: a calendar app fetches the feed without a browser's."""
     with translation.override(language_of(user)):
         return _calendar(user)
@@ -35,19 +37,26 @@ def _calendar(user: User) -> bytes:
     calendar.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT6H")
     stamp = timezone.now()
+    zone = zone_of(user)
     for assignment in due_dates_of(user):
+        assert assignment.due is not None
+        deadline = due_deadline(assignment.due, zone)
         module = assignment.module
         url = f"{settings.PATHWISE_SITE_URL}{reverse('module', args=[module.course.slug, module.slug])}"
         event = Event()
         event.add("uid", f"module-{module.pk}-learner-{user.pk}@{host}")
         event.add("dtstamp", stamp)
-        event.add("dtstart", assignment.due)
-        event.add("dtend", assignment.due + timedelta(days=1))  # type: ignore[operator]
+        # 23:00 on the due day by the wall clock, even when the day is 23 or 25 hours long.
+        event.add("dtstart", datetime.combine(assignment.due, time(23), tzinfo=zone))
+        event.add("dtend", deadline)
         event.add("summary", _("Due: %(course)s: %(module)s") % {"course": module.course.title, "module": module.title})
         by = assignment.assigned_by
         who = _("Assigned by %(name)s.") % {"name": by.get_full_name() or by.get_username()} + " " if by else ""
-        event.add("description", who + _("Open the module: %(url)s") % {"url": url})
+        by_end = _("Due by the end of %(date)s, %(zone)s time.") % {
+            "date": date_format(assignment.due, "DATE_FORMAT"), "zone": zone_name(zone)}
+        event.add("description", f"{by_end} {who}" + _("Open the module: %(url)s") % {"url": url})
         event.add("url", url)
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
+    calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from lms.accounts.models import Team
-from lms.accounts.selectors import language_of
+from lms.accounts.selectors import language_of, today_in, zone_name, zone_of
 from lms.notifications.models import Email
 from lms.notifications.selectors import has_completed, learners_of, overdue_in_team, wants_email
 
@@ -51,17 +51,18 @@ def long_date(day: date) -> str:
     return dateformat.format(day, "l j F Y")
 
 
-def compose(email: Email, today: date | None = None) -> EmailMessage | None:
-    """The message for ``email`` in the recipient's language, or None when there is nothing to say
-    any more (the learner turned these emails off, completed the module, left the team, or the due
-    date moved)."""
+def compose(email: Email, now: datetime | None = None) -> EmailMessage | None:
+    """The message for ``email`` in the recipient's language, with "today" the day it is in the
+    recipient's zone at ``now``; None when there is nothing to say any more (the learner turned
+    these emails off, completed the module, left the team, or the due date moved)."""
     with translation.override(language_of(email.recipient)):
-        return _compose(email, today)
+        return _compose(email, now or timezone.now())
 
 
-def _compose(email: Email, today: date | None) -> EmailMessage | None:
-    today = today or timezone.localdate()
+def _compose(email: Email, now: datetime) -> EmailMessage | None:
     user = email.recipient
+    zone = zone_of(user)
+    today = today_in(zone, now)
     if email.kind == Email.MESSAGE:
         return _message(email)
     topic = TOPIC_OF[email.kind]
@@ -70,8 +71,8 @@ def _compose(email: Email, today: date | None) -> EmailMessage | None:
     unsubscribe_url = absolute(reverse("unsubscribe", args=[unsubscribe_token(user.pk, topic)]))
     context: dict[str, object] = {"user": user, "name": user.get_full_name() or user.get_username(),
                                   "unsubscribe_url": unsubscribe_url, "account_url": absolute(reverse("account")),
-                                  "site_url": settings.PATHWISE_SITE_URL}
-    subject = _digest(email, today, context) if email.kind == Email.DIGEST else _about_assignment(email, today, context)
+                                  "site_url": settings.PATHWISE_SITE_URL, "zone": zone_name(zone)}
+    subject = _digest(email, now, today, context) if email.kind == Email.DIGEST else _about_assignment(email, today, context)
     if subject is None:
         return None
     body = render_to_string(f"notifications/email/{email.kind}.txt", context)
@@ -133,15 +134,16 @@ def _about_assignment(email: Email, today: date, context: dict[str, object]) -> 
     return _("Overdue: %(title)s (was due %(due)s)") % {"title": title, "due": long_date(due)}  # type: ignore[arg-type]
 
 
-def _digest(email: Email, today: date, context: dict[str, object]) -> str | None:
+def _digest(email: Email, now: datetime, today: date, context: dict[str, object]) -> str | None:
+    """The manager's teams' overdue work at ``now``, each learner judged on their own day."""
     teams: list[dict[str, Any]] = []
     for team in Team.objects.filter(managers=email.recipient).order_by("name"):
-        rows = overdue_in_team(team, today)
+        rows = overdue_in_team(team, now)
         if rows:
             teams.append({"team": team, "rows": [
                 {"learner": d.learner.get_full_name() or d.learner.get_username(),
                  "title": f"{d.assignment.module.course.title}: {d.assignment.module.title}",
-                 "due_text": long_date(d.due), "days_late": (today - d.due).days} for d in rows],
+                 "due_text": long_date(d.due), "days_late": ((d.today or today) - d.due).days} for d in rows],
                 "url": absolute(reverse("team_detail", args=[team.slug]))})
     if not teams:
         return None

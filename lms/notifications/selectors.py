@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db.models import Q
 
 from adaptive.models import Assignment
 from lms.accounts.models import Team
+from lms.accounts.selectors import today_in, zones_of
 from lms.learning.models import ModuleCompletion
 from lms.learning.selectors import assignments_of
 from lms.notifications.models import CalendarFeed, Email, EmailSettings
@@ -26,6 +27,7 @@ class Due:
 
     learner: User
     assignment: Assignment
+    today: date | None = None  # overdue work: the day it is in the learner's zone, which it was judged on
 
     @property
     def due(self) -> date:
@@ -93,12 +95,23 @@ def has_completed(user: User, module_id: int) -> bool:
     return ModuleCompletion.objects.filter(user=user, module_id=module_id).exists()
 
 
-def overdue_in_team(team: Team, today: date) -> list[Due]:
-    """The team's open assignments past their due date, per learner, most overdue first."""
+def overdue_in_team(team: Team, now: datetime) -> list[Due]:
+    """The team's open assignments past their due date at ``now``, per learner, most overdue first.
+    A due date ends at midnight in the learner's own zone, so each learner is judged on their own
+    day (``Due.today``)."""
     members = list(team.members.all())
-    rows = Assignment.objects.filter(Q(team=team) | Q(learner__in=members), due__lt=today).select_related(
+    # Every zone's day is at most UTC's next one: a first cut in SQL, then each learner's own day.
+    latest_day = now.astimezone(UTC).date() + timedelta(days=1)
+    rows = Assignment.objects.filter(Q(team=team) | Q(learner__in=members), due__lt=latest_day).select_related(
         "module__course", "learner")
-    return _open_dues(rows, {team.pk: members})
+    dues = _open_dues(rows, {team.pk: members})
+    zones = zones_of(d.learner.pk for d in dues)
+    overdue = []
+    for d in dues:
+        today = today_in(zones[d.learner.pk], now)
+        if d.due < today:
+            overdue.append(Due(d.learner, d.assignment, today))
+    return overdue
 
 
 def digest_recipients() -> list[User]:

@@ -12,15 +12,16 @@ import logging
 import secrets
 import smtplib
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from adaptive.models import Assignment
-from lms.accounts.selectors import can_view_learner
+from lms.accounts.selectors import can_view_learner, zones_of
 from lms.notifications.emails import compose
 from lms.notifications.models import CalendarFeed, Email, EmailSettings
 from lms.notifications.selectors import (
@@ -89,31 +90,51 @@ def learner_message_create(*, sender: User, learner: User, text: str) -> Email:
     return Email.objects.create(recipient=learner, kind=Email.MESSAGE, sender=sender, body=text)
 
 
-def reminders_create(*, today: date) -> list[int]:
-    """Write today's due-date reminders (see ``selectors.stage_of``), at most one per assignment,
-    learner, stage and due date; return the ids of those still to send."""
-    dues = dues_between(today - timedelta(days=OVERDUE_WINDOW_DAYS), today + REMINDER_HORIZON,
-                        created_before=timezone.now() - timedelta(days=1))
+def reminders_create(*, now: datetime) -> list[int]:
+    """Write the due-date reminders (see ``selectors.stage_of``) of the learners whose own day has
+    reached PATHWISE_EMAIL_HOUR at ``now``, at most one per assignment, learner, stage and due date;
+    return the ids of those still to send. Beat runs it every hour, so each learner hears in their
+    own morning, judged on their own day; a later run the same day finds the rows written."""
+    utc_today = now.astimezone(UTC).date()
+    # Local days are at most one day either side of UTC's (UTC-12 to UTC+14).
+    dues = dues_between(utc_today - timedelta(days=OVERDUE_WINDOW_DAYS + 1), utc_today + REMINDER_HORIZON + timedelta(days=1),
+                        created_before=now - timedelta(days=1))
+    zones = zones_of(d.learner.pk for d in dues)
+    # Written by an earlier run (most learners, most hours): skipped before asking anything more. A
+    # pending one among them whose task was lost is queued again by ``emails_to_send``.
+    written = set(Email.objects.filter(kind__in=Email.REMINDERS, assignment__in={d.assignment.pk for d in dues})
+                  .values_list("assignment_id", "recipient_id", "kind", "due"))
     rows = []
     for d in dues:
-        stage = stage_of(d.due, today)
-        if stage is not None and wants_email(d.learner, "assignments"):
+        local = now.astimezone(zones[d.learner.pk])
+        if local.hour < settings.PATHWISE_EMAIL_HOUR:
+            continue
+        stage = stage_of(d.due, local.date())
+        if stage is None or (d.assignment.pk, d.learner.pk, stage, d.due) in written:
+            continue
+        if wants_email(d.learner, "assignments"):
             rows.append(Email(recipient=d.learner, kind=stage, assignment=d.assignment, due=d.due))
     Email.objects.bulk_create(rows, ignore_conflicts=True)
     return _still_pending(rows, lambda e: {"kind": e.kind, "assignment": e.assignment, "due": e.due})
 
 
-def digests_create(*, today: date, frequency: str) -> list[int]:
-    """Write this period's digest for each manager with overdue work in their teams (weekly: the
-    period starts on Monday; daily: today); return the ids of those still to send."""
+def digests_create(*, now: datetime, frequency: str) -> list[int]:
+    """Write this period's digest for each manager with overdue work in their teams whose own day
+    has reached PATHWISE_EMAIL_HOUR at ``now`` (weekly: on their Monday, the period starting that
+    day; daily: every day); return the ids of those still to send. Beat runs it every hour."""
     if frequency == "off":
         return []
-    period = today - timedelta(days=today.weekday()) if frequency == "weekly" else today
+    managers = digest_recipients()
+    zones = zones_of(m.pk for m in managers)
     rows = []
-    for manager in digest_recipients():
+    for manager in managers:
+        local = now.astimezone(zones[manager.pk])
+        today = local.date()
+        if local.hour < settings.PATHWISE_EMAIL_HOUR or (frequency == "weekly" and today.weekday() != 0):
+            continue
         teams = manager.managed_teams.all()
-        if any(overdue_in_team(team, today) for team in teams):
-            rows.append(Email(recipient=manager, kind=Email.DIGEST, period=period))
+        if any(overdue_in_team(team, now) for team in teams):
+            rows.append(Email(recipient=manager, kind=Email.DIGEST, period=today))
     Email.objects.bulk_create(rows, ignore_conflicts=True)
     return _still_pending(rows, lambda e: {"kind": Email.DIGEST, "period": e.period})
 
@@ -141,17 +162,18 @@ def _finish(email_id: int, status: str, **fields: object) -> None:
     Email.objects.filter(pk=email_id, status=Email.SENDING).update(status=status, **fields)
 
 
-def email_send(*, email_id: int, final_attempt: bool = False) -> str:
+def email_send(*, email_id: int, final_attempt: bool = False, now: datetime | None = None) -> str:
     """Send one email if nobody has claimed it yet; return what happened (sent, skipped, failed,
-    taken). A transient failure puts it back to pending and raises TransientEmailError, unless
-    this is the ``final_attempt``, which marks it failed."""
+    taken). "Today" in it is the recipient's day at ``now`` (by default, now). A transient failure
+    puts it back to pending and raises TransientEmailError, unless this is the ``final_attempt``,
+    which marks it failed."""
     if not Email.objects.filter(pk=email_id, status=Email.PENDING).update(status=Email.SENDING,
                                                                          attempts=F("attempts") + 1):
         return "taken"
     email = Email.objects.select_related("recipient", "assignment__module__course", "assignment__assigned_by",
                                          "assignment__learner").get(pk=email_id)
     try:
-        message = compose(email)
+        message = compose(email, now)
     except Exception:
         _finish(email_id, Email.FAILED, error="could not compose the email (see the worker's log)")
         raise

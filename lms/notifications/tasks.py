@@ -23,7 +23,7 @@ from lms.queueing import publish
 EMAIL_RETRIES = 5
 EMAIL_RETRY_BASE_S = 60
 # A pending email older than this lost its task (the broker was down) or waits for a retry; the
-# daily run queues it again, and the claim on its row keeps it from going out twice.
+# next hourly run queues it again, and the claim on its row keeps it from going out twice.
 STALE_AFTER = timedelta(hours=1)
 
 
@@ -48,13 +48,15 @@ def send_assignment_emails(assignment_id: int) -> int:
 
 @shared_task(soft_time_limit=300, time_limit=360)
 def send_due_date_reminders() -> int:
-    """Daily (beat): today's reminders, and emails whose task was lost."""
-    ids = reminders_create(today=timezone.localdate())
-    stale = [pk for pk in emails_to_send(created_before=timezone.now() - STALE_AFTER) if pk not in set(ids)]
+    """Hourly (beat): the reminders of learners whose morning it is, and emails whose task was lost."""
+    now = timezone.now()
+    ids = reminders_create(now=now)
+    stale = [pk for pk in emails_to_send(created_before=now - STALE_AFTER) if pk not in set(ids)]
     return _queue(ids + stale)
 
 
 @shared_task(soft_time_limit=300, time_limit=360)
 def send_team_digests() -> int:
-    """Weekly or daily (beat, PATHWISE_TEAM_DIGEST): each manager's digest of overdue work."""
-    return _queue(digests_create(today=timezone.localdate(), frequency=settings.PATHWISE_TEAM_DIGEST))
+    """Hourly (beat): the digest of overdue work of each manager whose Monday morning (weekly) or
+    morning (daily, PATHWISE_TEAM_DIGEST) it is."""
+    return _queue(digests_create(now=timezone.now(), frequency=settings.PATHWISE_TEAM_DIGEST))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import TestCase
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from adaptive.models import Assignment
+from lms.accounts.models import Preferences
 from lms.analytics import selectors
 from lms.analytics.models import CoachNote
 from lms.analytics.services import analytics_refresh
@@ -181,3 +183,15 @@ def test_it_keeps_actions_to_the_managers_own_learners(week, name) -> None:
     assert _post(p.learner, name, p.teammate, data).status_code == 404
     assert client_for(p.manager).get(reverse(name, args=[p.learner.pk])).status_code == 405
     assert Assignment.objects.count() == 1 and not Email.objects.exists()  # only bob's, from before
+
+
+@pytest.mark.parametrize(("zone", "overdue"), [("Pacific/Kiritimati", True), ("Pacific/Pago_Pago", False)])
+def test_overdue_is_judged_on_the_learners_own_day(week, zone, overdue) -> None:
+    # Kiritimati (UTC+14) is always one or two days ahead of Pago Pago (UTC-11): a module due the
+    # day before Kiritimati's today is late there and not yet late in Pago Pago, whatever the hour.
+    Preferences.objects.create(user=week.people.teammate, time_zone=zone)
+    due = NOW.astimezone(ZoneInfo("Pacific/Kiritimati")).date() - timedelta(days=1)
+    Assignment.objects.filter(learner=week.people.teammate).update(due=due)
+    scope = selectors.Scope(viewer=week.people.manager, teams=week.people.manager.managed_teams.all())
+    [bob] = [c for c in selectors.concerns(scope, NOW) if c.user.username == "bob"]
+    assert bob.reasons[0].startswith("“Module 1” was due") is overdue, bob.reasons

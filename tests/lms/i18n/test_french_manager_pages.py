@@ -129,7 +129,8 @@ def test_an_email_is_in_the_recipients_language(people, inbox) -> None:
     assert "maria assigned you a module" in inbox.body(english)
 
 
-def test_a_message_and_a_digest_in_french(people, inbox) -> None:
+def test_a_message_and_a_digest_in_french(people, inbox, settings) -> None:
+    settings.PATHWISE_TEAM_DIGEST, settings.PATHWISE_EMAIL_HOUR = "daily", 0  # whatever the day and hour now
     _french(people.learner, people.manager)
     with TestCase.captureOnCommitCallbacks(execute=True):
         client_for(people.manager).post(reverse("analytics_learner_message", args=[people.learner.pk]),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.test import Client
 from django.urls import reverse
@@ -42,8 +42,10 @@ def test_it_serves_the_learners_due_dates_without_a_session(people, settings) ->
     events = _events(Client().get(path))
     assert [str(e["SUMMARY"]) for e in events] == ["Due: Statistics: Medians", "Due: Statistics: Averages"]
     averages_event = events[1]
-    assert averages_event.decoded("DTSTART") == today + timedelta(days=5)
-    assert averages_event.decoded("DTEND") == today + timedelta(days=6)
+    # No zone chosen: the last hour of the due day in the site's zone (UTC here), ending at midnight.
+    midnight = datetime.combine(today + timedelta(days=6), time(0), tzinfo=UTC)
+    assert averages_event.decoded("DTSTART") == midnight - timedelta(hours=1)
+    assert averages_event.decoded("DTEND") == midnight
     assert str(averages_event["UID"]) == f"module-{averages.pk}-learner-{people.learner.pk}@learn.example.org"
     assert str(averages_event["URL"]) == f"https://learn.example.org/courses/{course.slug}/{averages.slug}/"
     assert "Assigned by maria" in str(averages_event["DESCRIPTION"])

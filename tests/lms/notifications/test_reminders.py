@@ -2,15 +2,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from adaptive.models import Assignment
 from lms.learning.models import ModuleCompletion
 from lms.notifications.models import Email
 from lms.notifications.selectors import stage_of
-from lms.notifications.services import digests_create, email_settings_update, reminders_create
-from lms.notifications.tasks import send_due_date_reminders, send_email, send_team_digests
+from lms.notifications.services import digests_create, email_send, email_settings_update, reminders_create
+from lms.notifications.tasks import send_due_date_reminders, send_team_digests
 from tests.lms.factories import CourseFactory, ModuleFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _any_hour(settings) -> None:
+    """These tests run at whatever hour the clock says: every hour is past the email hour, and the
+    digest goes out every day (tests/lms/notifications/test_time_zones.py checks the hours)."""
+    settings.PATHWISE_EMAIL_HOUR = 0
+    settings.PATHWISE_TEAM_DIGEST = "daily"
 
 
 def _assignment(people, *, days_left: int, title: str = "Averages", **who) -> Assignment:
@@ -46,10 +55,10 @@ def test_it_reminds_each_learner_once_per_stage(people, inbox) -> None:
 
 def test_it_sends_the_next_stage_when_the_day_comes(people, inbox) -> None:
     assignment = _assignment(people, days_left=3, learner=people.learner)
-    today = timezone.localdate()
+    now = timezone.now()
     for day in range(0, 8):  # one run a day, from three days before to four days after
-        for pk in reminders_create(today=today + timedelta(days=day)):
-            send_email.delay(pk)
+        for pk in reminders_create(now=now + timedelta(days=day)):
+            email_send(email_id=pk, now=now + timedelta(days=day))
     assert [m["Subject"].split(":")[0] for m in inbox.messages] == ["Due in 3 days", "Due tomorrow", "Overdue"]
     assert f"was due {assignment.due:%A} {assignment.due.day}" in inbox.messages[2]["Subject"]
 
@@ -105,12 +114,14 @@ def test_the_digest_lists_what_is_overdue_in_the_managers_teams(people, inbox) -
 
 def test_the_digest_is_weekly_or_daily(people, inbox) -> None:
     _assignment(people, days_left=-10, learner=people.learner)
-    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
-    assert len(digests_create(today=monday, frequency="weekly")) == 1
+    now = timezone.now()
+    monday = now - timedelta(days=now.weekday())
+    assert len(digests_create(now=monday, frequency="weekly")) == 1
     Email.objects.update(status=Email.SENT)
-    assert digests_create(today=monday + timedelta(days=3), frequency="weekly") == []
-    assert len(digests_create(today=monday + timedelta(days=3), frequency="daily")) == 1
-    assert digests_create(today=monday, frequency="off") == []
+    assert digests_create(now=monday + timedelta(hours=1), frequency="weekly") == []
+    assert digests_create(now=monday + timedelta(days=3), frequency="weekly") == []
+    assert len(digests_create(now=monday + timedelta(days=3), frequency="daily")) == 1
+    assert digests_create(now=monday, frequency="off") == []
 
 
 def test_no_digest_for_managers_without_overdue_work_or_who_opted_out(people, inbox) -> None:
