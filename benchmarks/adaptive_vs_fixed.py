@@ -29,7 +29,9 @@ gain, else a review of the module studied longest ago). Reported, with 95% inter
   days those questions take are not equal (adaptive sittings are shorter), and are reported;
   ``--sitting-minutes N`` gives both policies sittings of the same length instead (the learner
   breaks off after N minutes of study, wherever they are), so the calendar no longer depends on
-  the policy;
+  the policy; ``--product-clock`` gives the model and the policy the clock the product sees in
+  ``benchmarks/product_adaptive_vs_fixed.py`` (a few seconds an answer, the breaks unseen) while the
+  learners still forget over the simulated days;
 * final mastery at stop, the earlier measure, for comparison only: the same mean taken when a learner
   first reached mastery (as if they stopped there), or after the budget for those who never did. It
   favours the policy whose learners reach mastery less often, since they practise longer.
@@ -117,6 +119,7 @@ def load_course(folder: Path) -> Course:
 TYPICAL_DIFFICULTY = 3
 QUESTION_MINUTES = 0.75  # reading, answering and the feedback
 REVIEW_MINUTES = 2  # skimming a module read before
+PRODUCT_SECONDS = 2  # with --product-clock, what each answer, reading or break adds to the model's clock
 STUCK_WINDOW, STUCK_MIN_GAIN = 100, 0.02  # a plateau, as benchmarks/product_adaptive_vs_fixed.py counts it
 
 
@@ -124,13 +127,16 @@ class Run:
     """One simulated learner going through the course under one policy."""
 
     def __init__(self, course: Course, learner: SimulatedLearner, rng: random.Random, budget: int,
-                 stop_at_mastery: bool = False, sitting_minutes: float | None = None) -> None:
+                 stop_at_mastery: bool = False, sitting_minutes: float | None = None,
+                 product_clock: bool = False) -> None:
         self.course, self.learner, self.rng, self.budget = course, learner, rng, budget
+        self.product_clock = product_clock
         self.stop_at_mastery = stop_at_mastery
         self.sitting_minutes = sitting_minutes  # None: a sitting is a module, whatever its length
         self.minutes_this_sitting = 0.0
         self.start = datetime(2026, 1, 5, 9, tzinfo=UTC)
         self.clock = self.start
+        self.seen = self.start  # the time the model and the policy are given (see ``product_clock``)
         self.questions = 0
         self.minutes = 0.0
         self.questions_to_mastery: int | None = None
@@ -151,6 +157,7 @@ class Run:
         minutes = REVIEW_MINUTES if unit.slug in self.read else unit.minutes
         self.minutes += minutes
         self.clock += timedelta(minutes=minutes)  # a module read before is skimmed, on the clock too
+        self.seen += timedelta(seconds=PRODUCT_SECONDS) if self.product_clock else timedelta(minutes=minutes)
         if unit.slug not in self.read:
             self.learner.read(unit.skills, self.clock)
         self.read.add(unit.slug)
@@ -159,6 +166,7 @@ class Run:
     def answer(self, key: str) -> bool:
         item = self.course.items[key]
         self.clock += timedelta(minutes=QUESTION_MINUTES)
+        self.seen += timedelta(seconds=PRODUCT_SECONDS) if self.product_clock else timedelta(minutes=QUESTION_MINUTES)
         correct = self.learner.answer(item.skills, item.difficulty, self.clock, self.rng)
         self.questions += 1
         self.minutes += QUESTION_MINUTES
@@ -177,7 +185,9 @@ class Run:
             self._break()
 
     def _break(self) -> None:
-        self.clock += timedelta(hours=self.rng.uniform(12, 48))
+        hours = timedelta(hours=self.rng.uniform(12, 48))
+        self.clock += hours
+        self.seen += timedelta(seconds=PRODUCT_SECONDS) if self.product_clock else hours
         self.minutes_this_sitting = 0.0
 
     def between_sittings(self) -> None:
@@ -228,7 +238,7 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
     """
     course = run.course
     state = model.init_state()
-    mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills, at=run.clock))))
+    mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills, at=run.seen))))
     completed: set[str] = set()
     studied: dict[str, datetime] = {}  # when each module's quiz last ended, as adaptive.decisions reads it
     peak: dict[str, float] = {}  # none before the first answer, as in the product
@@ -249,10 +259,10 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
         asked: list[str] = []
         while not run.done():
             keys = list(unit.quiz)
-            predicted = model.predict(state, keys, at=run.clock, infos=[info_of(course.items[k]) for k in keys])
+            predicted = model.predict(state, keys, at=run.seen, infos=[info_of(course.items[k]) for k in keys])
             pool = [QuestionCandidate(k, float(p), course.items[k].skills) for k, p in zip(keys, predicted)]
             if not asked:  # the quiz's first question is decided when it starts, after the break
-                mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills, at=run.clock))))
+                mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills, at=run.seen))))
             module_mastery = {s: mastery[s] for s in unit.skills}
             choice = choose_next_question(pool, asked=asked, module_mastery=module_mastery,
                                           target_success=course.target, mastery_threshold=course.threshold)
@@ -260,17 +270,17 @@ def run_adaptive(run: Run, model: LearnerModel) -> Run:
                 break
             key = str(choice.question)
             correct = run.answer(key)
-            state = model.update(state, key, int(correct), at=run.clock, info=info_of(course.items[key]))
-            mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills, at=run.clock))))
+            state = model.update(state, key, int(correct), at=run.seen, info=info_of(course.items[key]))
+            mastery = dict(zip(course.skills, map(float, model.predict_skills(state, course.skills, at=run.seen))))
             for s, m in mastery.items():
                 peak[s] = max(peak.get(s, 0.0), m)
             asked.append(key)
             for s in course.items[key].skills:
                 practice[s] = practice.get(s, 0) + 1
         completed.add(slug)
-        studied[slug] = run.clock
+        studied[slug] = run.seen
         # As the product reads it: the finished quiz, with the mastery the model saw right after it.
-        history.append(Sitting(slug, run.clock, dict(mastery)))
+        history.append(Sitting(slug, run.seen, dict(mastery)))
         run.between_sittings()
     return run
 
@@ -349,6 +359,10 @@ def main(argv: list[str] | None = None) -> dict:
                              "install serves it, reading the course's descriptions; nothing is trained.")
     parser.add_argument("--stop-at-mastery", action="store_true",
                         help="Learners stop once they reach mastery (as in the product benchmark), not at the budget.")
+    parser.add_argument("--product-clock", action="store_true",
+                        help="Give the model and the policy the clock the product sees in "
+                             "benchmarks/product_adaptive_vs_fixed.py (a few seconds an answer, no breaks) "
+                             "while the learners still forget over the simulated days.")
     parser.add_argument("--json", type=Path, help="Write the results here.")
     args = parser.parse_args(argv)
 
@@ -377,10 +391,11 @@ def main(argv: list[str] | None = None) -> dict:
                                               sitting_minutes=args.sitting_minutes)))
         results["adaptive"].append(run_adaptive(Run(course, clone(learner), random.Random(answer_seed), args.budget,
                                                     stop_at_mastery=args.stop_at_mastery,
-                                                    sitting_minutes=args.sitting_minutes), model))
+                                                    sitting_minutes=args.sitting_minutes,
+                                                    product_clock=args.product_clock), model))
 
     report: dict = {"course": str(args.course.name), "model": args.model, "budget": args.budget,
-                    "sitting_minutes": args.sitting_minutes, "retrain": args.retrain,
+                    "sitting_minutes": args.sitting_minutes, "product_clock": args.product_clock, "retrain": args.retrain,
                     "train_learners": args.train_learners, "train_seconds": round(train_seconds, 1)}
     for policy, runs in results.items():
         report[policy] = {

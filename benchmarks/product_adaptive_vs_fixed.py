@@ -54,7 +54,10 @@ Judging, by the simulator's hidden state only (the product's estimates are never
   in-process benchmark's fixed order does), and ``--after-done stop`` counts them stuck there; or
   (b) used the whole budget and their mean true mastery over the course's skills (the chance above,
   averaged) rose by less than ``STUCK_MIN_GAIN`` (0.02) over their last ``STUCK_WINDOW`` (100)
-  questions (``plateau``).
+  questions (``plateau``). With ``--follow-stuck N`` an adaptive learner on a plateau then goes on
+  for up to N more questions, to tell a slow learner (true mastery a little past the budget) from
+  one the product holds back; every result at the budget stays as it was (they still count as
+  stuck and as not reaching mastery), and ``stuck_followed`` in the JSON says where each got to.
 * estimate error: at each learner's end (and every ``--estimate-every`` questions on the way), the
   product's public estimate per skill (``GET /api/v1/learners/{id}/mastery/?course=``, read as the
   admin) against the true chance on a typical question. ``estimate_mae`` is the mean absolute
@@ -76,6 +79,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import json
 import math
 import os
@@ -93,7 +97,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -257,6 +261,7 @@ class Track:
     retakes: int = 0  # modules taken again on the learner's own initiative after the product said "done"
     last_recommendation: dict[str, Any] | None = None
     wall_seconds: float = 0.0
+    followed: dict[str, Any] | None = None  # --follow-stuck: what happened past the budget
 
     def __post_init__(self) -> None:
         self.mean_true = [self.mean_true_mastery()]
@@ -308,6 +313,26 @@ class Track:
 
     def stuck(self) -> str | None:
         return stuck_reason(reached=self.reached(), stop=self.stop, mean_true=self.mean_true)
+
+    def follow_past_budget(self, more: int, go_on: Callable[[Track], Track]) -> None:
+        """Let a learner on a plateau go on for up to ``more`` questions (``go_on`` studies as before),
+        note where they reached true mastery if they did, and leave every result measured at the
+        budget as it was: the learner still counts as stuck and as not reaching mastery there."""
+        kept = {name: copy.copy(getattr(self, name)) for name in
+                ("budget", "stop", "questions_to_mastery", "on_known", "final_estimate", "wall_seconds",
+                 "model_versions", "decided_by", "worker_waits", "worker_late", "retakes", "last_recommendation")}
+        kept_true, kept_estimates = list(self.mean_true), list(self.estimates)
+        at_budget = self.questions
+        self.budget, self.stop = self.budget + more, ""
+        go_on(self)
+        self.followed = {"more_allowed": more, "reached_at": self.questions_to_mastery,
+                         "questions": self.questions, "mean_true_at_budget": kept_true[-1],
+                         "mean_true_at_end": self.mean_true[-1],
+                         "gain_last_window": self.mean_true[-1] - self.mean_true[max(0, len(self.mean_true) - 1
+                                                                                      - STUCK_WINDOW)]}
+        for name, value in kept.items():
+            setattr(self, name, value)
+        self.questions, self.mean_true, self.estimates = at_budget, kept_true, kept_estimates
 
 
 def estimate_error(mastery: dict[str, Any], truths: dict[str, float]) -> dict[str, Any]:
@@ -370,6 +395,7 @@ def side_summary(tracks: list[Track], budget: int) -> dict[str, Any]:
         "worker_wait_seconds": _mean(w for t in tracks for w in t.worker_waits),
         "worker_late": sum(t.worker_late for t in tracks),
         "retook_after_done": sum(t.retakes > 0 for t in tracks),
+        "stuck_followed": [t.followed for t in tracks if t.followed is not None],
     }
 
 
@@ -748,9 +774,19 @@ def run_seed(base: str, seed: int, args: argparse.Namespace) -> dict[str, list[T
 
     def one(username: str, track: Track) -> Track:
         learner_api, user_id = enrol(admin, course, username, track.path, f"Seed {seed}")
-        study(admin, learner_api, user_id, track, estimate_every=args.estimate_every,
-              break_hours=tuple(args.break_hours), worker_wait=args.worker_wait, abort=abort,
-              retake=args.after_done == "retake")
+
+        def go_on(t: Track) -> Track:
+            return study(admin, learner_api, user_id, t, estimate_every=args.estimate_every,
+                         break_hours=tuple(args.break_hours), worker_wait=args.worker_wait, abort=abort,
+                         retake=args.after_done == "retake")
+
+        go_on(track)
+        if args.follow_stuck and track.path == "adaptive" and track.stuck() == "plateau":
+            track.follow_past_budget(args.follow_stuck, go_on)
+            reached = track.followed["reached_at"] if track.followed else None
+            print(f"[seed {seed}] {username} ({track.path}) on a plateau at {args.budget}, followed for up to "
+                  f"{args.follow_stuck} more: {'no mastery' if reached is None else f'true mastery at question {reached}'}",
+                  file=sys.stderr, flush=True)
         with lock:
             finished[0] += 1
             mae = track.final_estimate["mae"] if track.final_estimate else None
@@ -805,6 +841,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                       "(its admin must be the demo admin; first start not measured).")
     parser.add_argument("--start-timeout", type=float, default=900, help="Seconds to wait for the first start.")
     parser.add_argument("--keep-install", action="store_true", help="Keep the install's folder (and log).")
+    parser.add_argument("--follow-stuck", type=int, default=0, metavar="N",
+                        help="Let an adaptive learner on a plateau at the budget go on for up to N more questions "
+                             "and report where they reached true mastery (slow, or held back?); every result at "
+                             "the budget is unchanged and they still count as stuck.")
     parser.add_argument("--json", type=Path, help="Write the results here.")
     args = parser.parse_args(argv)
     command = " ".join(["python", "benchmarks/product_adaptive_vs_fixed.py", *(argv if argv is not None

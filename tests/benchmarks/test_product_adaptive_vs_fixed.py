@@ -296,3 +296,26 @@ def test_it_runs_end_to_end_on_a_fresh_install(bench: ModuleType, tmp_path: Path
     assert out["adaptive"]["learners"] == out["fixed"]["learners"] == 1
     assert out["first_start_seconds"] > 0
     assert json.loads((tmp_path / "out.json").read_text())["course"] == "data-literacy"
+
+
+def test_following_a_learner_past_the_budget_leaves_the_results_at_the_budget_as_they_were(
+        bench: ModuleType, course: Any) -> None:
+    track = make_track(bench, course, {"adding": 0.01, "counting": 0.01}, budget=3)
+    while not track.done():
+        track.answer(course.questions["q-single"])
+    before = (track.stop, track.questions, track.questions_to_mastery, list(track.mean_true), track.on_known)
+
+    def go_on(t: Any) -> Any:  # the learner goes on and gets there at their fifth answer
+        t.answer(course.questions["q-single"])
+        t.learner.knowledge.update(adding=0.99, counting=0.99)
+        t.answer(course.questions["q-tf"])
+        assert t.done() and t.stop == "mastery"
+        return t
+
+    track.follow_past_budget(10, go_on)
+    assert track.followed is not None and track.followed["reached_at"] == 5 and track.followed["questions"] == 5
+    assert track.followed["more_allowed"] == 10 and track.followed["mean_true_at_end"] > before[3][-1]
+    assert (track.stop, track.questions, track.questions_to_mastery, track.mean_true, track.on_known) == before
+    assert track.budget == 3 and not track.reached()
+    summary = bench.side_summary([track], 3)
+    assert summary["reached_mastery"] == 0 and summary["stuck_followed"][0]["reached_at"] == 5
