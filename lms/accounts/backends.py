@@ -33,3 +33,12 @@ class AccountBackend(ModelBackend):
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
 
+    def get_user(self, user_id: Any) -> Any:
+        """The session's user, with their preferences read in the same query: PreferencesMiddleware
+        needs them on every request, and this saves it a query of its own."""
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("preferences").get(pk=user_id)
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -49,6 +49,16 @@ class TwoFactorRequiredMiddleware:
         return redirect("two_factor")
 
 
+def _chosen(user: Any) -> tuple[str, str]:
+    """The language and time zone ``user`` chose ("" where not chosen). The session's user comes with
+    their preferences already read (``AccountBackend.get_user``); any other user costs a query."""
+    try:
+        preferences = user.preferences
+    except Preferences.DoesNotExist:
+        return "", ""
+    return preferences.language, preferences.time_zone
+
+
 class PreferencesMiddleware:
     """Shows the site in the signed-in user's language and time zone, when they chose them on their
     account page. Runs after LocaleMiddleware (which took the language from the browser) and after
@@ -60,8 +70,7 @@ class PreferencesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            chosen = Preferences.objects.filter(user=user).values_list("language", "time_zone").first()
-            language, zone = chosen or ("", "")
+            language, zone = _chosen(user)
             if language and language in dict(settings.LANGUAGES):
                 translation.activate(language)
                 request.LANGUAGE_CODE = language

@@ -81,3 +81,19 @@ def test_the_zone_does_not_leak_into_the_next_request(people) -> None:
     Preferences.objects.create(user=people.learner, time_zone="Asia/Tokyo")
     client_for(people.learner).get(reverse("diary"))
     assert "1 Mar 2026, 23:30" in client_for(people.teammate).get(reverse("diary")).content.decode()
+
+
+def test_the_sessions_user_comes_with_their_preferences_in_one_query(people, django_assert_num_queries) -> None:
+    from lms.accounts.backends import AccountBackend
+    from lms.accounts.middleware import _chosen
+
+    Preferences.objects.create(user=people.learner, language="fr", time_zone="Asia/Tokyo")
+    with django_assert_num_queries(1):
+        user = AccountBackend().get_user(people.learner.pk)
+        assert _chosen(user) == ("fr", "Asia/Tokyo")
+    with django_assert_num_queries(1):
+        teammate = AccountBackend().get_user(people.teammate.pk)
+        assert _chosen(teammate) == ("", "")  # none chosen: no second query to find out
+    people.learner.is_active = False
+    people.learner.save(update_fields=["is_active"])
+    assert AccountBackend().get_user(people.learner.pk) is None and AccountBackend().get_user(10**9) is None
