@@ -332,6 +332,8 @@ CELERY_TASK_ROUTES = {
     "lms.learning.tasks.process_response": {"queue": "realtime"},
     "adaptive.tasks.noop": {"queue": "realtime"},
     "adaptive.tasks.retrain_learner_model": {"queue": "training"},
+    # Fitting the skill tagger takes seconds at most: it shares the default queue's worker.
+    "lms.content.tasks.suggest_skills": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
     "reconcile-unprocessed-responses": {

@@ -133,7 +133,8 @@ class BankItem:
         return f"{self.place}: {self.reason}" if self.reason else f"{self.place}: {self.key} ({self.type})"
 
 
-SUGGESTIONS_HEADING = "Suggested skills for untagged questions, waiting for approval (admin: Skill suggestions):"
+SUGGESTIONS_HEADING = ("Untagged questions: their skills are being suggested in the background, and wait for "
+                       "approval (admin: Skill suggestions):")
 
 
 @dataclass
@@ -176,7 +177,8 @@ class BankImportReport:
 
 
 def report_notes(warnings: list[str], suggestions: list[str]) -> list[str]:
-    """The warnings and the suggested skills at the end of every import's summary."""
+    """The warnings and the untagged questions (skills suggested in the background) at the end of every
+    import's summary."""
     lines = []
     if warnings:
         lines.append("Warnings:")

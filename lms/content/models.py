@@ -103,6 +103,10 @@ class Question(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    skills_suggested_for = models.CharField(
+        max_length=64, blank=True, default="", editable=False,
+        help_text="Fingerprint of the text its stored skill suggestions were worked out from: 'pending' until "
+                  "they are first worked out, empty when none were ever asked for (lms.content.tasks.suggest_skills).")
 
     class Meta:
         ordering = ["key"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
 
 from lms.accounts.roles import is_admin, is_staff_role
-from lms.content.models import Course, Module, ModuleQuestion, Question, Skill
+from lms.content.models import Course, Module, ModuleQuestion, Question, Skill, SkillSuggestion
 
 
 def image_urls_for(module: Module) -> dict[str, str]:
@@ -67,3 +69,31 @@ def questions_untagged(keys: Iterable[str]) -> QuerySet[Question]:
     """The questions among ``keys`` that have no skill yet, in the order they were created."""
     return (Question.objects.prefetch_related("choices", "skills").order_by("pk")
             .filter(skills__isnull=True, key__in=list(keys)))
+
+
+def question_text_fingerprint(question: Question) -> str:
+    """A digest of what skills are suggested from (stem, choices, explanation). Stored suggestions are
+    current while it equals ``question.skills_suggested_for``. Reads the choices as they are now."""
+    choices = question.choices.all()
+    parts = [question.stem, *(choice.text for choice in choices), question.explanation]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredSuggestions:
+    """The skills suggested for a question, as stored. ``state``: ``"none"`` when none were ever asked
+    for, ``"working"`` while they are being worked out for its current text, ``"ready"`` otherwise."""
+
+    state: str
+    suggestions: list[SkillSuggestion] = field(default_factory=list)
+
+
+def skill_suggestions_stored(question: Question) -> StoredSuggestions:
+    """The pending suggestions for ``question``'s current text, best first, leaving out skills it has."""
+    if not question.skills_suggested_for:
+        return StoredSuggestions("none")
+    if question.skills_suggested_for != question_text_fingerprint(question):
+        return StoredSuggestions("working")
+    pending = (question.skill_suggestions.filter(status=SkillSuggestion.PENDING)
+               .exclude(skill__in=question.skills.all()).select_related("skill").order_by("rank", "pk"))
+    return StoredSuggestions("ready", list(pending))

@@ -10,13 +10,16 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, prefetch_related_objects
 
 from lms.content.importing import BankImportReport, BankItem, ChoiceSpec, ParsedQuestion, QuestionSpec
-from lms.content.models import Choice, Course, Module, ModuleQuestion, Question, Skill
-from lms.content.selectors import questions_untagged
-from lms.content.skill_tagger import format_suggestions, skill_tagger
+from lms.content.models import Choice, Course, Module, ModuleQuestion, Question, Skill, SkillSuggestion
+from lms.content.selectors import question_text_fingerprint, questions_untagged
+from lms.content.skill_tagger import skill_tagger
 from lms.content.skills import skill_set_prerequisites
+from lms.queueing import publish_on_commit
+
+SUGGEST_SKILLS_TASK = "lms.content.tasks.suggest_skills"
 
 Parsed = TypeVar("Parsed", bound=ParsedQuestion)
 SavedModel = TypeVar("SavedModel", bound=Model)
@@ -102,6 +105,7 @@ def question_save(*, question: Question | None, data: dict[str, Any]) -> Questio
                 Choice.objects.filter(pk=choice_id, question=question).update(**fields)
             else:
                 Choice.objects.create(question=question, **fields)
+    skill_suggestions_queue(question_ids=[question.pk], source="question_saved")
     return question
 
 
@@ -172,14 +176,51 @@ def _choices_write(question: Question, specs: list[ChoiceSpec]) -> bool:
     return changed
 
 
-def skill_suggestions_record_untagged(*, keys: Sequence[str], source: str) -> tuple[list[Question], list[str]]:
-    """Record suggested skills for those of the questions ``keys`` that have no skill, for an admin to
-    approve (never applied here). Returns the untagged questions and the report lines."""
+# --- Suggested skills -----------------------------------------------------------------------------
+
+
+def skill_suggestions_queue(*, question_ids: Sequence[int], source: str) -> list[int]:
+    """Ask for suggested skills for those of the questions whose text changed since theirs were worked
+    out (or that never had any): ``suggest_skills`` runs once this transaction commits. Until it has,
+    the editor says they are being worked out. Returns the ids queued."""
+    questions = Question.objects.filter(pk__in=list(question_ids)).prefetch_related("choices").order_by("pk")
+    stale = [q.pk for q in questions if q.skills_suggested_for != question_text_fingerprint(q)]
+    if stale:
+        Question.objects.filter(pk__in=stale, skills_suggested_for="").update(skills_suggested_for="pending")
+        publish_on_commit(SUGGEST_SKILLS_TASK, stale, source)
+    return stale
+
+
+def skill_suggestions_queue_untagged(*, keys: Sequence[str], source: str) -> list[Question]:
+    """Queue suggested skills for those of the questions ``keys`` that have no skill (after an import);
+    they are recorded for an admin to approve, never applied. Returns the untagged questions."""
     if not keys:
-        return [], []
+        return []
     untagged = list(questions_untagged(keys))
-    found = skill_tagger().record(questions=untagged, source=source)
-    return untagged, format_suggestions(found)
+    skill_suggestions_queue(question_ids=[q.pk for q in untagged], source=source)
+    return untagged
+
+
+@transaction.atomic
+def skill_suggestions_work_out(*, question_ids: Sequence[int], source: str) -> int:
+    """Store the skills the tagger suggests for each question's current text, as pending suggestions,
+    and mark them current (``Question.skills_suggested_for``). Pending suggestions the text no longer
+    earns are removed; decided ones stay. The questions are locked while this runs, and one whose
+    suggestions are current already is left alone, so a repeat (or a retry) changes nothing.
+    Returns how many questions it worked out."""
+    questions = list(Question.objects.select_for_update().filter(pk__in=list(question_ids)).order_by("pk"))
+    prefetch_related_objects(questions, "choices", "skills")
+    due = [(question, fingerprint) for question in questions
+           if (fingerprint := question_text_fingerprint(question)) != question.skills_suggested_for]
+    if not due:
+        return 0
+    found = skill_tagger().record(questions=[question for question, _ in due], source=source)
+    for question, fingerprint in due:
+        kept = [suggestion.skill for suggestion in found.get(question.key, [])]
+        (SkillSuggestion.objects.filter(question=question, status=SkillSuggestion.PENDING)
+         .exclude(skill__slug__in=kept).delete())
+        Question.objects.filter(pk=question.pk).update(skills_suggested_for=fingerprint)
+    return len(due)
 
 
 @transaction.atomic
@@ -206,6 +247,8 @@ def bank_questions_import(*, items: Sequence[Parsed], skills_for: Callable[[Pars
         report.by_outcome(outcome).append(
             BankItem(item.place, item.line, item.name, item.file, key=item.spec.key, type=item.spec.type))
     untagged = [i.spec.key for i in items if i.spec is not None and not i.spec.skills]
-    report.suggestions.extend(skill_suggestions_record_untagged(keys=untagged, source=source)[1])
+    queued = skill_suggestions_queue_untagged(keys=untagged, source=source)
+    if not report.dry_run:
+        report.suggestions.extend(q.key for q in queued)
     if report.dry_run:
         transaction.set_rollback(True)

@@ -10,29 +10,32 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from lms.content.models import Question, SkillSuggestion
+from lms.content.selectors import skill_suggestions_stored
 from lms.content.skill_tagger import skill_tagger
 from lms.http import signed_in_user
 
 
 def suggested_skills_panel(question: Question) -> str:
-    """What the tagger suggests for ``question``, with its confidence; pending suggestions link to
-    the review page."""
+    """The stored suggestions for ``question``, with their confidence; pending ones link to the review
+    page. Worked out in the background (``lms.content.tasks.suggest_skills``): this only reads."""
     if not question.pk:
         return "Save the question to see the skills suggested from its text."
-    try:
-        found = skill_tagger().suggest([question])[question.pk]
-    except Exception:  # noqa: BLE001 - a broken encoder setting must not break the question form
-        return "Suggestions are unavailable (see the server log)."
+    stored = skill_suggestions_stored(question)
     pending = question.skill_suggestions.filter(status=SkillSuggestion.PENDING).count()
     review = ""
     if pending:
         url = reverse("admin:content_skillsuggestion_changelist")
         review = format_html(' <a href="{}?question__id__exact={}&amp;status__exact=pending">Review {} pending '
                              'suggestion{}</a>', url, question.pk, pending, "" if pending == 1 else "s")
-    if not found:
+    if stored.state == "none":
+        return format_html("None worked out yet: they are when the question's text is saved in the editor or "
+                           "imported untagged (or run manage.py suggest_skills).{}", review)
+    if stored.state == "working":
+        return format_html("Being worked out for the question's current text: reload in a moment.{}", review)
+    if not stored.suggestions:
         return format_html("No suggestion: tag a few questions of two or more skills first.{}", review)
     items = format_html_join("", "<li>{} <span>({}%)</span></li>",
-                             ((s.skill, round(100 * s.confidence)) for s in found))
+                             ((s.skill.slug, round(100 * s.confidence)) for s in stored.suggestions))
     return format_html('<ul class="suggested-skills" style="margin:0;padding-left:1.2rem">{}</ul>'
                        "<p class=\"help\">From the text of the question and of the questions already tagged. "
                        "Not applied: add a skill above to tag it.{}</p>", items, review)

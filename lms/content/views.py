@@ -26,12 +26,15 @@ from lms.content.authoring import (
 )
 from lms.content.markdown import render_markdown
 from lms.content.models import Course, Module, ModuleImage, Question
-from lms.content.selectors import image_urls_for
+from lms.content.selectors import image_urls_for, skill_suggestions_stored
 from lms.content.skill_graph import skill_graph_svg
 from lms.content.storage import image_signed_url, image_storage
 from lms.http import AuthenticatedHttpRequest
 
 logger = logging.getLogger(__name__)
+
+SUGGESTIONS_POLL_S = 3  # how often the editor asks whether a question's suggested skills are stored
+SUGGESTIONS_POLLS = 20  # and how many times, before it asks the author to reload the page later
 
 
 @login_required
@@ -149,6 +152,9 @@ def authoring_question(request: AuthenticatedHttpRequest, module_id: int, questi
     if question_id is not None:
         question = get_object_or_404(Question.objects.prefetch_related("choices"), pk=question_id,
                                      module_links__module=module)
+    if request.method == "GET" and request.htmx and question is not None:
+        return render(request, "content/authoring_question.html#suggestions",
+                      _suggestions_context(request, question))
     if request.method == "GET":
         form = QuestionAuthorForm(module=module, question=question)
         formset = choice_formset(question)
@@ -176,9 +182,21 @@ def authoring_question(request: AuthenticatedHttpRequest, module_id: int, questi
     return redirect("authoring_course", slug=module.course.slug)
 
 
+def _suggestions_context(request: AuthenticatedHttpRequest, question: Question) -> dict[str, object]:
+    """The stored suggested skills; while they are being worked out, the page polls for them a bounded
+    number of times (``poll`` counts the polls so far; anything but a small number starts again)."""
+    raw = request.GET.get("poll", "0")
+    polls = min(int(raw), SUGGESTIONS_POLLS) if raw.isdigit() and len(raw) < 4 else 0
+    stored = skill_suggestions_stored(question)
+    return {"question": question, "suggested": stored, "next_poll": polls + 1,
+            "poll_again": stored.state == "working" and polls < SUGGESTIONS_POLLS, "poll_every": SUGGESTIONS_POLL_S}
+
+
 def _render_editor(request: AuthenticatedHttpRequest, module: Module, question: Question | None, form: QuestionAuthorForm,
                    formset: object, preview: object, status: int = 200) -> HttpResponse:
     ctx = {"module": module, "course": module.course, "question": question, "form": form, "formset": formset,
            "preview": preview,
            "shared_with": [m for m in modules_using(question) if m.pk != module.pk] if question else []}
+    if question is not None:
+        ctx.update(_suggestions_context(request, question))
     return render(request, "content/authoring_question.html", ctx, status=status)

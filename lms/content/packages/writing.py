@@ -14,7 +14,7 @@ from lms.content.importing import QuestionSpec, report_notes
 from lms.content.models import Course, Module, ModuleImage, ModuleQuestion, Question, Skill
 from lms.content.packages.checking import CourseSpec, ImageSpec, package_check
 from lms.content.packages.sources import package_close, package_open
-from lms.content.services import question_upsert, set_fields, skill_suggestions_record_untagged
+from lms.content.services import question_upsert, set_fields, skill_suggestions_queue_untagged
 from lms.content.storage import image_file_delete
 
 KINDS = ("courses", "skills", "questions", "modules", "images")
@@ -248,7 +248,7 @@ def course_package_import(*, path: Path, dry_run: bool = False, write_files: boo
             finally:
                 package_close(source)
             report = _write_course(course, questions, warnings, files)
-            _suggest_skills(report, [q.key for q in questions if not q.skills])
+            _suggest_skills(report, [q.key for q in questions if not q.skills], dry_run=dry_run)
             if dry_run:
                 transaction.set_rollback(True)
     except BaseException:
@@ -257,9 +257,11 @@ def course_package_import(*, path: Path, dry_run: bool = False, write_files: boo
     return report
 
 
-def _suggest_skills(report: PackageReport, keys: list[str]) -> None:
-    """Untagged questions get suggested skills, recorded for an admin to approve, never applied."""
-    untagged, suggestions = skill_suggestions_record_untagged(keys=keys, source="import_course")
+def _suggest_skills(report: PackageReport, keys: list[str], *, dry_run: bool) -> None:
+    """Untagged questions get suggested skills, worked out in the background once the import commits
+    and recorded for an admin to approve, never applied."""
+    untagged = skill_suggestions_queue_untagged(keys=keys, source="import_course")
     report.warnings.extend(f"question {q.key!r} has no skill: it is not used for mastery until one is approved "
-                           "(see the suggestions below)" for q in untagged)
-    report.suggestions.extend(suggestions)
+                           "(skills are suggested for it in the background)" for q in untagged)
+    if not dry_run:
+        report.suggestions.extend(q.key for q in untagged)

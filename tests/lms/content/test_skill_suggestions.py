@@ -23,6 +23,7 @@ from lms.content.gift import question_bank_import_gift
 from lms.content.importing import ImportInvalid
 from lms.content.models import Question, Skill, SkillSuggestion
 from lms.content.packages.writing import course_package_import
+from lms.content.services import skill_suggestions_work_out
 from tests.lms.conftest import client_for
 from tests.lms.content.package_builder import questions_data, write_package
 from tests.lms.factories import QuestionFactory, SkillFactory
@@ -119,7 +120,8 @@ def test_suggesting_makes_no_network_access(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 class TestCoursePackage:
-    def test_untagged_questions_get_suggestions_and_a_warning(self, tmp_path: Path) -> None:
+    def test_untagged_questions_get_suggestions_and_a_warning(self, tmp_path: Path, django_capture_on_commit_callbacks
+                                                              ) -> None:
         tagged_bank()
         questions = questions_data()
         questions.append({"key": "cnt-avg", "type": "true_false", "stem": "The median is the middle value.",
@@ -127,23 +129,36 @@ class TestCoursePackage:
                           "explanation": "The median is the middle value, not the mean."})
         questions.append({"key": "cnt-range", "type": "true_false", "stem": "The range shows how far apart values are.",
                           "difficulty": 2, "answer": True, "explanation": "Range and spread: the outliers matter."})
-        report = course_package_import(path=write_package(tmp_path / "pkg", questions=questions))
+        with django_capture_on_commit_callbacks(execute=True) as queued:  # the task runs eagerly here
+            report = course_package_import(path=write_package(tmp_path / "pkg", questions=questions))
+            assert not SkillSuggestion.objects.exists(), "worked out after the import commits, not during it"
+        assert len(queued) == 1
         assert not Question.objects.get(key="cnt-avg").skills.exists()  # never applied silently
         assert any("'cnt-avg' has no skill" in w for w in report.warnings)
         assert any("'cnt-range' has no skill" in w for w in report.warnings)
-        lines = {line.split(":")[0]: line for line in report.suggestions}
-        assert lines["cnt-avg"].startswith("cnt-avg: averages (")
-        assert lines["cnt-range"].startswith("cnt-range: spread (")
-        assert "waiting for approval" in report.summary()
-        assert SkillSuggestion.objects.filter(question__key="cnt-avg", status="pending", source="import_course").exists()
+        assert report.suggestions == ["cnt-avg", "cnt-range"]
+        assert "wait for approval" in report.summary()
+        best = {s.question.key: s.skill.slug for s in SkillSuggestion.objects.filter(rank=1, source="import_course")}
+        assert best == {"cnt-avg": "averages", "cnt-range": "spread"}
+        assert SkillSuggestion.objects.filter(question__key="cnt-avg", status="pending").exists()
 
-    def test_a_reimport_keeps_an_approved_tag(self, tmp_path: Path) -> None:
+    def test_a_dry_run_queues_nothing(self, tmp_path: Path, django_capture_on_commit_callbacks) -> None:
+        tagged_bank()
+        questions = questions_data()
+        questions.append({"key": "cnt-avg", "type": "true_false", "stem": "The median is the middle value.",
+                          "difficulty": 2, "skills": [], "answer": True, "explanation": "The mean differs."})
+        with django_capture_on_commit_callbacks(execute=True) as queued:
+            report = course_package_import(path=write_package(tmp_path / "pkg", questions=questions), dry_run=True)
+        assert queued == [] and report.suggestions == [] and not SkillSuggestion.objects.exists()
+
+    def test_a_reimport_keeps_an_approved_tag(self, tmp_path: Path, django_capture_on_commit_callbacks) -> None:
         tagged_bank()
         questions = questions_data()
         questions.append({"key": "cnt-avg", "type": "true_false", "stem": "The median is the middle value.",
                           "difficulty": 2, "skills": [], "answer": True, "explanation": "The mean differs."})
         package = write_package(tmp_path / "pkg", questions=questions)
-        course_package_import(path=package)
+        with django_capture_on_commit_callbacks(execute=True):
+            course_package_import(path=package)
         skill_suggestions_approve(suggestions=SkillSuggestion.objects.filter(question__key="cnt-avg", rank=1))
         report = course_package_import(path=package)
         assert list(Question.objects.get(key="cnt-avg").skills.values_list("slug", flat=True)) == ["averages"]
@@ -156,17 +171,21 @@ class TestCoursePackage:
 
 
 class TestGift:
-    def test_questions_without_a_category_get_suggestions(self, tmp_path: Path) -> None:
+    def test_questions_without_a_category_get_suggestions(self, tmp_path: Path, django_capture_on_commit_callbacks
+                                                          ) -> None:
         tagged_bank()
         path = tmp_path / "quiz.gift"
         path.write_text("::Middle::The median is the middle value of sorted data.{T}\n\n"
                         "$CATEGORY: Spread\n\n::Range::The range is the largest minus the smallest value.{T}\n")
-        report = question_bank_import_gift(path=path, skill_slug=None, key_prefix="g", suggest_skills=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            report = question_bank_import_gift(path=path, skill_slug=None, key_prefix="g", suggest_skills=True)
         assert not Question.objects.get(key="g-middle").skills.exists()
         assert list(Question.objects.get(key="g-range").skills.values_list("slug", flat=True)) == ["spread"]
-        assert [line.split(":")[0] for line in report.suggestions] == ["g-middle"]
-        assert report.suggestions[0].startswith("g-middle: averages (")
-        assert "waiting for approval" in report.summary()
+        assert report.suggestions == ["g-middle"]
+        assert "wait for approval" in report.summary()
+        first = SkillSuggestion.objects.get(question__key="g-middle", rank=1)
+        assert (first.skill.slug, first.source, first.status) == ("averages", "import_gift", "pending")
+        assert not SkillSuggestion.objects.filter(question__key="g-range").exists(), "tagged: nothing asked for"
 
     def test_without_the_option_a_category_is_still_required(self, tmp_path: Path) -> None:
         path = tmp_path / "quiz.gift"
@@ -174,13 +193,15 @@ class TestGift:
         with pytest.raises(ImportInvalid, match="has no skill"):
             question_bank_import_gift(path=path, skill_slug=None, key_prefix="g")
 
-    def test_the_command_takes_the_option(self, tmp_path: Path) -> None:
+    def test_the_command_takes_the_option(self, tmp_path: Path, django_capture_on_commit_callbacks) -> None:
         tagged_bank()
         path = tmp_path / "quiz.gift"
         path.write_text("::Middle::The median is the middle value.{T}\n")
         out = StringIO()
-        call_command("import_gift", str(path), "--prefix", "g", "--suggest-skills", stdout=out)
-        assert "g-middle: averages (" in out.getvalue()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("import_gift", str(path), "--prefix", "g", "--suggest-skills", stdout=out)
+        assert "being suggested in the background" in out.getvalue() and "  - g-middle" in out.getvalue()
+        assert SkillSuggestion.objects.filter(question__key="g-middle", skill__slug="averages").exists()
 
 
 class TestSuggestSkillsCommand:
@@ -216,9 +237,10 @@ class TestSuggestSkillsCommand:
 
 
 class TestAdmin:
-    def test_the_question_form_shows_suggested_skills_with_confidences(self, people) -> None:
+    def test_the_question_form_shows_stored_suggestions_with_confidences(self, people) -> None:
         tagged_bank()
         question = untagged_question()
+        skill_suggestions_work_out(question_ids=[question.pk], source="test")
         response = client_for(people.admin).get(reverse("admin:content_question_change", args=[question.pk]))
         html = response.content.decode()
         assert response.status_code == 200
