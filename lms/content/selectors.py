@@ -15,7 +15,9 @@ from lms.content.models import Course, Module, ModuleQuestion, Question, Skill, 
 
 def image_urls_for(module: Module) -> dict[str, str]:
     """Package paths of a module's images (``images/x.svg``) mapped to the addresses they are served at."""
-    return {f"images/{img.filename}": img.get_absolute_url() for img in module.images.only("id", "filename")}
+    # "module" too: the related manager sets each image's module, which would fetch a deferred module_id per image.
+    return {f"images/{img.filename}": img.get_absolute_url()
+            for img in module.images.only("id", "filename", "module")}
 
 
 def course_skills(course: Course) -> list[Skill]:

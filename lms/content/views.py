@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -76,16 +77,18 @@ def module_preview(request: AuthenticatedHttpRequest, module_id: int) -> HttpRes
         raise Http404("No such module")
     module = get_object_or_404(Module.objects.select_related("course"), pk=module_id)
     questions = module.quiz_questions()
+    prefetch_related_objects(questions, "choices")
+    images = image_urls_for(module)
     ctx = {
         "module": module,
         "course": module.course,
-        "body_html": render_markdown(module.body, image_urls_for(module)),
+        "body_html": render_markdown(module.body, images),
         "images": module.images.all(),
         "questions": [
             {
                 "question": q,
-                "stem_html": render_markdown(q.stem, image_urls_for(module)),
-                "explanation_html": render_markdown(q.explanation, image_urls_for(module)),
+                "stem_html": render_markdown(q.stem, images),
+                "explanation_html": render_markdown(q.explanation, images),
             }
             for q in questions
         ],
