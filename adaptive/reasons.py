@@ -48,7 +48,9 @@ def _learn(p: Mapping[str, Any]) -> str:
     module, skill = p.get("module", ""), p.get("skill", "")
     prerequisites = p.get("prerequisites") or []
     if float(p.get("level", 0.0)) >= 0.5:
-        return _("You're getting close on %(skill)s: %(module)s will help you lock it in.") % {
+        # The module's title in quotes: it often begins with the skill's name ("Retrieval practice:
+        # learning by answering"), and without them the two ran together.
+        return _("You're getting close on %(skill)s. “%(module)s” will help you lock it in.") % {
             "skill": skill, "module": module}
     if prerequisites:
         # "You have ... down" reads the same for one prerequisite or several, so no plural forms.

@@ -64,6 +64,10 @@ def test_it_says_how_hard_a_question_is_in_words(predicted, start) -> None:
 def test_it_joins_names_and_writes_dates_as_people_do() -> None:
     assert "Mean, Median and Mode" in learner_text("quiz_mastered", {"skills": ["Mean", "Median", "Mode"]})
     assert learner_text("assigned", {"module": "Spread", "due": "2026-12-11"}) == "Spread was assigned to you, due 11 December."
+    # A module titled after its skill: the title is quoted, so the two do not run together.
+    assert learner_text("learn", {"module": "Retrieval practice: learning by answering", "skill": "Retrieval practice",
+                                  "level": 0.6}) == ("You're getting close on Retrieval practice. “Retrieval practice: "
+                                                     "learning by answering” will help you lock it in.")
 
 
 def test_an_unknown_code_or_bad_parameters_fall_back_to_the_detailed_reason() -> None:
