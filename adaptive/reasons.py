@@ -47,7 +47,9 @@ def _question_target(p: Mapping[str, Any]) -> str:
 def _learn(p: Mapping[str, Any]) -> str:
     module, skill = p.get("module", ""), p.get("skill", "")
     prerequisites = p.get("prerequisites") or []
-    if float(p.get("level", 0.0)) >= 0.5:
+    # "Getting close" only on the learner's own evidence: a skill they have not answered yet may start
+    # above one half from its prior alone (decisions stored before "answers" existed keep the old rule).
+    if float(p.get("level", 0.0)) >= 0.5 and int(p.get("answers", 1)) > 0:
         # The module's title in quotes: it often begins with the skill's name ("Retrieval practice:
         # learning by answering"), and without them the two ran together.
         return _("You're getting close on %(skill)s. “%(module)s” will help you lock it in.") % {

@@ -384,7 +384,8 @@ def choose_next_module(
             reason += " and it needs nothing you have not learnt."
         return ModuleDecision(chosen.id, "learn", reason, scored, "learn",
                               {"module": chosen.title, "skill": name(skill),
-                               "level": round(mastery.get(skill, 0.0), 4), "prerequisites": prereqs})
+                               "level": round(mastery.get(skill, 0.0), 4), "prerequisites": prereqs,
+                               **({"answers": practice.get(skill, 0)} if practice is not None else {})})
 
     in_order = next_in_order(modules)
     if in_order.module is not None and in_order.module == just:  # finished, yet not recorded as completed

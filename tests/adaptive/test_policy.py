@@ -133,6 +133,9 @@ def test_it_chooses_the_unlocked_module_with_most_to_gain() -> None:
     assert decision.module == "m-charts" and decision.kind == "learn"
     assert decision.reason == "Charts is at 30% and its prerequisite Reading tables is mastered."
     assert [c.id for c in decision.candidates] == ["m-charts", "m-mean"]
+    assert "answers" not in decision.params  # answers per skill not given: not claimed
+    counted = choose_next_module(_course(), mastery=mastery, skill_names=NAMES, practice={"tables": 9})
+    assert counted.params["answers"] == 0  # the learner has not answered on Charts yet
 
 
 def test_it_starts_with_modules_that_need_nothing() -> None:

@@ -68,6 +68,9 @@ def test_it_joins_names_and_writes_dates_as_people_do() -> None:
     assert learner_text("learn", {"module": "Retrieval practice: learning by answering", "skill": "Retrieval practice",
                                   "level": 0.6}) == ("You're getting close on Retrieval practice. “Retrieval practice: "
                                                      "learning by answering” will help you lock it in.")
+    # Not "getting close" on a skill the learner has not answered yet, whatever its prior.
+    assert learner_text("learn", {"module": "What is data?", "skill": "Types of data", "level": 0.55,
+                                  "answers": 0}) == "Next up: What is data?, a good place to build up Types of data."
 
 
 def test_an_unknown_code_or_bad_parameters_fall_back_to_the_detailed_reason() -> None:
