@@ -25,7 +25,8 @@ _ALLOWED_ATTRIBUTES = {
 }
 
 
-def render_markdown(text: str, image_urls: Mapping[str, str] | None = None, heading_offset: int = 1) -> str:
+def render_markdown(text: str, image_urls: Mapping[str, str] | None = None, heading_offset: int = 1,
+                    title: str = "") -> str:
     """Render Markdown to HTML and sanitise it.
 
     ``image_urls`` maps package paths such as ``images/chart.svg`` to the addresses the images are
@@ -34,8 +35,19 @@ def render_markdown(text: str, image_urls: Mapping[str, str] | None = None, head
     page keeps one ``<h1>``, its own title, and a heading outline screen readers can follow.
     The same text renders the same, so recent renderings are kept (a quiz shows the same stems and
     explanations to every learner).
+    ``title``: the page's own title; a text that opens with a top-level heading saying the same
+    (``# What is data?`` under the page's "What is data?") does not show it a second time.
     """
-    return _render(text or "", tuple(sorted((image_urls or {}).items())), heading_offset)
+    return _render(_without_title(text or "", title), tuple(sorted((image_urls or {}).items())), heading_offset)
+
+
+def _without_title(text: str, title: str) -> str:
+    if not title:
+        return text
+    first, _, rest = text.lstrip("\n").partition("\n")
+    heading = re.fullmatch(r"#\s+(.*?)\s*#*\s*", first)
+    same = heading is not None and heading.group(1).strip().casefold() == title.strip().casefold()
+    return rest.lstrip("\n") if same else text
 
 
 @lru_cache(maxsize=1024)

@@ -82,7 +82,7 @@ def module_preview(request: AuthenticatedHttpRequest, module_id: int) -> HttpRes
     ctx = {
         "module": module,
         "course": module.course,
-        "body_html": render_markdown(module.body, images),
+        "body_html": render_markdown(module.body, images, title=module.title),
         "images": module.images.all(),
         "questions": [
             {

@@ -153,7 +153,7 @@ def module_detail(request: AuthenticatedHttpRequest, course_slug: str, module_sl
     ctx = {
         "course": module.course,
         "module": module,
-        "body_html": render_markdown(module.body, image_urls_for(module)),
+        "body_html": render_markdown(module.body, image_urls_for(module), title=module.title),
         "images": module.images.all(),
         "status": outline[index],
         "previous": outline[index - 1].module if index > 0 else None,
