@@ -7,6 +7,8 @@ already stored, and a periodic reconciliation picks up whatever was not processe
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 from typing import Any
 
@@ -22,10 +24,17 @@ def task_named(name: str) -> Task:
     """The registered task called ``name`` (its module path and function name).
 
     A service queues its app's tasks by name, since the tasks call the services: importing each
-    other would be a cycle. The first time, the ``tasks`` module of every installed app is imported
-    (what a worker does when it starts); an unknown name raises KeyError.
+    other would be a cycle. The first time, the task's own module is imported, which registers it
+    (Python's import lock makes concurrent first calls wait for one import). Not Celery's
+    autodiscovery: a call made while another thread was discovering returned at once with nothing
+    imported, so two answers at once in a fresh web process could find their task unregistered.
+    An unknown name raises KeyError (celery's NotRegistered).
     """
     if name not in app.tasks:
+        module, _, _ = name.rpartition(".")
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+    if name not in app.tasks:  # a task named apart from its module: what a worker finds at start
         app.autodiscover_tasks(force=True)
     return app.tasks[name]
 
@@ -33,9 +42,9 @@ def task_named(name: str) -> Task:
 def publish(task: Task | str, *args: Any, countdown: float | None = None) -> bool:
     """Publish now (to run ``countdown`` seconds later, if given); return False (and log) if the
     broker could not take it. ``task`` is a task or its name (see :func:`task_named`)."""
-    if isinstance(task, str):
-        task = task_named(task)
     try:
+        if isinstance(task, str):
+            task = task_named(task)
         if countdown is None:
             task.apply_async(args=args)
         else:
