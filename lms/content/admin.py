@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from lms.content.models import Choice, Course, Module, ModuleImage, ModuleQuestion, Question, Skill
+from lms.content.services import skill_suggestions_queue
 from lms.content.skills import cycle_message, find_cycle, prerequisite_edges
 from lms.content.suggestions_admin import suggested_skills_panel
 from lms.content.uploads_admin import (
@@ -264,6 +265,12 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Question]:
         return super().get_queryset(request).prefetch_related("skills")
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """After the choices are saved too (their text is part of what the tagger reads): suggested
+        skills are worked out in the background, as for a question saved in the editor."""
+        super().save_related(request, form, formsets, change)
+        skill_suggestions_queue(question_ids=[form.instance.pk], source="question_saved")
 
     def get_urls(self) -> list[Any]:
         return [path("upload/", self.admin_site.admin_view(self.upload), name="content_question_upload"),

@@ -75,6 +75,23 @@ def test_it_refuses_a_single_choice_question_with_two_correct_choices(people) ->
     assert Choice.objects.filter(question__key="new-q").count() == 2
 
 
+def test_a_question_saved_in_the_admin_has_its_skills_suggested_in_the_background(
+        people, django_capture_on_commit_callbacks) -> None:
+    skill = SkillFactory()
+    data = {
+        "key": "admin-q", "type": Question.SINGLE, "stem": "Pick the median of 1, 3, 9", "explanation": "Sorted",
+        "difficulty": 2, "skills": [skill.pk], "numeric_tolerance": 0, "accepted_answers": "[]",
+        "choices-TOTAL_FORMS": 2, "choices-INITIAL_FORMS": 0, "choices-MIN_NUM_FORMS": 0, "choices-MAX_NUM_FORMS": 1000,
+        "choices-0-text": "3", "choices-0-is_correct": "on", "choices-0-order": 0,
+        "choices-1-text": "9", "choices-1-order": 1,
+    }
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client_for(people.admin).post(reverse("admin:content_question_add"), data)
+    assert response.status_code == 302
+    question = Question.objects.get(key="admin-q")
+    assert question.skills_suggested_for == "pending" and len(queued) == 1
+
+
 def test_it_serves_module_images_safely(people) -> None:
     module = ModuleFactory()
     image = _image(module, "square.svg", SVG, alt="A square")
