@@ -30,7 +30,7 @@ from lms.http import AuthenticatedHttpRequest
 from lms.learning import selectors
 from lms.learning.forms import AnswerForm, WeeklyGoalForm
 from lms.learning.models import QuizAttempt, Response
-from lms.learning.momentum import goal_days_of, momentum_for, weekly_goal_set
+from lms.learning.momentum import momentum_for, weekly_goal_set
 from lms.learning.services import (
     NotAllowed,
     enrollment_create,
@@ -81,6 +81,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     open_attempt = selectors.open_attempt_for(request.user)
     recommendations = {e.course_id: recommended_module(request.user.pk, e.course) for e in enrollments
                        if e.completed_at is None}
+    # Days and weeks in the learner's own zone (PreferencesMiddleware activated it).
+    momentum = momentum_for(request.user, zone=timezone.get_current_timezone())
     ctx = {
         "enrollments": [(e, recommendations.get(e.course_id)) for e in enrollments],
         "open_attempt": open_attempt,
@@ -89,9 +91,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "assignments": selectors.assignments_of(request.user),
         "today": timezone.localdate(),  # in the user's zone: what is overdue or due today for them
         "catalogue": selectors.catalogue_for(request.user),
-        # Days and weeks in the learner's own zone (PreferencesMiddleware activated it).
-        "momentum": momentum_for(request.user, zone=timezone.get_current_timezone()),
-        "goal_form": WeeklyGoalForm(initial={"days_per_week": goal_days_of(request.user)}),
+        "momentum": momentum,
+        "goal_form": WeeklyGoalForm(initial={"days_per_week": momentum.goal_days}),
     }
     return render(request, "learning/dashboard.html", ctx)
 

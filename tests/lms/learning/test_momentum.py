@@ -169,3 +169,15 @@ def test_it_sets_no_goal_on_get_or_when_signed_out(people, client) -> None:
     response = client.post(reverse("weekly_goal"), {"days_per_week": "5"})
     assert response.status_code == 302 and "login" in response["Location"]
     assert not WeeklyGoal.objects.exists()
+
+
+def test_the_home_page_reads_the_weekly_goal_once(people, course) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    weekly_goal_set(user=people.learner, days_per_week=4)
+    with CaptureQueriesContext(connection) as queries:
+        page = client_for(people.learner).get(reverse("dashboard"))
+    assert page.status_code == 200 and page.context["goal_form"].initial["days_per_week"] == 4
+    table = WeeklyGoal._meta.db_table
+    assert sum(table in q["sql"] for q in queries.captured_queries) == 1
