@@ -363,8 +363,8 @@ def at_risk(request: AuthenticatedHttpRequest) -> HttpResponse:
 
     def flagged() -> Table:
         return (["learner", "course", "enrolled", "answers", "predicted_mastery", "last_answer", "reasons"],
-                ([r.user.get_username(), r.course.slug, r.enrolled_at.date(), r.responses, _r(r.mastery_avg),
-                  r.last_activity.isoformat() if r.last_activity else "", " ".join(selectors.risk_reasons(r, now))]
+                ([r.user.get_username(), r.course.slug, timezone.localdate(r.enrolled_at), r.responses, _r(r.mastery_avg),
+                  timezone.localtime(r.last_activity).isoformat() if r.last_activity else "", " ".join(selectors.risk_reasons(r, now))]
                  for r in rows_qs.iterator()))
 
     if (csv_response := _csv_response(request, "at-risk", {"learners": flagged})) is not None:

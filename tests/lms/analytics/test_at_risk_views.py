@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -82,6 +82,18 @@ def test_it_exports_csv(flagged) -> None:
     lines = response.content.decode().splitlines()
     assert lines[0] == "learner,course,enrolled,answers,predicted_mastery,last_answer,reasons"
     assert sorted(line.split(",")[0] for line in lines[1:]) == ["alice", "bob"]
+
+
+def test_its_csv_dates_are_in_the_readers_zone(flagged) -> None:
+    from lms.accounts.models import Preferences
+    from lms.analytics.models import EnrollmentStats
+
+    late = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # already 2 March in Tokyo
+    EnrollmentStats.objects.filter(user__username="alice").update(enrolled_at=late, last_activity=late)
+    Preferences.objects.create(user=flagged.people.manager, time_zone="Asia/Tokyo")
+    lines = client_for(flagged.people.manager).get(URL, {"format": "csv"}).content.decode().splitlines()
+    alice = next(line.split(",") for line in lines if line.startswith("alice,"))
+    assert alice[2] == "2026-03-02" and alice[5] == "2026-03-02T08:30:00+09:00"
 
 
 def test_it_flags_a_learner_going_round_in_circles(world) -> None:
