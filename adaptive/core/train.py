@@ -139,11 +139,14 @@ class Trainer:
     on a large one). The callbacks see the average at the end of every epoch, so validation and
     early stopping judge it, and it is the model that training leaves behind; the steps themselves
     go on from the raw weights.
+
+    With ``mixed_precision`` and a model on a CUDA device, the loss is computed under
+    ``torch.autocast`` in bfloat16; on the CPU the flag changes nothing.
     """
 
     def __init__(self, *, max_epochs: int, learning_rate: float, weight_decay: float = 0.0,
-                 gradient_clip: float = 1.0, average_epochs: float = 0.0, seed: int = 0,
-                 progress: bool = True) -> None:
+                 gradient_clip: float = 1.0, average_epochs: float = 0.0, mixed_precision: bool = False,
+                 seed: int = 0, progress: bool = True) -> None:
         if not (average_epochs >= 0.0 and math.isfinite(average_epochs)):
             raise ValueError(f"average_epochs must be a number of epochs, 0 or more, not {average_epochs}")
         self.max_epochs = max_epochs
@@ -151,6 +154,7 @@ class Trainer:
         self.weight_decay = weight_decay
         self.gradient_clip = gradient_clip
         self.average_epochs = average_epochs
+        self.mixed_precision = mixed_precision
         self.seed = seed
         self.progress = progress
 
@@ -166,6 +170,9 @@ class Trainer:
         steps, horizon = 0, 1.0
         logs: dict[str, float] = {}
         self.history: list[dict[str, float]] = []
+        # bfloat16 autocast on CUDA only (no loss scaling needed, unlike float16); the CPU path is
+        # unchanged. Validation and checkpoints see float32 weights either way.
+        autocast = bool(self.mixed_precision and model.device.type == "cuda")
         for callback in callbacks:
             callback.on_fit_start(model)
         bar: Iterable[int] = range(1, self.max_epochs + 1)
@@ -175,7 +182,8 @@ class Trainer:
             module.train()
             total, count = 0.0, 0
             for batch in model.training_batches(train_log, rng):
-                loss = model.training_loss(batch)
+                with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=autocast):
+                    loss = model.training_loss(batch)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if self.gradient_clip:

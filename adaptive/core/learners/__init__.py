@@ -26,6 +26,7 @@ from adaptive.core.learners.base import (
 from adaptive.core.learners.skill_elo import SkillEloConfig, SkillEloModel
 
 _LAZY = {
+    "AttentionTracer": "attention",
     "BKTModel": "baselines", "EloModel": "baselines", "PFAModel": "baselines", "SkillMeanModel": "baselines",
     "BayesMIRTModel": "neural", "GRUPFATracer": "neural", "GRUTracer": "neural",
 }
@@ -43,6 +44,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "MODEL_REGISTRY",
     "RENAMED_MODELS",
+    "AttentionTracer",
     "BKTModel",
     "BayesMIRTModel",
     "EloModel",

@@ -493,7 +493,7 @@ class NeedsTorch(Exception):
 def register_all() -> None:
     """Import every learner model's module, so :data:`MODEL_REGISTRY` names them all (most of them
     import torch)."""
-    from adaptive.core.learners import baselines, neural, skill_elo  # noqa: F401
+    from adaptive.core.learners import attention, baselines, neural, skill_elo  # noqa: F401
 
 
 def load(path: str | Path | BinaryIO, device: str | torch.device = "cpu", *, torch_allowed: bool = True) -> LearnerModel:

@@ -163,6 +163,13 @@ class TorchLearnerModel(LearnerModel, Generic[NetT]):
             position=torch.as_tensor(np.where(mask, prepared["position"][safe], 0), device=device),
         )
 
+    @property
+    def training_batch_size(self) -> int:
+        """Windows per training batch: ``cuda_batch_size`` on a CUDA device where the config has one
+        (a GPU is only busy with large batches), else ``batch_size``."""
+        on_cuda = getattr(self.config, "cuda_batch_size", 0) and self.device.type == "cuda"
+        return int(self.config.cuda_batch_size) if on_cuda else int(self.config.batch_size)
+
     def training_batches(self, log: ResponseLog, rng: np.random.Generator) -> Iterator[SequenceBatch]:
         """Windows grouped by similar length (less padding), in random order each epoch."""
         prepared = self._prepare(log)
@@ -173,7 +180,8 @@ class TorchLearnerModel(LearnerModel, Generic[NetT]):
         matrix, burn = self._window_cache
         lengths = (matrix >= 0).sum(axis=1)
         order = np.lexsort((rng.random(len(lengths)), lengths))
-        batches = [order[i : i + self.config.batch_size] for i in range(0, len(order), self.config.batch_size)]
+        size = self.training_batch_size
+        batches = [order[i : i + size] for i in range(0, len(order), size)]
         for b in rng.permutation(len(batches)):
             rows = batches[b]
             yield self._batch(prepared, matrix[rows], burn[rows])
@@ -191,6 +199,7 @@ class TorchLearnerModel(LearnerModel, Generic[NetT]):
             weight_decay=self.config.weight_decay,
             gradient_clip=self.config.gradient_clip,
             average_epochs=getattr(self.config, "average_epochs", 0.0),
+            mixed_precision=bool(getattr(self.config, "mixed_precision", False)),
             seed=seed,
             progress=progress,
         )
