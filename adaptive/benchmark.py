@@ -4,9 +4,13 @@
 
 Each model trains on TRAIN minus a held-out share of its learners, which drives early stopping,
 fits the calibration (a temperature) and picks the champion; TEST is used only for the reported
-numbers. Expected calibration error is reported on both: ``ECE`` on TEST, ``valid ECE`` on the
-held-out learners, each after calibration (and, in the JSON, before it too). TRAIN and TEST are three-line files
-(or CSVs with a ``learner,item,skill,correct[,timestamp]`` header). Needs no database or Django.
+numbers. Hyperparameter searches tune on training learners apart from those (see
+``SkillEloModel._fit``). Expected calibration error is reported on both: ``ECE`` on TEST, ``valid
+ECE`` on the held-out learners, each after calibration (and, in the JSON, before it too).
+``kshot_vs_pfa`` in the JSON compares the champion with PFA on each test learner's first 1, 3 and 5
+answers: the 95% paired-bootstrap interval over learners of the AUC difference. TRAIN and TEST are
+three-line files (or CSVs with a ``learner,item,skill,correct[,timestamp]`` header). Needs no
+database or Django.
 """
 
 from __future__ import annotations
@@ -20,16 +24,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from adaptive.core.data import read_log, split_learners
-from adaptive.core.evaluate import evaluate, metrics_are_finite, prediction_metrics
+from adaptive.core.evaluate import evaluate, kshot_versus, metrics_are_finite, prediction_metrics
 from adaptive.core.learners import MODEL_REGISTRY, RENAMED_MODELS
 from adaptive.core.learners.base import _jsonable, apply_temperature
 from adaptive.core.train import train_model
 
 DEFAULT_ORDER = ("skill_mean", "elo", "pfa", "bkt", "bayes_mirt", "gru", "gru_pfa")
 KSHOT_COLUMNS = ("1", "3", "5", "10", "20", "after20")
+#: A learner's first k answers on which the champion is compared with PFA, learner by learner.
+VERSUS_PFA_POINTS = (1, 3, 5)
 
 
 def _model_names(spec: str) -> list[str]:
@@ -72,6 +79,14 @@ def format_table(rows: Sequence[dict[str, Any]], champion: str | None) -> str:
     return "\n".join(text)
 
 
+def format_versus_pfa(champion: str | None, versus_pfa: dict[str, dict[str, float]]) -> str:
+    """One line per k: the champion's AUC minus PFA's on the first k answers, with its interval."""
+    lines = [f"{champion} - pfa, AUC on each learner's first k answers (95% paired bootstrap over learners):"]
+    for k, d in versus_pfa.items():
+        lines.append(f"  k={k}: {d['mean']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}]")
+    return "\n".join(lines)
+
+
 def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m adaptive.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("--train", required=True, type=Path, help="training file (three-line or CSV)")
@@ -97,6 +112,7 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
           f"{len(valid_log)}, test {test_log.n_learners} / {len(test_log)}, {train_full.n_items} ids", file=sys.stderr)
 
     results: list[dict[str, Any]] = []
+    test_predictions: dict[str, np.ndarray] = {}
     for name in names:
         overrides: dict[str, Any] = {}
         if args.max_epochs is not None and hasattr(MODEL_REGISTRY[name].config_class(), "max_epochs"):
@@ -105,6 +121,7 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
         model = train_model(name, train_log, valid_log, device=args.device, seed=args.seed,
                             checkpoint_path=checkpoint, progress=not args.quiet, **overrides)
         predicted = model.predict_sequences(test_log)
+        test_predictions[name] = predicted
         metrics = evaluate(model, test_log, predicted=predicted)
         valid = model.training_info.get("valid", {})
         temperature = float(model.temperature)
@@ -132,10 +149,25 @@ def run(argv: Sequence[str] | None = None) -> dict[str, Any]:
         print(f"{name}: test AUC {row['auc']:.4f} (valid {row['valid_auc']:.4f}), {row['train_seconds']:.1f}s", file=sys.stderr)
 
     champion = choose_champion(results)
+    versus_pfa: dict[str, dict[str, float]] = {}
+    if champion is not None:
+        if "pfa" not in test_predictions:  # the reference is trained like the others, on the same learners
+            pfa = train_model("pfa", train_log, valid_log, device="cpu", seed=args.seed, progress=False)
+            test_predictions["pfa"] = pfa.predict_sequences(test_log)
+        versus_pfa = kshot_versus(test_log, test_predictions[champion], test_predictions["pfa"],
+                                  points=VERSUS_PFA_POINTS, seed=args.seed)
     print(format_table(results, champion))
     print(f"champion (best validation AUC): {champion}; total {time.perf_counter() - started:.0f}s")
+    if versus_pfa:
+        print(format_versus_pfa(champion, versus_pfa))
     output = {
         "champion": champion,
+        # 95% paired-bootstrap interval over test learners of (champion AUC - PFA AUC) on each
+        # learner's first k answers: {"1": [low, high], ...}; the point estimates beside it.
+        "kshot_vs_pfa": {k: [d["low"], d["high"]] for k, d in versus_pfa.items()},
+        "kshot_vs_pfa_mean": {k: d["mean"] for k, d in versus_pfa.items()},
+        "tuning": "skill_elo's search tunes on a hashed share of TRAIN's training learners, never on the "
+                  "validation learners that choose the champion; calibration reads the validation learners only",
         "models": results,
         "train": str(args.train),
         "test": str(args.test),

@@ -187,6 +187,14 @@ def paired_bootstrap(log: ResponseLog, candidate: np.ndarray, champion: np.ndarr
     return PairedDifference(observed, float(low), float(high))
 
 
+def kshot_versus(log: ResponseLog, candidate: np.ndarray, reference: np.ndarray, *, points: tuple[int, ...] = (1, 3, 5),
+                 n_boot: int = 400, seed: int = 0) -> dict[str, dict[str, float]]:
+    """For each k in ``points``: AUC(candidate) - AUC(reference) on every learner's first k responses
+    of ``log`` (the same responses for both), with its 95% paired-bootstrap interval over learners."""
+    return {str(k): paired_bootstrap(log, candidate, reference, first=k, n_boot=n_boot, seed=seed + k).as_dict()
+            for k in points}
+
+
 def compare_paired(log: ResponseLog, candidate: np.ndarray, champion: np.ndarray, *, margin: float = 0.002,
                    new_learner_first: int = 5, new_learner_slack: float = 0.01, max_ece_increase: float = 0.02,
                    seed: int = 0) -> tuple[PromotionDecision, dict[str, Any]]:

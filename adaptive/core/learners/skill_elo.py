@@ -38,8 +38,9 @@ floor and the slip (not the type's floor, a property of one kind of question): t
 answers it predicts, and of the course's mastery threshold.
 
 Fitting is empirical Bayes and closed form: the population's first-attempt success gives the
-prior, each skill's and each question's own answers give shrunk offsets, and a small search on
-validation learners (when given) picks the variance, drift and gain. No gradient, no GPU; it serves
+prior, each skill's and each question's own answers give shrunk offsets, and a small search picks
+the variance, drift and gain (when held-out learners are given) on tuning learners: a hashed share
+of the training learners, never the validation learners that compare models. No gradient, no GPU; it serves
 the product whenever no trained model passes the invariants (``adaptive.core.invariants``).
 """
 
@@ -54,11 +55,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from adaptive.core.data import RawId, ResponseLog
+from adaptive.core.data import RawId, ResponseLog, split_learners_stably
 from adaptive.core.learners.base import ItemInfo, LearnerModel, Moment, State, register, seconds
 
 if TYPE_CHECKING:
     import torch
+
+#: Share of the training learners the search tunes on (apart from the validation learners), the
+#: salt of their hash, and the fewest training learners with which a search is run at all.
+TUNE_FRACTION = 0.2
+TUNE_SALT = "skill_elo-tune"
+MIN_TUNING_LEARNERS = 10
 
 _PI_8 = math.pi / 8.0
 _DAY = 86400.0
@@ -89,7 +96,7 @@ class SkillEloConfig:
     forget_days: float = 0.0  # time constant of relaxing toward the prior between answers; 0: no forgetting
     skill_shrinkage: float = 20.0  # pseudo-learners weighing a skill's own first answers against the prior
     item_shrinkage: float = 20.0  # pseudo-answers weighing a question's own answers against its author's rating
-    search: bool = True  # fit: choose prior_var, drift and practice_gain on validation learners
+    search: bool = True  # fit (with held-out learners): choose prior_var, drift and practice_gain on tuning learners
     slip: float = 0.0  # ceiling: a learner who knows the skill still answers wrong this often
     guess_by_kind: dict[str, float] = field(default_factory=dict)  # guessing floor per question type
     prior_difficulty_weight: float = 0.0  # prior logits per step of the mean author difficulty of a skill's questions above 3
@@ -326,10 +333,16 @@ class SkillEloModel(LearnerModel):
     # ----- fitting ------------------------------------------------------------------------------
     def _fit(self, train_log: ResponseLog, valid_log: ResponseLog | None, *, seed: int,
              callbacks: Sequence[Any], progress: bool) -> None:
-        self.fit_offsets(train_log, refit_prior_mean=True)
         cfg = self.config
-        if cfg.search and valid_log is not None and len(valid_log):
-            self.config = self._search(valid_log, seed)
+        if cfg.search and valid_log is not None and len(valid_log) and train_log.n_learners >= MIN_TUNING_LEARNERS:
+            # The search never reads the validation learners, which judge this model against the
+            # others: it tunes on a share of the training learners (by a hash of each learner, so
+            # the same ones however the log grows), fitted without them, then refits on them all.
+            fitted, tuning = split_learners_stably(train_log, TUNE_FRACTION, salt=TUNE_SALT)
+            self.fit_offsets(fitted, refit_prior_mean=True)
+            self.config = self._search(tuning, seed)
+            self.training_info["tuning_learners"] = tuning.n_learners
+        self.fit_offsets(train_log, refit_prior_mean=True)
         self._run_single_epoch_callbacks(callbacks)
 
     def fit_offsets(self, log: ResponseLog, *, refit_prior_mean: bool = False) -> SkillEloModel:
@@ -377,7 +390,7 @@ class SkillEloModel(LearnerModel):
 
     def _search(self, valid_log: ResponseLog, seed: int, limit: int = 20000) -> SkillEloConfig:
         """The variance, drift and gain with the lowest log-loss on (up to ``limit`` answers of)
-        the validation learners."""
+        ``valid_log``: tuning learners that the offsets were not fitted on (see ``_fit``)."""
         bounds = valid_log.learner_bounds()
         keep = int(np.searchsorted(bounds, min(limit, len(valid_log)), side="right"))
         bounds = bounds[: max(2, keep)]
