@@ -72,6 +72,11 @@ def test_it_groups_long_ranges_by_week(activity) -> None:
     assert 29 <= len(days) <= 30 and sum(d["answers"] for d in days) == 7
 
 
+def test_it_says_which_days_the_chart_counts(activity) -> None:
+    body = client_for(activity.people.admin).get(URL, {"start": "2000-01-01"}).content.decode()
+    assert "Days run from midnight to midnight UTC, whatever the learners" in body
+
+
 def test_it_404s_for_a_team_the_manager_does_not_manage(activity) -> None:
     assert client_for(activity.people.manager).get(URL, {"team": "sales"}).status_code == 404
     assert client_for(activity.people.manager).get(URL, {"team": "analysts"}).status_code == 200
