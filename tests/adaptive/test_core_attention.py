@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,11 +13,12 @@ import torch
 from adaptive.core import create, load, split_learners
 from adaptive.core.invariants import CourseSpec, check_invariants
 from adaptive.core.learners import AttentionTracer, ItemInfo
+from adaptive.core.learners.attention import AttentionConfig
 from adaptive.core.learners.checkpoint import read_checkpoint
 from adaptive.core.simulate import SimulatedLearners, simulate_learners
 from adaptive.core.train import Trainer
 
-TINY = {"model_size": 16, "heads": 2, "hidden_size": 24, "max_epochs": 3, "batch_size": 16, "learning_rate": 1e-2,
+TINY: dict[str, Any] = {"model_size": 16, "heads": 2, "hidden_size": 24, "max_epochs": 3, "batch_size": 16, "learning_rate": 1e-2,
         "context": 12}
 
 
@@ -66,7 +68,7 @@ def test_the_state_caches_keys_and_values_of_at_most_context_answers(fitted: Att
 def test_queries_in_chunks_equal_one_chunk(fitted: AttentionTracer, simulated: SimulatedLearners) -> None:
     net = fitted.module
     log = simulated.log.subset_learners(np.unique(simulated.log.learner)[:4])
-    rows, batch = next(iter(fitted._sequence_batches(log, 4)))
+    _, batch = next(iter(fitted._sequence_batches(log, 4)))
     with torch.no_grad():
         whole = net.sequence_logits(batch.items, batch.skills, batch.correct, batch.mask, chunk=1000)
         chunked = net.sequence_logits(batch.items, batch.skills, batch.correct, batch.mask, chunk=5)
@@ -125,7 +127,7 @@ def test_update_and_predict_take_under_two_ms_with_a_history_of_200(simulated: S
 
 def test_on_the_cpu_the_gpu_settings_change_nothing(simulated: SimulatedLearners) -> None:
     train, valid = split_learners(simulated.log, 0.2, seed=0)
-    model = create("attention", **{**TINY, "max_epochs": 1})
+    model = AttentionTracer(AttentionConfig(**{**TINY, "max_epochs": 1}))
     assert model.training_batch_size == TINY["batch_size"]  # cuda_batch_size is for CUDA only
     plain = create("attention", **{**TINY, "max_epochs": 1, "mixed_precision": False}).fit(train, valid, device="cpu", seed=3)
     mixed = create("attention", **{**TINY, "max_epochs": 1, "mixed_precision": True}).fit(train, valid, device="cpu", seed=3)
@@ -136,7 +138,7 @@ def test_on_the_cpu_the_gpu_settings_change_nothing(simulated: SimulatedLearners
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_on_cuda_it_trains_in_large_batches_under_autocast(simulated: SimulatedLearners) -> None:
     train, valid = split_learners(simulated.log, 0.2, seed=0)
-    model = create("attention", **{**TINY, "cuda_batch_size": 64}).fit(train, valid, device="cuda", seed=0)
-    assert model.training_batch_size == 64
+    model = AttentionTracer(AttentionConfig(**{**TINY, "cuda_batch_size": 64})).fit(train, valid, device="cuda", seed=0)
+    assert isinstance(model, AttentionTracer) and model.training_batch_size == 64
     predicted = model.predict_sequences(valid)
     assert np.all(np.isfinite(predicted))
