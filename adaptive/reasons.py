@@ -58,6 +58,8 @@ def _learn(p: Mapping[str, Any]) -> str:
         # "You have ... down" reads the same for one prerequisite or several, so no plural forms.
         return _("Next up: %(module)s. You have %(done)s down, so you're ready for %(skill)s.") % {
             "module": module, "done": _names(prerequisites), "skill": skill}
+    if str(module).casefold().startswith(str(skill).casefold()):  # "Retrieval practice: learning by answering"
+        return _("Next up: %(module)s.") % {"module": module}
     return _("Next up: %(module)s, a good place to build up %(skill)s.") % {"module": module, "skill": skill}
 
 

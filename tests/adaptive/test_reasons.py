@@ -71,6 +71,8 @@ def test_it_joins_names_and_writes_dates_as_people_do() -> None:
     # Not "getting close" on a skill the learner has not answered yet, whatever its prior.
     assert learner_text("learn", {"module": "What is data?", "skill": "Types of data", "level": 0.55,
                                   "answers": 0}) == "Next up: What is data?, a good place to build up Types of data."
+    assert learner_text("learn", {"module": "Retrieval practice: learning by answering", "skill": "Retrieval practice",
+                                  "level": 0.3}) == "Next up: Retrieval practice: learning by answering."
 
 
 def test_an_unknown_code_or_bad_parameters_fall_back_to_the_detailed_reason() -> None:
