@@ -1,15 +1,14 @@
-# Production image: the same image runs the web server, the Celery worker and beat.
+# Two images from one file. "web" (gunicorn) installs requirements-web.txt: everything but torch,
+# which the web process never imports (docs/deployment.md, "Images"). "app", the last stage and so
+# what a plain `docker build .` makes, adds torch for the Celery workers, beat, the trainer and migrate.
 # Pinned to an exact release; pin its digest too at release (docs/deployment.md, "Images").
-FROM python:3.11.13-slim-bookworm
+FROM python:3.11.13-slim-bookworm AS web
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
-COPY requirements.txt .
-# The CPU build of torch keeps the image small; the GPU trainer builds with
-# TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126 (docker-compose.gpu.yml).
-ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
-RUN pip install --no-cache-dir --extra-index-url "$TORCH_INDEX_URL" -r requirements.txt
+COPY requirements-web.txt .
+RUN pip install --no-cache-dir -r requirements-web.txt
 
 COPY . .
 # The translation catalogues are compiled here: the .mo files are not committed.
@@ -26,3 +25,12 @@ USER 1000
 
 EXPOSE 8000
 CMD ["gunicorn", "lms.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-"]
+
+FROM web AS app
+USER root
+COPY requirements.txt .
+# The CPU build of torch keeps the image small; the GPU trainer builds with
+# TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126 (docker-compose.gpu.yml).
+ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+RUN pip install --no-cache-dir --extra-index-url "$TORCH_INDEX_URL" -r requirements.txt
+USER 1000

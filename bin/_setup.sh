@@ -12,7 +12,8 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> Creating .venv"
   "$PYTHON" -m venv .venv
 fi
-stamp=".venv/.installed-${requirements%.txt}-$(cat requirements.txt "$requirements" | sha256sum | cut -c1-16)"
+# Every requirements file counts: requirements.txt includes requirements-web.txt.
+stamp=".venv/.installed-${requirements%.txt}-$(cat requirements-web.txt requirements.txt "$requirements" | sha256sum | cut -c1-16)"
 if [ ! -e "$stamp" ]; then
   echo "==> Installing $requirements (first run: a few minutes)"
   .venv/bin/python -m pip install --disable-pip-version-check -q --upgrade pip==25.2

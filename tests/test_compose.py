@@ -173,7 +173,7 @@ def test_migrations_run_once_before_everything_that_uses_the_database() -> None:
     # A one-shot: restarting it after it exits would never let it be "completed".
     assert migrate["restart"] == "no"
     assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
-    assert migrate["image"] == services["web"]["image"]
+    assert migrate["image"] == services["worker"]["image"]  # the full image: migrations may need any app's code
     uses_database = {name for name, service in services.items() if "DATABASE_URL" in (service.get("environment") or {})}
     assert uses_database == APP_SERVICES | {"migrate"}
     for name in APP_SERVICES:
@@ -197,7 +197,9 @@ def test_images_are_pinned_to_exact_versions() -> None:
     for name, service in services.items():
         if "build" not in service:
             assert pinned.fullmatch(service["image"]), (name, service["image"])
-    base_images = re.findall(r"^FROM\s+(\S+)", (ROOT / "Dockerfile").read_text(), re.M)
+    stages = re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", (ROOT / "Dockerfile").read_text(), re.M)
+    named = {name for _, name in stages if name}
+    base_images = [image for image, _ in stages if image not in named]  # not a stage built on an earlier one
     assert base_images and all(pinned.fullmatch(image) for image in base_images), base_images
 
 
@@ -230,7 +232,8 @@ def test_the_gpu_override_merges_into_the_trainer() -> None:
     assert resources["limits"] == base["services"]["trainer"]["deploy"]["resources"]["limits"]
     assert trainer["environment"]["PATHWISE_TRAINING_DEVICE"] == "cuda"
     assert trainer["environment"]["SECRET_KEY"] == base["services"]["trainer"]["environment"]["SECRET_KEY"]
-    assert trainer["build"] == {"context": ".", "args": {"TORCH_INDEX_URL": "https://download.pytorch.org/whl/cu126"}}
+    assert trainer["build"] == {"context": ".", "target": "app",
+                                "args": {"TORCH_INDEX_URL": "https://download.pytorch.org/whl/cu126"}}
     assert trainer["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
     assert trainer["command"] == base["services"]["trainer"]["command"]
     assert {name: service for name, service in merged["services"].items() if name != "trainer"} == {
@@ -266,7 +269,8 @@ def test_the_image_build_can_load_the_production_settings() -> None:
 def test_compose_runs_the_production_shape() -> None:
     services = _load(BASE)["services"]
     assert {"postgres", "redis-broker", "redis-cache", "migrate", *APP_SERVICES} == set(services)
-    assert "gunicorn" in " ".join(yaml.safe_load((ROOT / "Dockerfile").read_text().split("CMD", 1)[1]))
+    command = re.search(r"^CMD\s+(.*)$", (ROOT / "Dockerfile").read_text(), re.M)
+    assert command and "gunicorn" in " ".join(yaml.safe_load(command[1]))
     queues = {name: service["command"][service["command"].index("-Q") + 1].split(",")
               for name, service in services.items() if "-Q" in service.get("command", [])}
     # Every queue the app routes to is served, and real-time decisions have a worker to themselves.
@@ -304,3 +308,20 @@ def test_every_app_container_shares_the_model_and_media_volumes() -> None:
     assert {"models", "media"} <= set(_load(BASE)["volumes"])
     steps = (ROOT / "Dockerfile").read_text()
     assert "mkdir -p /app/var/models /app/var/media" in steps
+
+
+def test_the_web_image_is_built_without_torch() -> None:
+    # Two stages: "web" installs requirements-web.txt (no torch); "app", built on it and last (what a
+    # plain build makes), adds requirements.txt. Compose builds web from the first, the rest from the second.
+    stages = re.split(r"^FROM\s+", (ROOT / "Dockerfile").read_text(), flags=re.M)[1:]
+    named = {stage.split(None, 3)[2]: stage for stage in stages}
+    assert list(named) == ["web", "app"] and stages[1].startswith("web AS app")
+    assert "-r requirements-web.txt" in named["web"] and "requirements.txt" not in named["web"].replace(
+        "requirements-web.txt", "")
+    assert "torch" not in named["web"].lower() and "-r requirements.txt" in named["app"]
+    assert "CMD" in named["web"] and "USER 1000" in named["app"].strip().splitlines()[-1]
+    services = _load(BASE)["services"]
+    assert services["web"]["build"] == {"context": ".", "target": "web"}
+    assert services["web"]["image"] != services["worker"]["image"]
+    for name in (APP_SERVICES - {"web"}) | {"migrate"}:
+        assert services[name]["build"] == {"context": ".", "target": "app"}, name

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.33.0"
 APP_IMAGE = "registry.example.org/pathwise:1.0.0"
+WEB_IMAGE = "registry.example.org/pathwise-web:1.0.0"  # the Dockerfile's "web" stage: no torch
 GUNICORN_GRACEFUL_TIMEOUT_S = 30  # gunicorn's default, which the Dockerfile's command keeps
 APPLIED = [*sorted((K8S / "base").glob("*.yaml")), K8S / "migrate-job.yaml", K8S / "secrets.example.yaml"]
 
@@ -44,7 +45,7 @@ def _pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
 
 def _app_workloads() -> dict[str, dict[str, Any]]:
     return {name: doc for (kind, name), doc in _base().items()
-            if kind in {"Deployment", "Job"} and _pod_spec(doc)["containers"][0]["image"] == APP_IMAGE}
+            if kind in {"Deployment", "Job"} and _pod_spec(doc)["containers"][0]["image"] in {APP_IMAGE, WEB_IMAGE}}
 
 
 def _strategic_merge(base: Any, patch: Any) -> Any:
@@ -207,7 +208,9 @@ def test_migrations_run_as_a_job_before_the_app_starts() -> None:
                               "pathwise-trainer", "pathwise-beat"}
     for name, workload in workloads.items():
         [wait] = _pod_spec(workload)["initContainers"]
-        assert wait["image"] == APP_IMAGE, name
+        image = _pod_spec(workload)["containers"][0]["image"]
+        assert image == (WEB_IMAGE if name == "pathwise-web" else APP_IMAGE), name
+        assert wait["image"] == image, name  # migrate --check needs no torch
         assert "python manage.py migrate --check" in wait["command"][-1], name
 
 
@@ -228,7 +231,8 @@ def test_images_are_the_app_or_pinned_releases() -> None:
         if kind in {"Deployment", "StatefulSet", "Job"}:
             spec = _pod_spec(doc)
             for container in spec.get("initContainers", []) + spec["containers"]:
-                assert container["image"] == APP_IMAGE or pinned.fullmatch(container["image"]), (name, container["image"])
+                assert container["image"] in {APP_IMAGE, WEB_IMAGE} or pinned.fullmatch(container["image"]), (
+                    name, container["image"])
 
 
 def test_broker_and_cache_are_separate_redis_servers() -> None:

@@ -1,7 +1,8 @@
 """The web server never imports torch (PATHWISE_SERVE_WITH_TORCH=0, docs/deployment.md, "The web
 tier without torch").
 
-A separate Python process, in which importing torch raises ImportError, loads Django and every URL
+A separate Python process, in which importing torch (or any package that only torch needs: what
+requirements.txt adds to requirements-web.txt, the web image's) raises ImportError, loads Django and every URL
 and serves a learner's quiz through the pages: the start, an answer, and the next question decided by
 the web itself (no worker runs, and the decision deadline is 0). With a skill_elo champion, the web
 reads its checkpoint without torch and decides with it; with a champion built on torch, it decides
@@ -10,8 +11,10 @@ with the interpretable fallback and leaves the champion unrefused for the worker
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,14 +35,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[3]
 
-# Run in the child: torch cannot be imported there, as in a web image built without it.
+# Run in the child: torch and what only torch needs cannot be imported there, as in the web image.
 WEB_PROCESS = r'''
-import importlib.abc, json, sys, uuid
+import importlib.abc, json, os, sys, uuid
+
+ABSENT = set(json.loads(os.environ["PATHWISE_TEST_ABSENT_MODULES"]))
 
 class NoTorch(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if name == "torch" or name.startswith("torch."):
-            raise ImportError(f"the web process imported {name}")
+        if name.split(".")[0] in ABSENT:
+            raise ImportError(f"the web process imported {name}, which the web image does not install")
 
 sys.meta_path.insert(0, NoTorch())
 
@@ -73,8 +78,33 @@ print(json.dumps({"statuses": statuses, "torch_imported": "torch" in sys.modules
 '''
 
 
+def _pins(path: Path) -> set[str]:
+    """The distributions a requirements file pins itself (not those of a file it includes)."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return {re.split(r"[=\[<>~!]", line, maxsplit=1)[0].lower().replace("_", "-")
+            for line in lines if line and not line.startswith("-")}
+
+
+def absent_from_the_web_image() -> list[str]:
+    """The top-level modules of what requirements.txt adds to requirements-web.txt (torch and what
+    only torch pulls in), as installed here."""
+    only_full = _pins(ROOT / "requirements.txt")
+    assert only_full and only_full.isdisjoint(_pins(ROOT / "requirements-web.txt"))
+    modules = {module for module, dists in importlib.metadata.packages_distributions().items()
+               if any(dist.lower().replace("_", "-") in only_full for dist in dists)}
+    assert "torch" in modules
+    return sorted(modules)
+
+
+def test_the_web_image_lacks_torch_and_only_that() -> None:
+    assert _pins(ROOT / "requirements.txt") == {"torch", "filelock", "fsspec", "jinja2", "markupsafe", "mpmath",
+                                                "networkx", "sympy"}
+    assert (ROOT / "requirements.txt").read_text().count("-r requirements-web.txt") == 1
+
+
 def _serve_a_quiz_in_a_web_process(learner_id: int, module_id: int) -> dict:
     env = {
+        "PATHWISE_TEST_ABSENT_MODULES": json.dumps(absent_from_the_web_image()),
         **os.environ,
         "DATABASE_URL": workers.test_database_url(),
         "DJANGO_SETTINGS_MODULE": "lms.settings_test",
