@@ -4,37 +4,24 @@ its checksum checked, and a damaged object is refused with the learner kept on a
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import boto3
 import pytest
 from django.core.files.base import ContentFile
-from moto.server import ThreadedMotoServer
 
 from adaptive import registry
 from adaptive.services import model_version_train
 from adaptive.storage import model_storage
+from tests.s3_server import s3_server
 
 BUCKET = "pathwise-test-files"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
+    with s3_server() as endpoint:
         yield endpoint
-    finally:
-        server.stop()
 
 
 @pytest.fixture

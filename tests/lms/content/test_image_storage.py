@@ -7,7 +7,6 @@ bytes into storage and back."""
 from __future__ import annotations
 
 import hashlib
-import socket
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
-from moto.server import ThreadedMotoServer
 
 from lms.content.models import Course, Module, ModuleImage
 from lms.content.packages.exporting import course_package_export
@@ -30,26 +28,16 @@ from lms.content.uploads import package_upload_preview
 from tests.lms.conftest import client_for
 from tests.lms.content.package_builder import PNG, SVG, write_package, zip_folder
 from tests.lms.factories import ModuleFactory
+from tests.s3_server import s3_server
 
 BUCKET = "pathwise-test-media"
 OTHER_PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64, 0, -1))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with s3_server() as endpoint:
+        yield endpoint
 
 
 @dataclass
