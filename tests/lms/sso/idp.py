@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.lms.sso.serving import serving
 
 REPO = Path(__file__).resolve().parents[3]
 START_TIMEOUT_S = 90
@@ -52,24 +51,7 @@ def oidc_provider(folder: Path, redirect_uris: list[str]) -> Iterator[OidcProvid
     env = {**os.environ, "TEST_IDP_CONFIG": json.dumps(config), "TEST_IDP_DB": str(folder / "idp.sqlite3"),
            "PYTHONPATH": str(REPO)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    process = subprocess.Popen([sys.executable, "-m", "tests.lms.sso.oidc_idp.serve"], cwd=REPO, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()  # type: ignore[union-attr]
-    seen: list[str] = []
-    try:
-        while True:
-            try:
-                line = lines.get(timeout=START_TIMEOUT_S)
-            except queue.Empty:
-                raise AssertionError(f"the test identity provider did not start in {START_TIMEOUT_S} s: {seen}") from None
-            seen.append(line)
-            if line.startswith("READY "):
-                break
-            if process.poll() is not None and lines.empty():
-                raise AssertionError(f"the test identity provider stopped: {''.join(seen)}")
+    with serving([sys.executable, "-m", "tests.lms.sso.oidc_idp.serve"], cwd=REPO, env=env,
+                 what="the test identity provider", timeout_s=START_TIMEOUT_S) as line:
         yield OidcProvider(issuer=line.split()[1], client_id=config["client"]["client_id"],
                            client_secret=config["client"]["client_secret"])
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
-import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.lms.sso.serving import serving
 
 REPO = Path(__file__).resolve().parents[4]
 START_TIMEOUT_S = 60
@@ -74,31 +73,7 @@ def saml_provider(folder: Path, people: list[dict[str, Any]] | None = None) -> I
     (folder / "sp").mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "TEST_SAML_IDP_USERS": json.dumps(people or PEOPLE), "PYTHONPATH": str(REPO)}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    process = subprocess.Popen([sys.executable, "-m", "tests.lms.sso.pysaml2_idp.serve", str(folder)], cwd=REPO,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue[str] = queue.Queue()
-    output = process.stdout
-    assert output is not None
-
-    def read_output() -> None:
-        for text in output:
-            lines.put(text)
-
-    threading.Thread(target=read_output, daemon=True).start()
-    seen: list[str] = []
-    try:
-        while True:
-            try:
-                line = lines.get(timeout=START_TIMEOUT_S)
-            except queue.Empty:
-                raise AssertionError(f"the SAML identity provider did not start in {START_TIMEOUT_S} s: {seen}") from None
-            seen.append(line)
-            if line.startswith("READY "):
-                break
-            if process.poll() is not None and lines.empty():
-                raise AssertionError(f"the SAML identity provider stopped: {''.join(seen)}")
+    with serving([sys.executable, "-m", "tests.lms.sso.pysaml2_idp.serve", str(folder)], cwd=REPO, env=env,
+                 what="the SAML identity provider", timeout_s=START_TIMEOUT_S) as line:
         _, base_url, entity_id = line.split()
         yield SamlProvider(base_url=base_url, entity_id=entity_id, folder=folder)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
