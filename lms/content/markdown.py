@@ -36,12 +36,19 @@ def render_markdown(text: str, image_urls: Mapping[str, str] | None = None, head
     The same text renders the same, so recent renderings are kept (a quiz shows the same stems and
     explanations to every learner).
     ``title``: the page's own title; a text that opens with a top-level heading saying the same
-    (``# What is data?`` under the page's "What is data?") does not show it a second time.
+    (``# What is data?`` under the page's "What is data?") does not show it a second time, and its
+    sections (``##``) then sit right under the page's title (``<h2>``), never lower than a skipped level.
     """
-    return _render(_without_title(text or "", title), tuple(sorted((image_urls or {}).items())), heading_offset)
+    source = text or ""
+    body = _without_title(source, title)
+    if heading_offset and body is not source:  # the title was the author's "#": their "##" is the page's h2
+        return _render(body, tuple(sorted((image_urls or {}).items())), heading_offset - 1, 2)
+    return _render(body, tuple(sorted((image_urls or {}).items())), heading_offset, 1)
 
 
 def _without_title(text: str, title: str) -> str:
+    """``text`` without its first line when that is a top-level heading saying ``title``; else ``text``
+    itself (the same object, which tells the caller nothing was dropped)."""
     if not title:
         return text
     first, _, rest = text.lstrip("\n").partition("\n")
@@ -51,12 +58,12 @@ def _without_title(text: str, title: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _render(text: str, image_urls: tuple[tuple[str, str], ...], heading_offset: int) -> str:
+def _render(text: str, image_urls: tuple[tuple[str, str], ...], heading_offset: int, lowest: int) -> str:
     html = md.markdown(text, extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
-    if heading_offset:
+    if heading_offset or lowest > 1:
         html = re.sub(
             r"<(/?)h([1-6])(\b[^>]*)>",
-            lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + heading_offset)}{m.group(3)}>",
+            lambda m: f"<{m.group(1)}h{min(6, max(lowest, int(m.group(2)) + heading_offset))}{m.group(3)}>",
             html,
         )
     for package_path, url in image_urls:

@@ -14,6 +14,9 @@ def test_a_first_heading_repeating_the_title_is_not_shown_twice() -> None:
     body = "\n# What is data?\n\nData is a record.\n\n# What is data? (again, later)\n"
     shown = render_markdown(body, title="what is data? ")
     assert shown.startswith("<p>Data is a record.</p>") and "<h2>What is data? (again, later)</h2>" in shown
+    # Its sections move up to sit right under the page's title: no level skipped, never a second h1.
+    sections = render_markdown("# What is data?\n\nText.\n\n## Cases\n\n### Rows\n", title="What is data?")
+    assert "<h2>Cases</h2>" in sections and "<h3>Rows</h3>" in sections
     # Another first heading, a lower-level one, or no title: the text as written.
     assert render_markdown("# Averages: mean and median\n\nText.", title="Averages").startswith("<h2>Averages: mean")
     assert render_markdown("## What is data?\n\nText.", title="What is data?").startswith("<h3>What is data?</h3>")
