@@ -59,7 +59,7 @@ from scipy.special import erf
 from torch import nn
 
 from adaptive.core.data import RawId
-from adaptive.core.learners.base import ItemInfo, Moment, State, register
+from adaptive.core.learners.base import ItemInfo, Moment, State, query_skills, register
 from adaptive.core.learners.neural import SequenceBatch, TorchLearnerModel
 
 
@@ -283,11 +283,7 @@ class AttentionTracer(TorchLearnerModel[AttentionTracerNet]):
         difficulty from ``infos``."""
         if infos is None:
             return super().predict(state, items, skills, at)
-        if len(infos) != len(items):
-            raise ValueError("items and infos must have the same length")
-        given = list(skills) if skills is not None else [None] * len(items)
-        skills = [g if g is not None else (i.skills[0] if i is not None and i.skills else None)
-                  for g, i in zip(given, infos)]
+        skills = query_skills(items, skills, infos)
         item_index, skill_index = self._dense_query(items, skills)
         if len(item_index) == 0:
             return np.zeros(0, dtype=np.float64)

@@ -370,12 +370,7 @@ class LearnerModel(ABC):
         ``infos`` (one per item, or None) describe the questions as their author did; models that do
         not read them use the first skill listed there when ``skills`` does not say.
         """
-        if infos is not None:
-            if len(infos) != len(items):
-                raise ValueError("items and infos must have the same length")
-            given = list(skills) if skills is not None else [None] * len(items)
-            skills = [g if g is not None else (i.skills[0] if i is not None and i.skills else None)
-                      for g, i in zip(given, infos)]
+        skills = query_skills(items, skills, infos)
         item_index, skill_index = self._dense_query(items, skills)
         if len(item_index) == 0:
             return np.zeros(0, dtype=np.float64)
@@ -488,6 +483,19 @@ def _jsonable(value: Any) -> Any:
 
 class NeedsTorch(Exception):
     """The checkpoint's model computes with torch, and the caller asked to load without it."""
+
+
+def query_skills(items: Sequence[RawId], skills: Sequence[RawId | None] | None,
+                 infos: Sequence[ItemInfo | None] | None) -> Sequence[RawId | None] | None:
+    """``skills`` for a query on ``items``, each one it leaves unsaid taken from the question's
+    description in ``infos`` (its first skill), when there are descriptions."""
+    if infos is None:
+        return skills
+    if len(infos) != len(items):
+        raise ValueError("items and infos must have the same length")
+    given = list(skills) if skills is not None else [None] * len(items)
+    return [g if g is not None else (i.skills[0] if i is not None and i.skills else None)
+            for g, i in zip(given, infos)]
 
 
 def register_all() -> None:
