@@ -39,22 +39,23 @@ def render_markdown(text: str, image_urls: Mapping[str, str] | None = None, head
     (``# What is data?`` under the page's "What is data?") does not show it a second time, and its
     sections (``##``) then sit right under the page's title (``<h2>``), never lower than a skipped level.
     """
-    source = text or ""
-    body = _without_title(source, title)
-    if heading_offset and body is not source:  # the title was the author's "#": their "##" is the page's h2
-        return _render(body, tuple(sorted((image_urls or {}).items())), heading_offset - 1, 2)
-    return _render(body, tuple(sorted((image_urls or {}).items())), heading_offset, 1)
+    images = tuple(sorted((image_urls or {}).items()))
+    body, dropped = _without_title(text or "", title)
+    if heading_offset and dropped:  # the title was the author's "#": their "##" is the page's h2
+        return _render(body, images, heading_offset - 1, 2)
+    return _render(body, images, heading_offset, 1)
 
 
-def _without_title(text: str, title: str) -> str:
-    """``text`` without its first line when that is a top-level heading saying ``title``; else ``text``
-    itself (the same object, which tells the caller nothing was dropped)."""
+def _without_title(text: str, title: str) -> tuple[str, bool]:
+    """``text`` without its first line when that is a top-level heading saying ``title``, and
+    whether it was left out."""
     if not title:
-        return text
+        return text, False
     first, _, rest = text.lstrip("\n").partition("\n")
     heading = re.fullmatch(r"#\s+(.*?)\s*#*\s*", first)
-    same = heading is not None and heading.group(1).strip().casefold() == title.strip().casefold()
-    return rest.lstrip("\n") if same else text
+    if heading is not None and heading.group(1).strip().casefold() == title.strip().casefold():
+        return rest.lstrip("\n"), True
+    return text, False
 
 
 @lru_cache(maxsize=1024)
